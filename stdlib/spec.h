@@ -16,7 +16,9 @@ namespace etl::stdlib {
 
 using ast::TypeRef;
 
-enum class StepKind { Source, Transform, Sink };
+// Sources start a chain (`from`), sinks end one (`into`), transforms sit between (`| step(...)`);
+// triggers follow `on` in a pipeline's settings; windows follow `window` in `aggregate`.
+enum class StepKind { Source, Transform, Sink, Trigger, Window };
 std::string_view Spelling(StepKind kind);
 
 // A parameter of a step or function.
@@ -110,7 +112,10 @@ struct FunctionSpec {
 // The registry: every step and function, declared once in stdlib/*.cpp.
 const std::vector<const StepSpec*>& AllSteps();
 const std::vector<const FunctionSpec*>& AllFunctions();
-const StepSpec* FindStep(std::string_view name);
+// The step of that name and kind (csv is both a source and a sink), or nullptr.
+const StepSpec* FindStep(std::string_view name, StepKind kind);
+// Every step with that name, whatever its kind (for "csv is a source, not a transform").
+std::vector<const StepSpec*> FindSteps(std::string_view name);
 // A function by name; `aggregate` selects the aggregate form of min/max/list/...
 const FunctionSpec* FindFunction(std::string_view name, bool aggregate = false);
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "compiler/ast/types.h"
+#include "compiler/ast/value.h"
 #include "compiler/diag/source.h"
 
 namespace etl::ast {
@@ -189,12 +190,22 @@ struct Expr {
 
 // ---------------------------------------------------------------- pipelines
 
+// One argument of a step call after binding (sema): every parameter of the spec that
+// was given or has a default, in spec order.
+struct BoundStepArg {
+  std::string param;                 // the spec's parameter name
+  const Expr* expr = nullptr;        // the argument as written; null when the default applies
+  std::optional<Value> value;        // set when the argument (or default) is a constant
+  TypeRef type;                      // its static type ("schema" params: the record type)
+};
+
 // A call of a stdlib step: `csv("in.csv", schema: Order)`.
 struct StepCall {
   QualifiedName callee;
   std::vector<Argument> args;
   SourceRange range;
-  std::string resolved;  // sema: the stdlib step name it resolved to
+  std::string resolved;              // sema: the stdlib spec's name
+  std::vector<BoundStepArg> bound;   // sema: arguments in spec order, defaults filled in
 };
 
 // `step` or `step.port`.
@@ -419,6 +430,8 @@ struct ConstDecl : Decl {
   ConstDecl() : Decl(kKind) {}
   std::unique_ptr<TypeExpr> type;  // optional annotation
   ExprPtr value;
+  TypeRef resolved_type;           // sema
+  std::optional<Value> folded;     // sema: the constant's value
 };
 
 struct FnParam {
@@ -441,6 +454,8 @@ struct ParamDecl : Decl {
   ParamDecl() : Decl(kKind) {}
   std::unique_ptr<TypeExpr> type;
   ExprPtr default_value;  // may be null: then the parameter is required
+  TypeRef resolved_type;               // sema
+  std::optional<Value> default_folded; // sema: the default when it is a constant
 };
 
 struct PipelineDecl : Decl {
