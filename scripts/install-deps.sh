@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   antlr4 libantlr4-runtime-dev default-jre-headless
   libfmt-dev libboost-program-options-dev
-  libgtest-dev nlohmann-json3-dev
+  libgtest-dev nlohmann-json3-dev libre2-dev
   python3
 )
 
