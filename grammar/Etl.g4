@@ -143,7 +143,7 @@ cmpExpr
   : coalesceExpr
       ( cmpOp coalesceExpr
       | NOT? IN coalesceExpr
-      | IS NOT? NULL
+      | IS NOT? NULL_KW
       | TILDE coalesceExpr
       )?
   ;
@@ -171,7 +171,7 @@ primary
   | RAW_STRING                                    # rawStringLit
   | TRUE                                          # trueLit
   | FALSE                                         # falseLit
-  | NULL                                          # nullLit
+  | NULL_KW                                       # nullLit
   | DURATION                                      # durationLit
   | DATE                                          # dateLit
   | TIMESTAMP                                     # timestampLit
@@ -189,7 +189,7 @@ matchArm : pattern (PIPE pattern)* FAT_ARROW expr (COMMA | SEMI)? ;
 pattern
   : UNDERSCORE
   | MINUS? (INT | FLOAT)
-  | STRING | RAW_STRING | TRUE | FALSE | NULL | DURATION | DATE | TIMESTAMP
+  | STRING | RAW_STRING | TRUE | FALSE | NULL_KW | DURATION | DATE | TIMESTAMP
   | qualifiedName
   ;
 
@@ -219,7 +219,7 @@ OR     : 'or' ;
 NOT    : 'not' ;
 IN     : 'in' ;
 IS     : 'is' ;
-NULL   : 'null' ;
+NULL_KW : 'null' ;  // not `NULL`: that would clash with the C macro in the generated C++
 TRUE   : 'true' ;
 FALSE  : 'false' ;
 
