@@ -1,0 +1,45 @@
+# Entry points: `make demo` and `make test` (README Quick start). Both are idempotent on a
+# fresh Debian 12 machine: they install what is missing, configure once and build.
+BUILD_DIR ?= build
+JOBS ?= 2
+ETLC := $(BUILD_DIR)/etlc
+DEMO := examples/orders.etl
+
+.PHONY: all deps configure build test demo golden-update docs fmt-check clean
+
+all: build
+
+deps:
+	bash scripts/install-deps.sh
+
+configure:
+	@if [ ! -f $(BUILD_DIR)/build.ninja ]; then \
+	  cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo; \
+	fi
+
+build: configure
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+test: deps build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
+
+demo: deps build
+	@echo "== etlc check $(DEMO)"
+	$(ETLC) check $(DEMO)
+	@echo "== etlc explain $(DEMO)"
+	$(ETLC) explain $(DEMO)
+	@echo "== etlc graph --format mermaid $(DEMO)"
+	$(ETLC) graph --format mermaid $(DEMO)
+
+# Rewrites every tests/golden/**/*.err from the current etlc output (review the diff).
+golden-update: build
+	bash tests/golden/run_golden.sh --etlc $(ETLC) --update
+
+docs: build
+	$(ETLC) docs --out docs/reference
+
+fmt-check: build
+	$(ETLC) fmt --check $$(find examples -name '*.etl' | sort)
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,81 @@
+// `etlc fmt FILE... [--check] [--write]`.
+#include "compiler/driver/commands.h"
+
+#if ETL_DRIVER_HAVE_FMT
+#include <fmt/format.h>
+
+#include "compiler/driver/command.h"
+#include "compiler/format/formatter.h"
+#include "compiler/syntax/parser.h"
+
+namespace etl::driver {
+
+int RunFmt(const std::vector<std::string>& args, Io& io) {
+  CommandInfo info{"fmt", "FILE... [--check | --write]",
+                   "Formats each FILE canonically (comments kept; formatting twice changes nothing).\n"
+                   "Prints the formatted text to stdout; `-` reads stdin. With --write the files are\n"
+                   "rewritten in place; with --check the names of files that would change are\n"
+                   "printed and the exit code is 1 if there is any. A file with syntax errors is\n"
+                   "reported with its diagnostics (exit 1) and never rewritten."};
+  po::options_description options("options");
+  options.add_options()("check", "list files whose formatting would change; exit 1 if any")(
+      "write,w", "rewrite the files in place");
+  AddColorOption(options);
+  po::options_description hidden;
+  hidden.add_options()("file", po::value<std::vector<std::string>>());
+  po::positional_options_description positional;
+  positional.add("file", -1);
+  po::variables_map vm;
+  if (auto done = ParseCommandLine(info, options, hidden, positional, args, vm, io)) return *done;
+  if (!vm.count("file")) return UsageError("fmt", "missing FILE argument (use `-` for stdin)", io);
+  bool check = vm.count("check") > 0;
+  bool write = vm.count("write") > 0;
+  if (check && write) return UsageError("fmt", "--check and --write exclude each other", io);
+  const auto& files = vm["file"].as<std::vector<std::string>>();
+  if (write && std::find(files.begin(), files.end(), "-") != files.end()) {
+    return UsageError("fmt", "--write cannot rewrite stdin (`-`)", io);
+  }
+
+  DiagnosticPrinter printer(io, DiagnosticFormat::Text, ColorOption(vm));
+  bool unreadable = false;
+  bool failed = false;
+  bool would_change = false;
+  for (const std::string& path : files) {
+    std::optional<std::string> text = ReadInput(path, io);
+    if (!text) {
+      io.err << fmt::format("etlc fmt: error: cannot read `{}`\n", path);
+      unreadable = true;
+      continue;
+    }
+    diag::SourceManager sources;
+    diag::Diagnostics diagnostics;
+    diag::FileId file = sources.Add(path == "-" ? "<stdin>" : path, *text);
+    std::unique_ptr<ast::Module> module = syntax::ParseModule(sources, file, diagnostics);
+    if (diagnostics.HasErrors() || module->has_syntax_errors) {
+      printer.Print(sources, diagnostics);
+      failed = true;
+      continue;
+    }
+    std::string formatted = format::FormatModule(*module, sources);
+    if (check) {
+      if (formatted != *text) {
+        io.out << path << "\n";
+        would_change = true;
+      }
+    } else if (write) {
+      std::string error;
+      if (formatted != *text && !WriteFileAtomically(path, formatted, error)) {
+        io.err << fmt::format("etlc fmt: error: {}\n", error);
+        failed = true;
+      }
+    } else {
+      io.out << formatted;
+    }
+  }
+  printer.Finish();
+  if (unreadable) return kExitUsage;
+  return failed || would_change ? kExitCompileErrors : kExitOk;
+}
+
+}  // namespace etl::driver
+#endif  // ETL_DRIVER_HAVE_FMT
