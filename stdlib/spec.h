@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "compiler/ast/ast.h"
 #include "compiler/ast/types.h"
 #include "compiler/ast/value.h"
 #include "compiler/diag/diagnostic.h"
@@ -29,6 +30,14 @@ struct ParamSpec {
   //   "schema"  a schema name (`schema: Order`): the argument denotes a record type
   //   "fields"  a list of field names of the input record (`keys: ["id"]`)
   //   "any"     any constant value
+  //   "field"   one field of the input record (sources: of the output schema), written as
+  //             a bare name (`on: ts`) or a string; sema does not resolve it as an
+  //             expression: it sets BoundArg::value to the name (a String) and the step's
+  //             typing rule validates it (E0203 with a suggestion)
+  //   "mode"    a write mode the step interprets from its syntax: a bare name (`append`),
+  //             a string, or a call (`upsert(keys: ["id"])`); sema does not type-check it,
+  //             sets BoundArg::value to the name for a bare name or string, and always
+  //             passes BoundArg::expr; the step's typing rule validates it
   std::string type;
   bool required = false;
   std::string default_value;  // etl literal spelling, shown in docs ("true", "\",\"")
@@ -45,8 +54,15 @@ struct BoundArg {
   std::optional<ast::Value> value;  // when the argument is a compile-time constant
   TypeRef schema;                   // "schema" parameters
   diag::SourceRange range;
+  const ast::Expr* expr = nullptr;  // the argument as written ("mode" parameters need it)
 };
 
+// Binding protocol (sema): arguments are matched to `params` (positional ones in order,
+// then by name; E0211/E0212/E0213/E0214), ordinary parameter types are checked with
+// ast::ParseType(param.type) and IsAssignable (a `secret` only where `secret` is set), the
+// special spellings are resolved as documented on ParamSpec::type, and then `output` is
+// called once. Defaults are not materialised as BoundArgs: a rule reads an absent argument
+// as its ParamSpec::default_value.
 // What a step's typing rule sees and may report into.
 struct StepBindContext {
   std::string step;                  // the step's spec name
@@ -84,13 +100,26 @@ struct StepSpec {
 // A function call as seen by a function's typing rule.
 struct CallContext {
   std::string function;
-  std::vector<TypeRef> arg_types;                  // positional, in order
+  std::vector<TypeRef> arg_types;                  // positional, in order (named arguments
+                                                   // are placed by `params` before the call)
   std::vector<std::optional<ast::Value>> arg_values;  // constants, when known
   std::vector<diag::SourceRange> arg_ranges;
   diag::SourceRange call_range;
   bool in_aggregate = false;  // called as an aggregate output of `aggregate { }`
-  diag::Diagnostics* diagnostics = nullptr;
+  diag::Diagnostics* diagnostics = nullptr;       // null while sema probes (see below)
 };
+
+// Function typing protocol:
+//  1. sema reports E0304 for any `secret` argument (no `check` accepts TypeKind::Secret);
+//  2. sema calls `check`: a non-null result is the call's type (an Error type when `check`
+//     already reported, e.g. E0312 for an invalid constant argument at that argument);
+//  3. on nullptr the arguments fit no signature. sema calls NullableArguments(spec, ctx):
+//     a non-empty answer means the call would fit if those arguments were non-null, so
+//     sema reports E0301 at each of them (fixes `x ?? default`, `filter x is not null`);
+//     an empty answer means a real mismatch: sema reports E0300 listing `signatures`.
+// Nullability is strict: a `T?` argument fits only parameters that accept nulls (casts,
+// coalesce, hash, to_json, json, aggregates); those return a nullable result as documented.
+// `check` may be called with `diagnostics == nullptr` (probing) and then reports nothing.
 
 // The declaration of a function.
 struct FunctionSpec {
@@ -117,7 +146,16 @@ const StepSpec* FindStep(std::string_view name, StepKind kind);
 // Every step with that name, whatever its kind (for "csv is a source, not a transform").
 std::vector<const StepSpec*> FindSteps(std::string_view name);
 // A function by name; `aggregate` selects the aggregate form of min/max/list/...
+// When the requested form does not exist the other one is returned (so sema can report
+// E0305 for `sum(x)` outside `aggregate`); nullptr for an unknown name.
 const FunctionSpec* FindFunction(std::string_view name, bool aggregate = false);
+// The spec a call of `name` with `arg_count` arguments means: min/max with one argument
+// are the aggregates, with two or more the scalar functions; other names have one spec.
+const FunctionSpec* ResolveFunction(std::string_view name, size_t arg_count);
+// The nullable arguments that make `check` fail (step 3 of the protocol above): indexes i
+// such that the call fits once every nullable argument is made non-null, and argument i
+// alone staying nullable breaks it. Empty when stripping nullability does not help.
+std::vector<size_t> NullableArguments(const FunctionSpec& spec, const CallContext& call);
 
 // The record every sink emits on its main (`done`) port: {target: string, rows: int, bytes: int}.
 TypeRef DoneType();
