@@ -61,7 +61,7 @@ void Printer::PrintDecl(const ast::Decl& decl) {
       std::vector<size_t> widths;
       for (const auto& field : schema.fields) {
         ranges.push_back(field.range);
-        widths.push_back(NameText(field.name.text).size() + 1);
+        widths.push_back(NameWidth(field.name) + 1);
       }
       std::vector<size_t> pads = AlignRuns(ranges, widths);
       Block(decl.range, 0, schema.fields.size(), [&](size_t i) { return schema.fields[i].range; },

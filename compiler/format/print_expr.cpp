@@ -49,6 +49,10 @@ void Printer::PrintName(std::string_view text, diag::SourceRange range) {
 
 void Printer::PrintName(const ast::Name& name) { PrintName(name.text, name.range); }
 
+size_t Printer::NameWidth(const ast::Name& name) {
+  return Measure([&] { PrintName(name); }).size();
+}
+
 void Printer::PrintQualified(const ast::QualifiedName& name) {
   if (name.module) {
     PrintName(*name.module);
@@ -225,7 +229,15 @@ void Printer::PrintExprBare(const ast::Expr& expr, int indent) {
       PrintArgs(expr.args, indent);
       break;
     case ExprKind::Unary:
-      Write(expr.unary_op == ast::UnaryOp::Not ? "not " : "-");
+      if (expr.unary_op == ast::UnaryOp::Not) {
+        Write("not ");
+      } else {
+        // `- -a` rather than `--a`: the same tokens, but readable.
+        std::string operand = expr.children.empty() || !expr.children[0]
+                                  ? std::string()
+                                  : Measure([&] { PrintExpr(*expr.children[0], indent, kNeg); });
+        Write(!operand.empty() && operand.front() == '-' ? "- " : "-");
+      }
       child(0, expr.unary_op == ast::UnaryOp::Not ? kNot : kNeg);
       break;
     case ExprKind::Binary: {
@@ -283,7 +295,17 @@ void Printer::PrintList(const ast::Expr& expr, int indent) {
   const auto& items = expr.children;
   bool all_records = !items.empty();
   for (const auto& item : items) all_records = all_records && item && item->kind == ast::ExprKind::RecordLit;
-  bool multi_line = all_records || (!items.empty() && HasCommentIn(expr.range.begin, expr.range.end));
+  // A list of records (test data, lookup tables) gets a line per record, unless it sits
+  // inside another literal (`items: [{...}]` in a test record stays inline).
+  bool multi_line = (all_records && collection_depth_ == 0) ||
+                    (!items.empty() && HasCommentIn(expr.range.begin, expr.range.end));
+  ++collection_depth_;
+  PrintListItems(expr, indent, multi_line);
+  --collection_depth_;
+}
+
+void Printer::PrintListItems(const ast::Expr& expr, int indent, bool multi_line) {
+  const auto& items = expr.children;
   if (!multi_line) {
     Write("[");
     for (size_t i = 0; i < items.size(); ++i) {
@@ -320,7 +342,9 @@ void Printer::PrintRecord(const ast::Expr& expr, int indent) {
       PrintName(field.name);
     }
     Write(": ");
+    ++collection_depth_;
     if (field.value) PrintExpr(*field.value, field_indent);
+    --collection_depth_;
   };
   if (fields.empty() || !HasCommentIn(expr.range.begin, expr.range.end)) {
     Write("{");
@@ -350,16 +374,30 @@ void Printer::PrintRecord(const ast::Expr& expr, int indent) {
 void Printer::PrintMatch(const ast::Expr& expr, int indent) {
   Write("match ");
   if (!expr.children.empty() && expr.children[0]) PrintExpr(*expr.children[0], indent);
+  auto print_patterns = [&](const ast::MatchArm& arm) {
+    bool first = true;
+    for (const auto& pattern : arm.patterns) {
+      if (!first) Write(" | ");
+      first = false;
+      if (pattern) PrintExpr(*pattern, indent + kIndent);
+    }
+    if (arm.wildcard) Write(first ? "_" : " | _");
+  };
+  // The `=>` of the arms line up, like route conditions.
+  std::vector<diag::SourceRange> ranges;
+  std::vector<size_t> widths;
+  for (const auto& arm : expr.arms) {
+    ranges.push_back(arm.range);
+    widths.push_back(Measure([&] { print_patterns(arm); }).size());
+  }
+  std::vector<size_t> pads = AlignRuns(ranges, widths);
   Block(expr.range, indent, expr.arms.size(), [&](size_t i) { return expr.arms[i].range; },
         [&](size_t i) {
           const ast::MatchArm& arm = expr.arms[i];
-          bool first = true;
-          for (const auto& pattern : arm.patterns) {
-            if (!first) Write(" | ");
-            first = false;
-            if (pattern) PrintExpr(*pattern, indent + kIndent);
-          }
-          if (arm.wildcard) Write(first ? "_" : " | _");
+          size_t before = out_.size();
+          print_patterns(arm);
+          size_t written = out_.size() - before;
+          if (pads[i] > written) out_.append(pads[i] - written, ' ');
           Write(" => ");
           if (arm.value) PrintExpr(*arm.value, indent + kIndent);
           Write(",");

@@ -15,8 +15,9 @@ void Printer::PrintPipeline(const ast::PipelineDecl& pipeline) {
     plans.push_back(statement.kind == ast::Statement::Kind::Setting ? ChainPlan{} : PlanChain(statement, indent));
     ranges.push_back(statement.range);
     // The `|` of consecutive one-line flows line up (language.md §1).
+    // Only plain step/port heads take part: a long `union(...)` would push the others far right.
     bool aligned = statement.kind == ast::Statement::Kind::Flow && plans.back().single_line &&
-                   !statement.chain.ops.empty();
+                   !statement.chain.ops.empty() && statement.chain.head.kind == ast::Head::Kind::Ref;
     widths.push_back(aligned ? plans.back().head_width : std::string::npos);
   }
   std::vector<size_t> pads = AlignRuns(ranges, widths);
@@ -37,13 +38,16 @@ Printer::ChainPlan Printer::PlanChain(const ast::Statement& statement, int inden
   plan.head_width = head.size();
   if (chain.ops.empty()) return plan;
   size_t width = static_cast<size_t>(indent) + head.size();
-  if (statement.kind == ast::Statement::Kind::Binding) width += NameText(statement.name.text).size() + 3;
+  if (statement.kind == ast::Statement::Kind::Binding) width += NameWidth(statement.name) + 3;
   bool single = chain.ops.size() <= 2 && head.find('\n') == std::string::npos &&
                 !HasCommentIn(statement.range.begin, chain.ops.back().range.begin);
   for (size_t i = 0; i < chain.ops.size() && single; ++i) {
     std::string op = Measure([&] { PrintOp(chain.ops[i], indent); });
     size_t newline = op.find('\n');
-    if (newline != std::string::npos && i + 1 < chain.ops.size()) single = false;
+    // Only a block op (`route {`, `aggregate {`, `validate {`) may end a one-line chain.
+    bool block = chain.ops[i].kind == ast::OpKind::Route || chain.ops[i].kind == ast::OpKind::Aggregate ||
+                 chain.ops[i].kind == ast::OpKind::Validate;
+    if (newline != std::string::npos && (i + 1 < chain.ops.size() || !block)) single = false;
     width += 3 + std::min(newline, op.size());
   }
   plan.single_line = single && width <= kMaxWidth;
@@ -70,7 +74,8 @@ void Printer::PrintChain(const ast::Statement& statement, int indent, const Chai
     EndLine();
     BeginItem(op.range, indent + kIndent, /*allow_blank=*/false);
     Write("| ");
-    PrintOp(op, indent + kIndent);
+    // The op's own blocks and lists indent from its keyword, after the `| `.
+    PrintOp(op, indent + kIndent + 2);
     last_end_ = std::max(last_end_, op.range.end);
   }
 }
@@ -103,18 +108,65 @@ void Printer::PrintHead(const ast::Head& head, int indent) {
   }
 }
 
+namespace {
+
+// A bare key or select item: no name, or a name that is the expression itself.
+bool BareValue(const ast::Assignment& item) {
+  return item.value && (item.name.Empty() ||
+                        (item.name.range.Valid() && item.name.range.begin == item.value->range.begin));
+}
+
+}  // namespace
+
+void Printer::PrintAssignment(const ast::Assignment& item, size_t name_width, int indent) {
+  bool bare_value = BareValue(item);
+  if (!bare_value) {
+    size_t before = out_.size();
+    PrintName(item.name);
+    size_t written = out_.size() - before;
+    if (item.value && name_width > written) out_.append(name_width - written, ' ');
+  }
+  if (item.value) {
+    if (!bare_value) Write(" = ");
+    PrintExpr(*item.value, indent);
+  }
+}
+
 void Printer::PrintAssignments(const std::vector<ast::Assignment>& items, int indent) {
   for (size_t i = 0; i < items.size(); ++i) {
     if (i > 0) Write(", ");
-    const ast::Assignment& item = items[i];
-    // A bare key or select item: no name, or a name that is the expression itself.
-    bool bare_value = item.value && (item.name.Empty() || (item.name.range.Valid() &&
-                                                          item.name.range.begin == item.value->range.begin));
-    if (!bare_value) PrintName(item.name);
-    if (item.value) {
-      if (!bare_value) Write(" = ");
-      PrintExpr(*item.value, indent);
-    }
+    PrintAssignment(items[i], 0, indent);
+  }
+}
+
+void Printer::PrintAssignmentList(std::string_view keyword, const std::vector<ast::Assignment>& items, int indent) {
+  Write(keyword);
+  std::string inline_text = Measure([&] { PrintAssignments(items, indent); });
+  bool comments = false;  // between items; a comment inside an item's value is its own business
+  for (size_t i = 0; i + 1 < items.size(); ++i) {
+    comments = comments || HasCommentIn(items[i].range.end, items[i + 1].range.begin);
+  }
+  bool multi_line = comments || (items.size() > 1 && inline_text.find('\n') != std::string::npos) ||
+                    static_cast<size_t>(indent) + keyword.size() + 1 + inline_text.size() > kMaxWidth;
+  if (!multi_line) {
+    Write(" ");
+    PrintAssignments(items, indent);
+    return;
+  }
+  // One item per line, `=` aligned (the items are member boundaries for comments).
+  std::vector<diag::SourceRange> ranges;
+  std::vector<size_t> widths;
+  for (const auto& item : items) {
+    ranges.push_back(item.range);
+    widths.push_back(BareValue(item) || !item.value ? std::string::npos : NameWidth(item.name));
+  }
+  std::vector<size_t> pads = AlignRuns(ranges, widths);
+  for (size_t i = 0; i < items.size(); ++i) {
+    EndLine();
+    BeginItem(items[i].range, indent + kIndent, /*allow_blank=*/false);
+    PrintAssignment(items[i], pads[i] == std::string::npos ? 0 : pads[i], indent + kIndent);
+    if (i + 1 < items.size()) Write(",");
+    last_end_ = std::max(last_end_, items[i].range.end);
   }
 }
 
@@ -132,12 +184,10 @@ void Printer::PrintOp(const ast::Op& op, int indent) {
       if (op.expr) PrintExpr(*op.expr, indent);
       break;
     case OpKind::Derive:
-      Write("derive ");
-      PrintAssignments(op.assignments, indent);
+      PrintAssignmentList("derive", op.assignments, indent);
       break;
     case OpKind::Select:
-      Write("select ");
-      PrintAssignments(op.assignments, indent);
+      PrintAssignmentList("select", op.assignments, indent);
       break;
     case OpKind::Drop:
       Write("drop ");
@@ -158,7 +208,7 @@ void Printer::PrintOp(const ast::Op& op, int indent) {
       std::vector<size_t> widths;
       for (const auto& branch : op.branches) {
         ranges.push_back(branch.range);
-        widths.push_back(NameText(branch.name.text).size() + 1);
+        widths.push_back(NameWidth(branch.name) + 1);
       }
       std::vector<size_t> pads = AlignRuns(ranges, widths);
       Block(op.range, indent, op.branches.size(), [&](size_t i) { return op.branches[i].range; },
@@ -198,18 +248,12 @@ void Printer::PrintOp(const ast::Op& op, int indent) {
       std::vector<size_t> widths;
       for (const auto& output : op.assignments) {
         ranges.push_back(output.range);
-        widths.push_back(NameText(output.name.text).size());
+        widths.push_back(NameWidth(output.name));
       }
       std::vector<size_t> pads = AlignRuns(ranges, widths);
       Block(op.range, indent, op.assignments.size(), [&](size_t i) { return op.assignments[i].range; },
             [&](size_t i) {
-              const ast::Assignment& output = op.assignments[i];
-              size_t before = out_.size();
-              PrintName(output.name);
-              size_t written = out_.size() - before;
-              if (pads[i] > written) out_.append(pads[i] - written, ' ');
-              Write(" = ");
-              if (output.value) PrintExpr(*output.value, indent + kIndent);
+              PrintAssignment(op.assignments[i], pads[i], indent + kIndent);
             });
       break;
     }
@@ -238,16 +282,31 @@ void Printer::PrintOp(const ast::Op& op, int indent) {
       Write(" on ");
       if (op.expr) PrintExpr(*op.expr, indent);
       break;
-    case OpKind::Validate:
+    case OpKind::Validate: {
       Write("validate");
+      // `condition : "message"` with the messages in a column (language.md §4 spelling).
+      std::vector<diag::SourceRange> ranges;
+      std::vector<size_t> widths;
+      for (const auto& rule : op.rules) {
+        ranges.push_back(rule.range);
+        std::string condition = Measure([&] {
+          if (rule.condition) PrintExpr(*rule.condition, indent + kIndent);
+        });
+        widths.push_back(condition.find('\n') == std::string::npos ? condition.size() : std::string::npos);
+      }
+      std::vector<size_t> pads = AlignRuns(ranges, widths);
       Block(op.range, indent, op.rules.size(), [&](size_t i) { return op.rules[i].range; },
             [&](size_t i) {
               const ast::ValidateRule& rule = op.rules[i];
+              size_t before = out_.size();
               if (rule.condition) PrintExpr(*rule.condition, indent + kIndent);
-              Write(": ");
+              size_t written = out_.size() - before;
+              if (pads[i] != std::string::npos && pads[i] > written) out_.append(pads[i] - written, ' ');
+              Write(" : ");
               PrintStringToken(rule.message_range, rule.message);
             });
       break;
+    }
     case OpKind::Into:
       Write("into ");
       if (op.call) PrintCall(*op.call, indent);

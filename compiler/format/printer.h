@@ -61,6 +61,8 @@ class Printer {
 
   // ---- names, literals, types, expressions (print_expr.cpp)
   void PrintName(const ast::Name& name);
+  // How many columns PrintName(name) takes (alignment).
+  size_t NameWidth(const ast::Name& name);
   void PrintName(std::string_view text, diag::SourceRange range);
   void PrintQualified(const ast::QualifiedName& name);
   void PrintType(const ast::TypeExpr& type);
@@ -69,6 +71,7 @@ class Printer {
   void PrintExprBare(const ast::Expr& expr, int indent);
   void PrintLiteral(const ast::Expr& expr);
   void PrintList(const ast::Expr& expr, int indent);
+  void PrintListItems(const ast::Expr& expr, int indent, bool multi_line);
   void PrintRecord(const ast::Expr& expr, int indent);
   void PrintMatch(const ast::Expr& expr, int indent);
   void PrintArgs(const std::vector<ast::Argument>& args, int indent);
@@ -92,7 +95,10 @@ class Printer {
   void PrintHead(const ast::Head& head, int indent);
   void PrintStreamRef(const ast::StreamRef& ref);
   void PrintOp(const ast::Op& op, int indent);
+  void PrintAssignment(const ast::Assignment& item, size_t name_width, int indent);
   void PrintAssignments(const std::vector<ast::Assignment>& items, int indent);
+  // `derive`/`select` items: on the keyword's line, or one per line when long or commented.
+  void PrintAssignmentList(std::string_view keyword, const std::vector<ast::Assignment>& items, int indent);
   void PrintSetting(const ast::Setting& setting, int indent);
 
   const ast::Module& module_;
@@ -107,6 +113,7 @@ class Printer {
   bool line_has_code_ = false;   // the current output line holds code
   bool last_line_open_ = false;  // the last finished line may take a trailing comment
   bool measuring_ = false;
+  int collection_depth_ = 0;     // list/record literals being printed around the current node
 };
 
 // `text` as an etl name: in backticks unless it is a plain identifier and not reserved.

@@ -9,6 +9,7 @@
 
 #include "compiler/format/ast_shape.h"
 #include "compiler/format/formatter.h"
+#include "compiler/format/printer.h"
 #include "compiler/syntax/parser.h"
 
 namespace etl::format {
@@ -80,7 +81,9 @@ void ExpectStable(const std::string& text, const std::string& what) {
   while (std::getline(lines, line)) {
     ++number;
     bool verbatim = line.find("*/") != std::string::npos || line.find("/*") != std::string::npos;
-    if (!verbatim && !line.empty()) EXPECT_NE(line.back(), ' ') << what << ":" << number << ": trailing whitespace";
+    if (!verbatim && !line.empty()) {
+      EXPECT_NE(line.back(), ' ') << what << ":" << number << ": trailing whitespace";
+    }
   }
 }
 
@@ -117,7 +120,7 @@ TEST(FormatHandBuilt, AddsParenthesesOnlyWherePrecedenceNeedsThem) {
   other->name.text = "x";
   other->value = Binary(ast::BinaryOp::Add, Binary(ast::BinaryOp::Add, IntLit(1), IntLit(2)), IntLit(3));
   module.decls.push_back(std::move(other));
-  EXPECT_EQ(FormatModule(module, sources), "const `order id` = (1 + 2) * 3 - (4 - 5)\n\nconst x = 1 + 2 + 3\n");
+  EXPECT_EQ(FormatModule(module, sources), "const `order id` = (1 + 2) * 3 - (4 - 5)\nconst x = 1 + 2 + 3\n");
 }
 
 TEST(FormatHandBuilt, SyntaxErrorsReturnTheTextUnchanged) {
@@ -254,7 +257,7 @@ TEST(FormatDetails, OperatorsCallsAndCollections) {
             "const x = f(a, k: {a: 1, `b c`: \"x\"})?.y[0]\n");
   EXPECT_EQ(Format("const x = ((a))\n"), "const x = ((a))\n");
   EXPECT_EQ(Format("fn t(x: int) -> string = match x { 1 | 2 => \"low\", _ => \"high\" }\n"),
-            "fn t(x: int) -> string = match x {\n  1 | 2 => \"low\",\n  _ => \"high\",\n}\n");
+            "fn t(x: int) -> string = match x {\n  1 | 2 => \"low\",\n  _     => \"high\",\n}\n");
 }
 
 TEST(FormatDetails, DeclarationsAndTypes) {
@@ -286,9 +289,9 @@ TEST(FormatDetails, SettingsAndOperators) {
     | take 10
     | join left other on id == other.id
     | validate {
-      amount > 0: "amount must be positive"
-      len(name) < 10: "name too long"
-    }
+        amount > 0     : "amount must be positive"
+        len(name) < 10 : "name too long"
+      }
     | exec("python3 score.py", output: Scored)
   y = union(x, z.errors) | aggregate by k window tumbling(5m, on: ts) {
     n = count()
@@ -367,10 +370,11 @@ TEST(FormatComments, CommentsBetweenOpsAndInRecords) {
   x = raw  // the input
     // keep big ones
     | filter a > 1
-  y = x | derive r = {
-    a: 1,  // first
-    b: 2
-  }
+  y = x
+    | derive r = {
+        a: 1,  // first
+        b: 2
+      }
   y | into stdout()
 }
 )";
