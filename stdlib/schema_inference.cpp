@@ -178,33 +178,33 @@ Guess GuessText(std::string_view text, bool csv) {
   return guess;
 }
 
-Guess GuessJson(const nlohmann::json& value) {
+Guess GuessJson(const nlohmann::ordered_json& value) {
   Guess guess;
   switch (value.type()) {
-    case nlohmann::json::value_t::null:
+    case nlohmann::ordered_json::value_t::null:
       guess.nullable = true;
       break;
-    case nlohmann::json::value_t::boolean:
+    case nlohmann::ordered_json::value_t::boolean:
       guess.kind = Kind::Bool;
       break;
-    case nlohmann::json::value_t::number_integer:
+    case nlohmann::ordered_json::value_t::number_integer:
       guess.kind = Kind::Int;
       break;
-    case nlohmann::json::value_t::number_unsigned:
+    case nlohmann::ordered_json::value_t::number_unsigned:
       guess.kind = value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX) ? Kind::Float : Kind::Int;
       break;
-    case nlohmann::json::value_t::number_float:
+    case nlohmann::ordered_json::value_t::number_float:
       guess.kind = Kind::Float;
       break;
-    case nlohmann::json::value_t::string:
+    case nlohmann::ordered_json::value_t::string:
       guess = GuessText(value.get_ref<const std::string&>(), false);
       break;
-    case nlohmann::json::value_t::array:
+    case nlohmann::ordered_json::value_t::array:
       guess.kind = Kind::List;
       guess.element = std::make_shared<Guess>();
       for (const auto& item : value) Merge(*guess.element, GuessJson(item), false);
       break;
-    case nlohmann::json::value_t::object:
+    case nlohmann::ordered_json::value_t::object:
       guess.kind = Kind::Record;
       guess.records = 1;
       for (const auto& [key, item] : value.items()) {
@@ -358,7 +358,7 @@ std::optional<TypeRef> InferJsonl(std::istream& in, const InferOptions& options,
   while (records < options.max_records && std::getline(in, line)) {
     ++line_number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto value = nlohmann::json::parse(line, nullptr, false);
+    auto value = nlohmann::ordered_json::parse(line, nullptr, false);
     if (value.is_discarded()) {
       *error = "cannot infer the schema of `" + shown + "`: line " + std::to_string(line_number) +
                " is not valid JSON";
