@@ -32,8 +32,9 @@ class ShapeWriter {
 
   void Expr(int depth, const ast::Expr* expr) {
     if (!expr) return Line(depth, "expr <none>");
-    std::string head = fmt::format("{} text={:?} int={} bool={} neg={} safe={} raw={}", ast::KindName(expr->kind),
-                                   expr->text, expr->int_value, expr->bool_value, expr->negated, expr->safe, expr->raw);
+    std::string head =
+        fmt::format("{} text={:?} int={} bool={} neg={} safe={} raw={}", ast::KindName(expr->kind),
+                    expr->text, expr->int_value, expr->bool_value, expr->negated, expr->safe, expr->raw);
     if (expr->kind == ast::ExprKind::FloatLit) head += fmt::format(" float={}", expr->float_value);
     if (expr->kind == ast::ExprKind::Binary) head += fmt::format(" op={}", ast::Spelling(expr->binary_op));
     if (expr->kind == ast::ExprKind::Unary) head += fmt::format(" op={}", ast::Spelling(expr->unary_op));
@@ -75,8 +76,8 @@ class ShapeWriter {
   }
 
   void Op(int depth, const ast::Op& op) {
-    Line(depth, fmt::format("op {} left={} count={} within={}", ast::Spelling(op.kind), op.left_join, op.count,
-                            op.within_us ? *op.within_us : -1));
+    Line(depth, fmt::format("op {} left={} count={} within={}", ast::Spelling(op.kind), op.left_join,
+                            op.count, op.within_us ? *op.within_us : -1));
     if (op.expr) Expr(depth + 1, op.expr.get());
     Assignments(depth + 1, "assign", op.assignments);
     Assignments(depth + 1, "key", op.keys);
@@ -100,7 +101,8 @@ class ShapeWriter {
   }
 
   void Statement(int depth, const ast::Statement& statement) {
-    Line(depth, fmt::format("statement kind={} name={}", static_cast<int>(statement.kind), statement.name.text));
+    Line(depth,
+         fmt::format("statement kind={} name={}", static_cast<int>(statement.kind), statement.name.text));
     if (statement.kind == ast::Statement::Kind::Setting) {
       const ast::Setting& s = statement.setting;
       Line(depth + 1, fmt::format("setting {} text={:?} tz={:?} dur={} backoff={} number={} mode={}",

@@ -19,7 +19,8 @@ std::string Printer::PrintModule() {
     diag::SourceRange start = decl.range;
     start.begin = CodeStart(decl.range);  // a range may include the `///` lines
     if (previous) {
-      bool together = Groups(previous->kind) && Groups(decl.kind) && !BlankBetween(previous->range.end, start.begin);
+      bool together =
+          Groups(previous->kind) && Groups(decl.kind) && !BlankBetween(previous->range.end, start.begin);
       if (!together) {
         // Trailing comments of the previous declaration first, then the blank line.
         while (next_comment_ < comments_.size() && comments_[next_comment_]->range.begin < start.begin &&
@@ -64,8 +65,9 @@ void Printer::PrintDecl(const ast::Decl& decl) {
         widths.push_back(NameWidth(field.name) + 1);
       }
       std::vector<size_t> pads = AlignRuns(ranges, widths);
-      Block(decl.range, 0, schema.fields.size(), [&](size_t i) { return schema.fields[i].range; },
-            [&](size_t i) { PrintFieldDecl(schema.fields[i], pads[i], kIndent); });
+      Block(
+          decl.range, 0, schema.fields.size(), [&](size_t i) { return schema.fields[i].range; },
+          [&](size_t i) { PrintFieldDecl(schema.fields[i], pads[i], kIndent); });
       break;
     }
     case ast::DeclKind::Const: {
@@ -121,8 +123,9 @@ void Printer::PrintDecl(const ast::Decl& decl) {
       PrintStringToken(test.title_range, test.title);
       Write(" for ");
       PrintName(test.pipeline);
-      Block(decl.range, 0, test.items.size(), [&](size_t i) { return test.items[i].range; },
-            [&](size_t i) { PrintTestItem(test.items[i], kIndent); });
+      Block(
+          decl.range, 0, test.items.size(), [&](size_t i) { return test.items[i].range; },
+          [&](size_t i) { PrintTestItem(test.items[i], kIndent); });
       break;
     }
   }

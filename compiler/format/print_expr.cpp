@@ -9,26 +9,32 @@ namespace {
 int BinaryPrec(ast::BinaryOp op) {
   using ast::BinaryOp;
   switch (op) {
-    case BinaryOp::Or: return kOr;
-    case BinaryOp::And: return kAnd;
-    case BinaryOp::Coalesce: return kCoalesce;
+    case BinaryOp::Or:
+      return kOr;
+    case BinaryOp::And:
+      return kAnd;
+    case BinaryOp::Coalesce:
+      return kCoalesce;
     case BinaryOp::Add:
-    case BinaryOp::Sub: return kAdd;
+    case BinaryOp::Sub:
+      return kAdd;
     case BinaryOp::Mul:
     case BinaryOp::Div:
-    case BinaryOp::Mod: return kMul;
-    default: return kCmp;  // == != < <= > >= in, not in, ~
+    case BinaryOp::Mod:
+      return kMul;
+    default:
+      return kCmp;  // == != < <= > >= in, not in, ~
   }
 }
 
 bool IsSoftKeyword(std::string_view text) {
   static constexpr std::string_view kSoft[] = {
-      "as",      "schema",  "const",  "fn",        "param",  "pipeline", "test",   "for",       "import",
-      "schedule", "every",  "tz",     "after",     "any",    "on",       "retry",  "backoff",   "timeout",
-      "max_errors", "persist", "jit", "concurrency", "filter", "derive", "select", "drop",      "rename",
-      "route",   "explode", "aggregate", "by",     "window", "dedup",    "within", "sort",      "asc",
-      "desc",    "take",    "join",   "left",      "inner",  "validate", "union",  "given",     "expect",
-      "has",     "rows",    "empty"};
+      "as",      "schema",   "const",      "fn",      "param",   "pipeline",    "test",   "for",
+      "import",  "schedule", "every",      "tz",      "after",   "any",         "on",     "retry",
+      "backoff", "timeout",  "max_errors", "persist", "jit",     "concurrency", "filter", "derive",
+      "select",  "drop",     "rename",     "route",   "explode", "aggregate",   "by",     "window",
+      "dedup",   "within",   "sort",       "asc",     "desc",    "take",        "join",   "left",
+      "inner",   "validate", "union",      "given",   "expect",  "has",         "rows",   "empty"};
   for (std::string_view word : kSoft) {
     if (text == word) return true;
   }
@@ -74,7 +80,8 @@ std::string Printer::DurationText(diag::SourceRange range, int64_t micros, bool 
   std::vector<std::string_view> tokens = Tokens(range);
   if (!tokens.empty()) {
     std::string_view token = last ? tokens.back() : tokens.front();
-    if (std::isdigit(static_cast<unsigned char>(token.front())) && std::isalpha(static_cast<unsigned char>(token.back()))) {
+    if (std::isdigit(static_cast<unsigned char>(token.front())) &&
+        std::isalpha(static_cast<unsigned char>(token.back()))) {
       return std::string(token);
     }
   }
@@ -146,16 +153,23 @@ namespace {
 int ExprPrec(const ast::Expr& expr, std::string_view written) {
   using ast::ExprKind;
   switch (expr.kind) {
-    case ExprKind::If: return kIf;
-    case ExprKind::Binary: return BinaryPrec(expr.binary_op);
-    case ExprKind::Unary: return expr.unary_op == ast::UnaryOp::Not ? kNot : kNeg;
-    case ExprKind::IsNull: return kCmp;
+    case ExprKind::If:
+      return kIf;
+    case ExprKind::Binary:
+      return BinaryPrec(expr.binary_op);
+    case ExprKind::Unary:
+      return expr.unary_op == ast::UnaryOp::Not ? kNot : kNeg;
+    case ExprKind::IsNull:
+      return kCmp;
     case ExprKind::FieldAccess:
     case ExprKind::Index:
-    case ExprKind::Call: return kPostfix;
+    case ExprKind::Call:
+      return kPostfix;
     case ExprKind::IntLit:
-    case ExprKind::FloatLit: return !written.empty() && written.front() == '-' ? kNeg : kPrimary;
-    default: return kPrimary;
+    case ExprKind::FloatLit:
+      return !written.empty() && written.front() == '-' ? kNeg : kPrimary;
+    default:
+      return kPrimary;
   }
 }
 
@@ -176,11 +190,21 @@ void Printer::PrintLiteral(const ast::Expr& expr) {
     return;
   }
   switch (expr.kind) {  // synthetic nodes (no source): print the value
-    case ExprKind::IntLit: Write(std::to_string(expr.int_value)); break;
-    case ExprKind::FloatLit: Write(expr.text.empty() ? std::to_string(expr.float_value) : expr.text); break;
-    case ExprKind::StringLit: Write(expr.raw ? "r\"" + expr.text + "\"" : QuoteString(expr.text)); break;
-    case ExprKind::DurationLit: Write(expr.text.empty() ? FormatDuration(expr.int_value) : expr.text); break;
-    default: Write(expr.text); break;
+    case ExprKind::IntLit:
+      Write(std::to_string(expr.int_value));
+      break;
+    case ExprKind::FloatLit:
+      Write(expr.text.empty() ? std::to_string(expr.float_value) : expr.text);
+      break;
+    case ExprKind::StringLit:
+      Write(expr.raw ? "r\"" + expr.text + "\"" : QuoteString(expr.text));
+      break;
+    case ExprKind::DurationLit:
+      Write(expr.text.empty() ? FormatDuration(expr.int_value) : expr.text);
+      break;
+    default:
+      Write(expr.text);
+      break;
   }
 }
 
@@ -391,17 +415,18 @@ void Printer::PrintMatch(const ast::Expr& expr, int indent) {
     widths.push_back(Measure([&] { print_patterns(arm); }).size());
   }
   std::vector<size_t> pads = AlignRuns(ranges, widths);
-  Block(expr.range, indent, expr.arms.size(), [&](size_t i) { return expr.arms[i].range; },
-        [&](size_t i) {
-          const ast::MatchArm& arm = expr.arms[i];
-          size_t before = out_.size();
-          print_patterns(arm);
-          size_t written = out_.size() - before;
-          if (pads[i] > written) out_.append(pads[i] - written, ' ');
-          Write(" => ");
-          if (arm.value) PrintExpr(*arm.value, indent + kIndent);
-          Write(",");
-        });
+  Block(
+      expr.range, indent, expr.arms.size(), [&](size_t i) { return expr.arms[i].range; },
+      [&](size_t i) {
+        const ast::MatchArm& arm = expr.arms[i];
+        size_t before = out_.size();
+        print_patterns(arm);
+        size_t written = out_.size() - before;
+        if (pads[i] > written) out_.append(pads[i] - written, ' ');
+        Write(" => ");
+        if (arm.value) PrintExpr(*arm.value, indent + kIndent);
+        Write(",");
+      });
 }
 
 }  // namespace etl::format

@@ -12,7 +12,8 @@ void Printer::PrintPipeline(const ast::PipelineDecl& pipeline) {
   std::vector<diag::SourceRange> ranges;
   std::vector<size_t> widths;
   for (const auto& statement : statements) {
-    plans.push_back(statement.kind == ast::Statement::Kind::Setting ? ChainPlan{} : PlanChain(statement, indent));
+    plans.push_back(statement.kind == ast::Statement::Kind::Setting ? ChainPlan{}
+                                                                    : PlanChain(statement, indent));
     ranges.push_back(statement.range);
     // The `|` of consecutive one-line flows line up (language.md §1).
     // Only plain step/port heads take part: a long `union(...)` would push the others far right.
@@ -21,14 +22,15 @@ void Printer::PrintPipeline(const ast::PipelineDecl& pipeline) {
     widths.push_back(aligned ? plans.back().head_width : std::string::npos);
   }
   std::vector<size_t> pads = AlignRuns(ranges, widths);
-  Block(pipeline.range, 0, statements.size(), [&](size_t i) { return statements[i].range; },
-        [&](size_t i) {
-          if (statements[i].kind == ast::Statement::Kind::Setting) {
-            PrintSetting(statements[i].setting, indent);
-          } else {
-            PrintChain(statements[i], indent, plans[i], pads[i] == std::string::npos ? 0 : pads[i]);
-          }
-        });
+  Block(
+      pipeline.range, 0, statements.size(), [&](size_t i) { return statements[i].range; },
+      [&](size_t i) {
+        if (statements[i].kind == ast::Statement::Kind::Setting) {
+          PrintSetting(statements[i].setting, indent);
+        } else {
+          PrintChain(statements[i], indent, plans[i], pads[i] == std::string::npos ? 0 : pads[i]);
+        }
+      });
 }
 
 Printer::ChainPlan Printer::PlanChain(const ast::Statement& statement, int indent) {
@@ -54,7 +56,8 @@ Printer::ChainPlan Printer::PlanChain(const ast::Statement& statement, int inden
   return plan;
 }
 
-void Printer::PrintChain(const ast::Statement& statement, int indent, const ChainPlan& plan, size_t head_pad) {
+void Printer::PrintChain(const ast::Statement& statement, int indent, const ChainPlan& plan,
+                         size_t head_pad) {
   if (statement.kind == ast::Statement::Kind::Binding) {
     PrintName(statement.name);
     Write(" = ");
@@ -112,8 +115,8 @@ namespace {
 
 // A bare key or select item: no name, or a name that is the expression itself.
 bool BareValue(const ast::Assignment& item) {
-  return item.value && (item.name.Empty() ||
-                        (item.name.range.Valid() && item.name.range.begin == item.value->range.begin));
+  return item.value &&
+         (item.name.Empty() || (item.name.range.Valid() && item.name.range.begin == item.value->range.begin));
 }
 
 }  // namespace
@@ -139,7 +142,8 @@ void Printer::PrintAssignments(const std::vector<ast::Assignment>& items, int in
   }
 }
 
-void Printer::PrintAssignmentList(std::string_view keyword, const std::vector<ast::Assignment>& items, int indent) {
+void Printer::PrintAssignmentList(std::string_view keyword, const std::vector<ast::Assignment>& items,
+                                  int indent) {
   Write(keyword);
   std::string inline_text = Measure([&] { PrintAssignments(items, indent); });
   bool comments = false;  // between items; a comment inside an item's value is its own business
@@ -211,21 +215,22 @@ void Printer::PrintOp(const ast::Op& op, int indent) {
         widths.push_back(NameWidth(branch.name) + 1);
       }
       std::vector<size_t> pads = AlignRuns(ranges, widths);
-      Block(op.range, indent, op.branches.size(), [&](size_t i) { return op.branches[i].range; },
-            [&](size_t i) {
-              const ast::RouteBranch& branch = op.branches[i];
-              size_t before = out_.size();
-              PrintName(branch.name);
-              Write(":");
-              size_t written = out_.size() - before;
-              if (pads[i] > written) out_.append(pads[i] - written, ' ');
-              Write(" ");
-              if (branch.condition) {
-                PrintExpr(*branch.condition, indent + kIndent);
-              } else {
-                Write("else");
-              }
-            });
+      Block(
+          op.range, indent, op.branches.size(), [&](size_t i) { return op.branches[i].range; },
+          [&](size_t i) {
+            const ast::RouteBranch& branch = op.branches[i];
+            size_t before = out_.size();
+            PrintName(branch.name);
+            Write(":");
+            size_t written = out_.size() - before;
+            if (pads[i] > written) out_.append(pads[i] - written, ' ');
+            Write(" ");
+            if (branch.condition) {
+              PrintExpr(*branch.condition, indent + kIndent);
+            } else {
+              Write("else");
+            }
+          });
       break;
     }
     case OpKind::Explode:
@@ -251,10 +256,9 @@ void Printer::PrintOp(const ast::Op& op, int indent) {
         widths.push_back(NameWidth(output.name));
       }
       std::vector<size_t> pads = AlignRuns(ranges, widths);
-      Block(op.range, indent, op.assignments.size(), [&](size_t i) { return op.assignments[i].range; },
-            [&](size_t i) {
-              PrintAssignment(op.assignments[i], pads[i], indent + kIndent);
-            });
+      Block(
+          op.range, indent, op.assignments.size(), [&](size_t i) { return op.assignments[i].range; },
+          [&](size_t i) { PrintAssignment(op.assignments[i], pads[i], indent + kIndent); });
       break;
     }
     case OpKind::Dedup:
@@ -295,16 +299,17 @@ void Printer::PrintOp(const ast::Op& op, int indent) {
         widths.push_back(condition.find('\n') == std::string::npos ? condition.size() : std::string::npos);
       }
       std::vector<size_t> pads = AlignRuns(ranges, widths);
-      Block(op.range, indent, op.rules.size(), [&](size_t i) { return op.rules[i].range; },
-            [&](size_t i) {
-              const ast::ValidateRule& rule = op.rules[i];
-              size_t before = out_.size();
-              if (rule.condition) PrintExpr(*rule.condition, indent + kIndent);
-              size_t written = out_.size() - before;
-              if (pads[i] != std::string::npos && pads[i] > written) out_.append(pads[i] - written, ' ');
-              Write(" : ");
-              PrintStringToken(rule.message_range, rule.message);
-            });
+      Block(
+          op.range, indent, op.rules.size(), [&](size_t i) { return op.rules[i].range; },
+          [&](size_t i) {
+            const ast::ValidateRule& rule = op.rules[i];
+            size_t before = out_.size();
+            if (rule.condition) PrintExpr(*rule.condition, indent + kIndent);
+            size_t written = out_.size() - before;
+            if (pads[i] != std::string::npos && pads[i] > written) out_.append(pads[i] - written, ' ');
+            Write(" : ");
+            PrintStringToken(rule.message_range, rule.message);
+          });
       break;
     }
     case OpKind::Into:

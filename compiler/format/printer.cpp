@@ -240,10 +240,10 @@ std::string Printer::Measure(const std::function<void()>& print) {
 }
 
 std::string NameText(std::string_view text) {
-  static constexpr std::string_view kReserved[] = {"from", "into", "if",  "then", "else", "match", "and",
-                                                   "or",   "not",  "in",  "is",   "null", "true",  "false"};
-  bool plain = !text.empty() && (std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_') &&
-               text != "_";
+  static constexpr std::string_view kReserved[] = {"from", "into", "if", "then", "else", "match", "and",
+                                                   "or",   "not",  "in", "is",   "null", "true",  "false"};
+  bool plain =
+      !text.empty() && (std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_') && text != "_";
   for (char c : text) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') plain = false;
   }
@@ -258,13 +258,26 @@ std::string QuoteString(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '$': out += "\\$"; break;
-      default: out += c;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '$':
+        out += "\\$";
+        break;
+      default:
+        out += c;
     }
   }
   return out + "\"";

@@ -103,9 +103,9 @@ class Printer {
 
   const ast::Module& module_;
   const diag::SourceManager& sources_;
-  std::string_view text_;                       // the module's source text
-  std::vector<const ast::Comment*> comments_;   // sorted by position
-  std::vector<bool> trailing_;                  // comments_[i] follows code on its line
+  std::string_view text_;                      // the module's source text
+  std::vector<const ast::Comment*> comments_;  // sorted by position
+  std::vector<bool> trailing_;                 // comments_[i] follows code on its line
   size_t next_comment_ = 0;
   std::string out_;
   uint32_t last_end_ = 0;        // source offset after the last emitted code or comment
@@ -113,7 +113,7 @@ class Printer {
   bool line_has_code_ = false;   // the current output line holds code
   bool last_line_open_ = false;  // the last finished line may take a trailing comment
   bool measuring_ = false;
-  int collection_depth_ = 0;     // list/record literals being printed around the current node
+  int collection_depth_ = 0;  // list/record literals being printed around the current node
 };
 
 // `text` as an etl name: in backticks unless it is a plain identifier and not reserved.

@@ -59,7 +59,8 @@ std::vector<std::string> CommentTexts(const ast::Module& module) {
 void ExpectStable(const std::string& text, const std::string& what) {
   auto parsed = Parse(text, what);
   if (parsed->module->has_syntax_errors) {
-    EXPECT_EQ(FormatModule(*parsed->module, parsed->sources), text) << what << ": syntax errors, must be unchanged";
+    EXPECT_EQ(FormatModule(*parsed->module, parsed->sources), text)
+        << what << ": syntax errors, must be unchanged";
     return;
   }
   std::string once = FormatModule(*parsed->module, parsed->sources);
@@ -112,9 +113,10 @@ TEST(FormatHandBuilt, AddsParenthesesOnlyWherePrecedenceNeedsThem) {
   auto constant = std::make_unique<ast::ConstDecl>();
   constant->name.text = "order id";
   // (1 + 2) * 3 - (4 - 5), written without Paren nodes.
-  constant->value = Binary(ast::BinaryOp::Sub,
-                           Binary(ast::BinaryOp::Mul, Binary(ast::BinaryOp::Add, IntLit(1), IntLit(2)), IntLit(3)),
-                           Binary(ast::BinaryOp::Sub, IntLit(4), IntLit(5)));
+  constant->value =
+      Binary(ast::BinaryOp::Sub,
+             Binary(ast::BinaryOp::Mul, Binary(ast::BinaryOp::Add, IntLit(1), IntLit(2)), IntLit(3)),
+             Binary(ast::BinaryOp::Sub, IntLit(4), IntLit(5)));
   module.decls.push_back(std::move(constant));
   auto other = std::make_unique<ast::ConstDecl>();
   other->name.text = "x";
@@ -233,10 +235,12 @@ TEST(FormatLanguage, TestBlock) {
 }
 )";
   EXPECT_EQ(Format(canonical), canonical);
-  EXPECT_EQ(Format(R"(test "big orders are routed" for orders { given raw = [{id: 1, customer: "a", country: "US", amount: 2000.0, currency: "USD", qty: 1, ts: @2024-01-01T00:00:00Z, note: null}]
+  EXPECT_EQ(
+      Format(
+          R"(test "big orders are routed" for orders { given raw = [{id: 1, customer: "a", country: "US", amount: 2000.0, currency: "USD", qty: 1, ts: @2024-01-01T00:00:00Z, note: null}]
   expect sizes.big has 1 rows; expect sizes.big[0].total==2000.0
   expect sizes.small is empty })"),
-            canonical);
+      canonical);
 }
 
 // ---------------------------------------------------------------- details
@@ -261,10 +265,11 @@ TEST(FormatDetails, OperatorsCallsAndCollections) {
 }
 
 TEST(FormatDetails, DeclarationsAndTypes) {
-  EXPECT_EQ(Format("import \"lib/common.etl\"\nimport \"x.etl\" as x\nconst a = 1\n\nconst b: list<int?> = [1]\n"
-                   "param p: decimal(10,2)\nschema S { m: map<string>  r: {a: int, b: string?}? = null }\n"),
-            "import \"lib/common.etl\"\nimport \"x.etl\" as x\nconst a = 1\n\nconst b: list<int?> = [1]\n"
-            "param p: decimal(10, 2)\n\nschema S {\n  m: map<string>\n  r: {a: int, b: string?}? = null\n}\n");
+  EXPECT_EQ(
+      Format("import \"lib/common.etl\"\nimport \"x.etl\" as x\nconst a = 1\n\nconst b: list<int?> = [1]\n"
+             "param p: decimal(10,2)\nschema S { m: map<string>  r: {a: int, b: string?}? = null }\n"),
+      "import \"lib/common.etl\"\nimport \"x.etl\" as x\nconst a = 1\n\nconst b: list<int?> = [1]\n"
+      "param p: decimal(10, 2)\n\nschema S {\n  m: map<string>\n  r: {a: int, b: string?}? = null\n}\n");
   EXPECT_EQ(Format("schema Empty {}\npipeline p {}\n"), "schema Empty {}\n\npipeline p {}\n");
 }
 
@@ -339,7 +344,8 @@ schema A {  // header
 }
 
 TEST(FormatComments, CommentsInsideExpressionsMoveButStay) {
-  EXPECT_EQ(Format("const a = f(1, /* inner */ 2)\nconst b = 3\n"), "const a = f(1, 2)  /* inner */\nconst b = 3\n");
+  EXPECT_EQ(Format("const a = f(1, /* inner */ 2)\nconst b = 3\n"),
+            "const a = f(1, 2)  /* inner */\nconst b = 3\n");
   const char* input = R"(pipeline p {
   x = from csv("a",
     // the schema
@@ -406,7 +412,8 @@ pipeline p {
                      "  // fallback\n  _ => \"b\",\n}\n\npipeline p {"),
             std::string::npos)
       << out;
-  EXPECT_NE(out.find("    // big ones\n    big:   t > 1  // trailing\n    small: else\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("    // big ones\n    big:   t > 1  // trailing\n    small: else\n"), std::string::npos)
+      << out;
   EXPECT_NE(out.find("}  // after pipeline\n/* final */\n"), std::string::npos) << out;
 }
 
@@ -434,6 +441,29 @@ TEST(FormatRepository, EveryEtlFileIsStableAndKeepsItsMeaning) {
     buffer << in.rdbuf();
     ExpectStable(buffer.str(), path.string());
   }
+}
+
+// A comment inserted at any token boundary of a real program is kept, and the result is
+// stable: trailing, own-line and block comments, one position at a time.
+TEST(FormatRepository, CommentsAnywhereInAProgramAreKeptAndStable) {
+  std::ifstream in(std::filesystem::path(ETL_SOURCE_DIR) / "examples" / "orders.etl", std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  ASSERT_FALSE(text.empty());
+  const std::string inserts[] = {" /* c */", " // c\n", "\n// own\n"};
+  int tried = 0;
+  for (size_t i = 1; i < text.size(); ++i) {
+    bool boundary = (std::isspace(static_cast<unsigned char>(text[i])) &&
+                     !std::isspace(static_cast<unsigned char>(text[i - 1]))) ||
+                    std::string_view("(),[]{}|:=.").find(text[i]) != std::string_view::npos;
+    if (!boundary) continue;
+    std::string variant = text.substr(0, i) + inserts[tried % 3] + text.substr(i);
+    ++tried;
+    ExpectStable(variant, "orders.etl with a comment at offset " + std::to_string(i));
+    if (HasFailure()) break;  // one detailed failure is enough
+  }
+  EXPECT_GT(tried, 100);
 }
 
 }  // namespace
