@@ -112,7 +112,7 @@ Json NodeToJson(const Node& node) {
         aggregates.push_back(Json{{"fn", call.function}, {"type", json_codec::TypeToJson(call.type)}, {"args", Exprs(call.args)}});
       }
       out["aggregates"] = std::move(aggregates);
-      out["outputs"] = NamedExprs(node.assignments);
+      out["assignments"] = NamedExprs(node.assignments);
       break;
     }
     case NodeKind::Dedup:
@@ -309,7 +309,7 @@ Node NodeFromJson(const Json& json, const std::string& pointer) {
         call.args = ExprsMember(aggregates[i], "args", at);
         node.aggregates.push_back(std::move(call));
       }
-      node.assignments = NamedExprsMember(json, "outputs", pointer);
+      node.assignments = NamedExprsMember(json, "assignments", pointer);
       break;
     }
     case NodeKind::Dedup:

@@ -29,6 +29,10 @@ TypeRef WidenedType(const TypeRef& from, const TypeRef& to) {
 Expr Coerce(Expr expr, const TypeRef& target) {
   if (!IsWidenable(expr.type, target)) return expr;
   TypeRef to = WidenedType(expr.type, target);
+  // An int constant becomes a float constant: constants are folded, never widened at run time.
+  if (expr.kind == ir::ExprKind::Literal && expr.value.kind == Value::Kind::Int && to->kind == TypeKind::Float) {
+    return LiteralExpr(Value::Float(static_cast<double>(expr.value.int_value)), to);
+  }
   return WidenExpr(std::move(expr), to);
 }
 
