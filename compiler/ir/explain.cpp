@@ -154,17 +154,19 @@ std::string Explain(const Plan& plan) {
     out += "pipeline " + pipeline.name + "\n";
     for (const auto& node : pipeline.nodes) {
       // Labels are padded to one column per node so the schemas line up.
+      auto in_label = [&](const Port& port) { return node.inputs.size() > 1 ? "in " + port.name + ":" : std::string("in:"); };
+      auto out_label = [&](const Port& port) { return port.name == kOutPort ? std::string("out:") : "out " + port.name + ":"; };
       size_t width = 8;
-      for (const auto& port : node.inputs) width = std::max(width, port.name.size() + 6);
+      for (const auto& port : node.inputs) width = std::max(width, in_label(port).size() + 1);
       for (const auto& port : node.outputs) {
-        if (port.name != kErrorsPort) width = std::max(width, port.name.size() + 7);
+        if (port.name != kErrorsPort) width = std::max(width, out_label(port).size() + 1);
       }
       auto pad = [&](const std::string& label) { return label + std::string(width - label.size(), ' '); };
       out += "\n" + node.id + "  (" + NodeSummary(node);
       if (node.location.line) out += ", line " + std::to_string(node.location.line);
       out += ")\n";
       for (const auto& port : node.inputs) {
-        std::string label = node.inputs.size() > 1 ? "in " + port.name + ":" : "in:";
+        std::string label = in_label(port);
         std::string from = Upstream(pipeline, node, port.name);
         out += "  " + pad(label) + DescribeRecord(port.type) + (from.empty() ? "" : "  <- " + from) + "\n";
       }
@@ -173,8 +175,7 @@ std::string Explain(const Plan& plan) {
           errors = port.type;
           continue;  // the same on every node: listed once below
         }
-        bool main = port.name == kOutPort;
-        std::string label = main ? "out:" : "out " + port.name + ":";
+        std::string label = out_label(port);
         out += "  " + pad(label) + DescribeRecord(port.type) + "\n";
       }
       for (const auto& line : Details(node)) out += "  " + line + "\n";

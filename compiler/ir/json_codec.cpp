@@ -292,9 +292,9 @@ Expr ExprFromJson(const Json& json, const std::string& pointer) {
       break;
     case ExprKind::Field:
       expr.name = StringMember(json, "name", pointer);
+      if (IntMember(json, "slot", pointer) < 0) throw ReadError(Child(pointer, "slot"), "a field slot must be >= 0");
       expr.slot = Int32(IntMember(json, "slot", pointer), Child(pointer, "slot"));
       expr.side = Int32(IntMember(json, "side", pointer), Child(pointer, "side"));
-      if (expr.slot < 0) throw ReadError(Child(pointer, "slot"), "a field slot must be >= 0");
       if (expr.side != 0 && expr.side != 1) throw ReadError(Child(pointer, "side"), "expected 0 (left) or 1 (right)");
       break;
     case ExprKind::Param:
