@@ -147,6 +147,8 @@ def run_check(etlc, path, timeout):
                               text=True, timeout=timeout, cwd=os.path.dirname(path))
     except subprocess.TimeoutExpired:
         return [], f"etlc check timed out after {timeout}s"
+    except OSError as e:
+        return [], f"cannot run {etlc}: {e}"
     if proc.returncode not in (0, 1):
         return [], (f"etlc check exited with {proc.returncode} (expected 0 or 1)\n"
                     f"stdout: {proc.stdout.strip()}\nstderr: {proc.stderr.strip()}")
@@ -260,6 +262,7 @@ def main():
     ap.add_argument("docs", nargs="*", help="other markdown files whose etl blocks are checked")
     args = ap.parse_args()
 
+    args.etlc = os.path.abspath(args.etlc)  # etlc runs in each example's directory
     docs = list(args.docs)
     if args.diagnostics:
         if not args.codes:
