@@ -275,5 +275,25 @@ TEST(Lower, ExamplesRoundTrip) {
   }
 }
 
+// docs/spec/plan.md ends with the plan of examples/orders.etl; it must stay what the
+// compiler writes (regenerate it with `etlc compile examples/orders.etl -o -`).
+TEST(Lower, SpecExampleIsCurrent) {
+  std::string path = std::string(ETL_SOURCE_DIR) + "/examples/orders.etl";
+  auto plan = Compile(path, ReadFile(path));
+  ASSERT_TRUE(plan);
+  plan->source = "examples/orders.etl";
+  std::string doc = ReadFile(std::string(ETL_SOURCE_DIR) + "/docs/spec/plan.md");
+  size_t section = doc.find("## Full example");
+  ASSERT_NE(section, std::string::npos);
+  size_t begin = doc.find("```json\n", section);
+  ASSERT_NE(begin, std::string::npos);
+  begin += 8;
+  size_t end = doc.find("```", begin);
+  ASSERT_NE(end, std::string::npos);
+  EXPECT_EQ(doc.substr(begin, end - begin), PlanToJson(*plan));
+  std::string error;
+  EXPECT_TRUE(PlanFromJson(doc.substr(begin, end - begin), &error)) << error;
+}
+
 }  // namespace
 }  // namespace etl::ir
