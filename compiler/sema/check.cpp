@@ -96,7 +96,13 @@ void Checker::Run() {
       if (!target) continue;
       if (import->name.Empty()) {
         for (const auto& [name, imported] : target->own) {
-          if (scope.own.count(name)) continue;  // a local declaration shadows an import
+          if (auto local = scope.own.find(name); local != scope.own.end()) {
+            auto& d = Report(Code::DuplicateDeclaration, local->second->name.range,
+                             fmt::format("`{}` is already declared in the imported file `{}`", name, import->path));
+            d.notes.push_back({"the imported declaration is here", imported->name.range});
+            d.notes.push_back({fmt::format("rename one, or import the file with a name: `import \"{}\" as lib`", import->path), {}});
+            continue;
+          }
           for (const ModuleScope* other : scope.unqualified) {
             if (other->own.count(name)) {
               Report(Code::DuplicateDeclaration, import->path_range,
@@ -135,10 +141,17 @@ void Checker::Run() {
       if (auto* test = decl->As<ast::TestDecl>()) CheckTest(*test);
     }
   }
-  // 4. Unused consts and fns of the root file (imported libraries are meant to have extras).
+  // 4. Unused declarations of the root file (imported libraries are meant to have extras),
+  //    only when it is otherwise correct.
+  if (program_.diagnostics.HasErrors() || program_.Root().has_syntax_errors) return;
   for (auto& decl : program_.Root().decls) {
-    if (decl->kind != ast::DeclKind::Const && decl->kind != ast::DeclKind::Fn) continue;
+    if (decl->kind != ast::DeclKind::Const && decl->kind != ast::DeclKind::Fn &&
+        decl->kind != ast::DeclKind::Param && decl->kind != ast::DeclKind::Schema) {
+      continue;
+    }
     if (used_decls_.count(decl.get()) || decl->name.Empty()) continue;
+    auto registered = scopes_[0].own.find(decl->name.text);
+    if (registered == scopes_[0].own.end() || registered->second != decl.get()) continue;
     if (decl->name.text.front() == '_') continue;
     Report(Code::UnusedDeclaration, decl->name.range,
            fmt::format("{} `{}` is never used", DeclWhat(*decl), decl->name.text))
@@ -257,8 +270,7 @@ TypeRef Checker::ResolveType(ast::TypeExpr& type, const ModuleScope& scope) {
                                        ? fmt::format("`{}` has no schema `{}`", type.name.module->text, name)
                                        : fmt::format("unknown type `{}`", name);
       auto& d = Report(code, type.name.name.range, message);
-      diag::Diagnostic copy = d;  // SuggestName needs the primary range of the name
-      diag::SuggestName(d, name, candidates);
+          diag::SuggestName(d, name, candidates);
       result = ast::ErrorType();
       break;
     }

@@ -97,6 +97,8 @@ class Checker {
   // ---- pipelines and tests (pipeline_checker.cpp, test_checker.cpp)
   void CheckPipeline(ast::PipelineDecl& pipeline);
   void CheckTest(ast::TestDecl& test);
+  // `given step = [records]`: each record against the step's output, field by field.
+  void CheckGivenRecords(ast::Expr& expr, const TypeRef& record, const ExprEnv& env, const std::string& step);
   // Binds a step call against its spec; returns the main output type (Error if it failed).
   TypeRef BindStep(ast::StepCall& call, stdlib::StepKind kind, const TypeRef& input, const ModuleScope& scope,
                    const ExprEnv* row_env = nullptr);

@@ -76,6 +76,12 @@ TypeRef Checker::CheckAs(Expr& expr, const TypeRef& want, const ExprEnv& env, co
     Report(Code::SecretLeak, expr.range, fmt::format("a `secret` cannot be used as {}", what));
     return want;
   }
+  if (have->kind == TypeKind::Null) {
+    Report(Code::NullableUse, expr.range,
+           fmt::format("`null` given where {} needs a non-null {}", what, Quoted(want)))
+        .notes.push_back({fmt::format("declare it nullable (`{}?`) to allow nulls", ast::ToString(want)), {}});
+    return want;
+  }
   auto& d = Report(Code::TypeMismatch, expr.range,
                    fmt::format("mismatched types: {} expects {}, found {}", what, Quoted(want), Quoted(have)));
   if (have->kind == TypeKind::Float && want->kind == TypeKind::Int) {
@@ -230,6 +236,12 @@ class ExprChecker {
     e.ref.decl = decl;
     if (auto* constant = decl->As<ast::ConstDecl>()) {
       e.ref.kind = ast::RefKind::Const;
+      if (c_.state_[decl] == 1) {
+        c_.Report(Code::RecursiveDefinition, e.range,
+                  fmt::format("const `{}` is used in its own definition", constant->name.text))
+            .notes.push_back({"the const is declared here", constant->name.range});
+        return ast::ErrorType();
+      }
       return c_.ConstType(*constant);
     }
     if (auto* param = decl->As<ast::ParamDecl>()) {
@@ -387,7 +399,7 @@ class ExprChecker {
     if (type->kind == TypeKind::Json) return ast::JsonType();
     if (type->kind == TypeKind::Map) return ast::WithNullable(type->element, true);
     if (type->kind != TypeKind::Record) {
-      c_.Report(Code::NotIndexable, e.name_range, fmt::format("{} has no fields (looking for `{}`)", Quoted(type), e.text));
+      c_.Report(Code::NotIndexable, e.range, fmt::format("{} has no fields (looking for `{}`)", Quoted(type), e.text));
       return ast::ErrorType();
     }
     if (type->nullable && !e.safe) {
@@ -482,14 +494,14 @@ class ExprChecker {
     if (RejectSecret(operand, "an expression")) return ast::ErrorType();
     if (e.unary_op == ast::UnaryOp::Not) {
       if (type->kind != TypeKind::Bool) {
-        c_.Report(Code::InvalidOperands, operand.range, fmt::format("`not` needs a `bool`, found {}", Quoted(type)));
+        c_.Report(Code::InvalidOperands, e.range, fmt::format("`not` needs a `bool`, found {}", Quoted(type)));
         return ast::ErrorType();
       }
       if (type->nullable) c_.ReportNullable(operand, "`not`");
       return ast::BoolType();
     }
     if (!ast::IsNumeric(type) && type->kind != TypeKind::Duration) {
-      c_.Report(Code::InvalidOperands, operand.range, fmt::format("cannot negate {}", Quoted(type)));
+      c_.Report(Code::InvalidOperands, e.range, fmt::format("cannot negate {}", Quoted(type)));
       return ast::ErrorType();
     }
     if (type->nullable) c_.ReportNullable(operand, "`-`");
@@ -625,7 +637,7 @@ class ExprChecker {
         }
         non_null(r, b);
         if (!IsKind(b->element, TypeKind::Error) && !ast::CommonType(ast::WithNullable(a, false), b->element)) {
-          c_.Report(Code::TypeMismatch, l.range,
+          c_.Report(Code::InvalidOperands, e.range,
                     fmt::format("{} cannot be in a list of {}", Quoted(a), Quoted(b->element)));
         }
         return ast::BoolType();
@@ -655,7 +667,7 @@ class ExprChecker {
         if (a->kind == TypeKind::Null) return b;
         TypeRef common = ast::CommonType(ast::WithNullable(a, false), b);
         if (!common) {
-          c_.Report(Code::TypeMismatch, r.range,
+          c_.Report(Code::IncompatibleElements, r.range,
                     fmt::format("the default after `??` must be {}, found {}", Quoted(ast::WithNullable(a, false)), Quoted(b)));
           return ast::WithNullable(a, false);
         }
@@ -736,6 +748,22 @@ class ExprChecker {
       return ast::ErrorType();
     }
     callee.type = ast::ErrorType();
+    if (callee.kind == ExprKind::NameRef) {
+      bool is_field = env_.input && (env_.mode == Mode::Row || env_.mode == Mode::Aggregate) &&
+                      env_.input->FieldIndex(name) >= 0;
+      bool is_fn_param = false;
+      if (env_.fn) {
+        for (const auto& p : env_.fn->params) is_fn_param |= p.name.text == name;
+      }
+      if (is_field || is_fn_param) {
+        c_.Report(Code::NotCallable, callee.range,
+                  fmt::format("`{}` is a {}, not a function", name, is_field ? "field" : "parameter"));
+        for (auto& arg : e.args) {
+          if (arg.value) Check(*arg.value);
+        }
+        return ast::ErrorType();
+      }
+    }
     // A user fn (local or imported) first; then the standard library.
     ast::Decl* decl = scope == env_.scope ? scope->Lookup(name) : (scope->own.count(name) ? scope->own.at(name) : nullptr);
     if (auto* fn = decl ? decl->As<ast::FnDecl>() : nullptr) return UserCall(e, *fn, name_range);
@@ -758,6 +786,16 @@ class ExprChecker {
       c_.Report(Code::NotCallable, name_range, fmt::format("{} `{}` is not a function", ast::Spelling(decl->kind), name));
       return ast::ErrorType();
     }
+    if (scope != env_.scope) {
+      auto& d = c_.Report(Code::UnknownImportMember, name_range,
+                          fmt::format("`{}` has no fn `{}`", callee.children[0]->text, name));
+      std::vector<std::string> names;
+      for (const auto& [n, dd] : scope->own) {
+        if (dd->kind == ast::DeclKind::Fn) names.push_back(n);
+      }
+      diag::SuggestName(d, name, names);
+      return ast::ErrorType();
+    }
     auto& d = c_.Report(Code::UnknownFunction, name_range, fmt::format("unknown function `{}`", name));
     std::vector<std::string> names;
     for (const auto* f : stdlib::AllFunctions()) names.push_back(f->name);
@@ -772,6 +810,15 @@ class ExprChecker {
     c_.used_decls_.insert(&fn);
     e.ref.kind = ast::RefKind::Fn;
     e.ref.decl = &fn;
+    if (c_.state_[&fn] == 1) {
+      c_.Report(Code::RecursiveDefinition, name_range,
+                fmt::format("fn `{}` calls itself here; fns are inlined, so they cannot be recursive", fn.name.text))
+          .notes.push_back({"the fn is declared here", fn.name.range});
+      for (auto& arg : e.args) {
+        if (arg.value) Check(*arg.value);
+      }
+      return ast::ErrorType();
+    }
     TypeRef result = c_.FnResult(fn);
     // Arguments: positional, then named by parameter name.
     std::vector<ast::Expr*> bound(fn.params.size(), nullptr);
@@ -843,7 +890,8 @@ class ExprChecker {
       }
       return ast::ErrorType();
     }
-    if (!spec.pure && (env_.mode == Mode::Const)) {
+    // secret("NAME") names a secret that connectors read when they open: a const may hold it.
+    if (!spec.pure && env_.mode == Mode::Const && spec.name != "secret") {
       c_.Report(Code::NotConstant, name_range,
                 fmt::format("`{}()` is evaluated at run time; it cannot be used in a constant", spec.name));
     }
@@ -900,6 +948,15 @@ class ExprChecker {
       ctx.arg_ranges.push_back(arg->range);
     }
     if (spec.aggregate) --aggregate_depth_;
+    bool variadic = false;
+    for (const auto& signature : spec.signatures) variadic |= signature.find("...") != std::string::npos;
+    if (!failed && !variadic && args.size() > spec.params.size()) {
+      c_.Report(Code::TooManyArguments, args[spec.params.size()]->range,
+                fmt::format("`{}` takes {} argument{}, but {} were given", spec.name, spec.params.size(),
+                            spec.params.size() == 1 ? "" : "s", args.size()))
+          .notes.push_back({"expected " + (spec.signatures.empty() ? spec.name : spec.signatures[0]), {}});
+      return ast::ErrorType();
+    }
     if (failed) return ast::ErrorType();
     TypeRef result = spec.check ? spec.check(ctx) : nullptr;
     if (result) return result;
@@ -915,7 +972,18 @@ class ExprChecker {
     }
     std::string found;
     for (size_t i = 0; i < ctx.arg_types.size(); ++i) found += (i ? ", " : "") + ast::ToString(ctx.arg_types[i]);
-    auto& d = c_.Report(Code::TypeMismatch, e.range,
+    // With one signature, point at the first argument that does not fit its parameter.
+    diag::SourceRange where = e.range;
+    if (spec.signatures.size() <= 1) {
+      for (size_t i = 0; i < args.size() && i < spec.params.size(); ++i) {
+        auto want = ast::ParseType(spec.params[i].type);
+        if (args[i] && want && !ast::IsAssignable(ctx.arg_types[i], *want)) {
+          where = args[i]->range;
+          break;
+        }
+      }
+    }
+    auto& d = c_.Report(Code::TypeMismatch, where,
                         fmt::format("no form of `{}` takes ({})", spec.name, found));
     for (const auto& signature : spec.signatures) d.notes.push_back({"expected " + signature, {}});
     return ast::ErrorType();

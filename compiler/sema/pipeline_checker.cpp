@@ -31,6 +31,13 @@ void SetField(std::vector<ast::Field>& fields, const std::string& name, TypeRef 
 
 // The first difference between two record types, for union and given diagnostics.
 std::string FirstDifference(const TypeRef& want, const TypeRef& have) {
+  for (size_t i = 0; i < want->fields.size() && i < have->fields.size(); ++i) {
+    if (want->fields[i].name != have->fields[i].name && have->FindField(want->fields[i].name) &&
+        want->fields.size() == have->fields.size()) {
+      return fmt::format("field {} is `{}` here but `{}` in the first stream (fields are matched by position)", i + 1,
+                         have->fields[i].name, want->fields[i].name);
+    }
+  }
   for (const auto& field : want->fields) {
     const ast::Field* other = have->FindField(field.name);
     if (!other) return fmt::format("field `{}` is missing", field.name);
@@ -136,9 +143,8 @@ TypeRef Checker::BindStep(ast::StepCall& call, stdlib::StepKind kind, const Type
       for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
       d.notes.push_back({fmt::format("available: {}", list), {}});
     }
-    for (auto& arg : call.args) {
-      if (arg.value && !IsOptionCall(*arg.value)) Check(*arg.value, arg_env);
-    }
+    // The arguments are not checked: without a spec their meaning is unknown, and
+    // reporting them would only add noise to the real mistake.
     return ast::ErrorType();
   }
   call.resolved = spec->name;
@@ -222,6 +228,19 @@ TypeRef Checker::BindStep(ast::StepCall& call, stdlib::StepKind kind, const Type
         const ModuleScope* target = scope.aliases.at(value.children[0]->text);
         auto it = target->own.find(value.text);
         decl = it == target->own.end() ? nullptr : it->second;
+      }
+      if (!decl && value.kind == ast::ExprKind::FieldAccess && !value.children.empty() &&
+          value.children[0]->kind == ast::ExprKind::NameRef && scope.aliases.count(value.children[0]->text)) {
+        const ModuleScope* target = scope.aliases.at(value.children[0]->text);
+        auto& d = Report(Code::UnknownImportMember, value.name_range,
+                         fmt::format("`{}` has no schema `{}`", value.children[0]->text, value.text));
+        std::vector<std::string> schemas;
+        for (const auto& [n, x] : target->own) {
+          if (x->kind == ast::DeclKind::Schema) schemas.push_back(n);
+        }
+        diag::SuggestName(d, value.text, schemas);
+        failed = true;
+        continue;
       }
       if (auto* schema = decl ? const_cast<ast::SchemaDecl*>(decl->As<ast::SchemaDecl>()) : nullptr) {
         used_decls_.insert(decl);
@@ -357,6 +376,7 @@ class PipelineChecker {
 
   void Run() {
     ast::PipelineDecl& p = *info_.decl;
+    errors_before_ = c_.program_.diagnostics.ErrorCount();
     CheckSettings(p);
     for (auto& statement : p.statements) {
       if (statement.kind != ast::Statement::Kind::Binding) continue;
@@ -389,14 +409,18 @@ class PipelineChecker {
         }
       }
     }
+    // Completeness checks (unused steps, no sink) only make sense once the pipeline is
+    // otherwise correct: after an error they are usually its echo.
+    bool clean = c_.program_.diagnostics.ErrorCount() == errors_before_ && !c_.ScopeOf(p).module->has_syntax_errors;
     for (auto& [name, step] : info_.steps) {
+      if (!clean) break;
       if (!step.used && !step.is_sink && step.statement) {
         c_.Report(Code::UnusedStep, step.statement->name.range,
                   fmt::format("step `{}` is never used", name))
             .notes.push_back({"send it somewhere (`| into ...`) or remove it", {}});
       }
     }
-    if (!any_sink && !p.name.Empty()) {
+    if (!any_sink && !p.name.Empty() && clean) {
       c_.Report(Code::EmptyPipeline, p.name.range, fmt::format("pipeline `{}` has no flow that ends in a sink", p.name.text))
           .notes.push_back({"add one, e.g. `from csv(\"in.csv\", schema: S) | into stdout()`", {}});
     }
@@ -639,8 +663,10 @@ class PipelineChecker {
                       branch.name.text == "errors" ? std::string("`errors` is the error port of every step; name this branch otherwise")
                                                    : fmt::format("branch `{}` appears twice", branch.name.text));
           }
+          bool later_else = false;
+          for (size_t j = i + 1; j < op.branches.size(); ++j) later_else |= !op.branches[j].condition;
           if (!branch.condition) {
-            if (else_seen || i + 1 != op.branches.size()) {
+            if (else_seen || (i + 1 != op.branches.size() && !later_else)) {
               c_.Report(Code::InvalidRoute, branch.range,
                         else_seen ? std::string("`route` can have only one `else` branch")
                                   : std::string("the `else` branch must come last: branches are tried in order"));
@@ -742,9 +768,11 @@ class PipelineChecker {
         if (key.value->kind == ast::ExprKind::NameRef && key.value->ref.kind == ast::RefKind::Field) {
           name = key.value->text;
           key.name.text = name;
-        } else {
+        } else if (!ast::IsError(type)) {
           c_.Report(Code::UnnamedAggregateKey, key.value->range,
                     fmt::format("name this key: `by key = {}`", c_.Text(key.value->range)));
+          continue;
+        } else {
           continue;
         }
       }
@@ -797,7 +825,7 @@ class PipelineChecker {
     for (const auto& field : right->fields) {
       if (shared_keys.count(field.name)) continue;
       if (left->FindField(field.name)) {
-        auto& d = c_.Report(Code::JoinFieldClash, op.join_with.range,
+        auto& d = c_.Report(Code::JoinFieldClash, op.keyword_range,
                             fmt::format("field `{}` is in both the left input and `{}`", field.name,
                                         op.join_with.ToString()));
         d.notes.push_back({fmt::format("rename one side first, e.g. `| rename {} as {}_{}` on `{}`", field.name,
@@ -911,6 +939,7 @@ class PipelineChecker {
   PipelineInfo& info_;
   const ModuleScope& scope_;
   std::vector<std::string> stack_;
+  size_t errors_before_ = 0;
 };
 
 }  // namespace

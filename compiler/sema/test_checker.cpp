@@ -7,6 +7,46 @@ namespace etl::sema {
 
 using diag::Code;
 
+void Checker::CheckGivenRecords(ast::Expr& expr, const TypeRef& record, const ExprEnv& env, const std::string& step) {
+  if (expr.kind != ast::ExprKind::ListLit) {
+    TypeRef type = Check(expr, env);
+    if (ast::IsError(type) || ast::IsAssignable(type, ast::ListType(record))) return;
+    Report(Code::InvalidTestItem, expr.range,
+           fmt::format("`given {}` needs a list of records, found `{}`", step, ast::ToString(type)))
+        .notes.push_back({fmt::format("write `given {} = [{{...}}, {{...}}]`", step), {}});
+    return;
+  }
+  // Element by element, field by field, so each mistake is reported where it is.
+  for (auto& element : expr.children) {
+    if (element->kind != ast::ExprKind::RecordLit) {
+      CheckAs(*element, record, env, fmt::format("a record given for `{}`", step));
+      continue;
+    }
+    std::set<std::string> present;
+    for (auto& field : element->fields) {
+      if (!field.value) continue;
+      present.insert(field.name.text);
+      const ast::Field* want = record->FindField(field.name.text);
+      if (!want) {
+        auto& d = Report(Code::UnknownField, field.name.range,
+                         fmt::format("`{}` has no field `{}`", step, field.name.text));
+        diag::SuggestName(d, field.name.text, record->FieldNames());
+        Check(*field.value, env);
+        continue;
+      }
+      CheckAs(*field.value, want->type, env, fmt::format("field `{}`", field.name.text));
+    }
+    for (const auto& field : record->fields) {
+      if (present.count(field.name) || field.has_default || field.type->nullable) continue;
+      Report(Code::TypeMismatch, element->range,
+             fmt::format("this record has no `{}`, which `{}` requires (type `{}`)", field.name, step,
+                         ast::ToString(field.type)));
+    }
+    element->type = record;
+  }
+  expr.type = ast::ListType(record);
+}
+
 void Checker::CheckTest(ast::TestDecl& test) {
   const ModuleScope& scope = ScopeOf(test);
   const ast::Decl* decl = scope.Lookup(test.pipeline.text);
@@ -72,7 +112,7 @@ void Checker::CheckTest(ast::TestDecl& test) {
           break;
         }
         if (!given.insert(item.name.text).second) {
-          Report(Code::InvalidTestItem, item.range, fmt::format("`given {}` appears twice", item.name.text));
+          Report(Code::InvalidTestItem, item.name.range, fmt::format("`given {}` appears twice", item.name.text));
           break;
         }
         if (!it->second.main || it->second.is_sink) {
@@ -84,8 +124,7 @@ void Checker::CheckTest(ast::TestDecl& test) {
         ExprEnv records;
         records.mode = ExprEnv::Mode::Const;
         records.scope = &scope;
-        CheckAs(*item.expr, ast::ListType(it->second.main), records,
-                fmt::format("the records given for `{}`", item.name.text));
+        CheckGivenRecords(*item.expr, it->second.main, records, item.name.text);
         break;
       }
       case ast::TestItem::Kind::ExpectRows: {
@@ -105,7 +144,7 @@ void Checker::CheckTest(ast::TestDecl& test) {
         if (item.expr) {
           TypeRef type = Check(*item.expr, env);
           if (!ast::IsError(type) && type->kind != ast::TypeKind::Bool) {
-            Report(Code::InvalidTestItem, item.expr->range,
+            Report(Code::NotBool, item.expr->range,
                    fmt::format("`expect` needs a `bool` condition, found `{}`", ast::ToString(type)))
                 .notes.push_back({"compare it: `expect step[0].field == value`", {}});
           }
