@@ -25,26 +25,17 @@ struct Command {
 
 const std::vector<Command> kCommands = {
     Command{"check", "parse and type-check files, print diagnostics", RunCheck},
-#if ETL_DRIVER_HAVE_COMPILE
     Command{"compile", "check a file and write its plan as JSON", RunCompile},
-#endif
-#if ETL_DRIVER_HAVE_GRAPH
     Command{"graph", "print the DAG of a pipeline (dot, mermaid or json)", RunGraph},
-#endif
-#if ETL_DRIVER_HAVE_EXPLAIN
     Command{"explain", "print every step with its input and output schema", RunExplain},
-#endif
-#if ETL_DRIVER_HAVE_FMT
     Command{"fmt", "format files canonically (comments kept)", RunFmt},
-#endif
-#if ETL_DRIVER_HAVE_DOCS
     Command{"docs", "print the reference of every step and function", RunDocs},
-#endif
+    Command{"infer", "print an inferred `schema` for a CSV or JSONL file", RunInfer},
 };
 
 // Commands of language.md §8 that come with the runtime; named so users get a clear answer.
-constexpr std::array<std::string_view, 8> kLaterCommands = {"run",  "test",   "infer", "runs",
-                                                            "logs", "errors", "serve", "lsp"};
+constexpr std::array<std::string_view, 7> kLaterCommands = {"run",    "test",  "runs", "logs",
+                                                            "errors", "serve", "lsp"};
 
 void PrintHelp(std::ostream& out) {
   out << "etlc " ETL_VERSION " - the etl pipeline compiler\n\n"

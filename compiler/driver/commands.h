@@ -6,14 +6,6 @@
 
 #include "compiler/driver/cli.h"
 
-// Which stages have landed (other libraries are written concurrently; a subcommand whose
-// stage is missing is left out of the build instead of pretending to work).
-#define ETL_DRIVER_HAVE_COMPILE __has_include("compiler/ir/lower.h") && __has_include("compiler/ast/dump.h")
-#define ETL_DRIVER_HAVE_GRAPH __has_include("compiler/ir/graph.h") && __has_include("compiler/ir/lower.h")
-#define ETL_DRIVER_HAVE_EXPLAIN __has_include("compiler/ir/explain.h") && __has_include("compiler/ir/lower.h")
-#define ETL_DRIVER_HAVE_FMT __has_include("compiler/format/formatter.h")
-#define ETL_DRIVER_HAVE_DOCS __has_include("stdlib/reference.h")
-
 namespace etl::driver {
 
 // `etlc check FILE...`: parse and type-check, print diagnostics.
@@ -28,5 +20,7 @@ int RunExplain(const std::vector<std::string>& args, Io& io);
 int RunFmt(const std::vector<std::string>& args, Io& io);
 // `etlc docs [--out DIR]`: the reference of every step and function.
 int RunDocs(const std::vector<std::string>& args, Io& io);
+// `etlc infer DATA_FILE`: an inferred `schema` declaration for a CSV or JSONL file.
+int RunInfer(const std::vector<std::string>& args, Io& io);
 
 }  // namespace etl::driver

@@ -1,7 +1,6 @@
 // `etlc fmt FILE... [--check] [--write]`.
 #include "compiler/driver/commands.h"
 
-#if ETL_DRIVER_HAVE_FMT
 #include <fmt/format.h>
 
 #include "compiler/driver/command.h"
@@ -78,4 +77,3 @@ int RunFmt(const std::vector<std::string>& args, Io& io) {
 }
 
 }  // namespace etl::driver
-#endif  // ETL_DRIVER_HAVE_FMT

@@ -5,13 +5,9 @@
 
 #include "compiler/driver/commands.h"
 #include "compiler/sema/program.h"
-#if ETL_DRIVER_HAVE_FMT
 #include "compiler/format/formatter.h"
-#endif
-#if ETL_DRIVER_HAVE_COMPILE
 #include "compiler/ir/json.h"
 #include "compiler/ir/lower.h"
-#endif
 
 namespace etl::driver {
 
@@ -33,19 +29,16 @@ FrontendResult RunFrontend(const std::string& path, const std::string& text) {
     if (d.level == diag::Level::Error) ++result.errors;
     if (d.level == diag::Level::Warning) ++result.warnings;
   }
-#if ETL_DRIVER_HAVE_COMPILE
   if (result.errors == 0) {
-    ir::Plan plan = ir::Lower(*program);
+    diag::Diagnostics lowering;
+    std::optional<ir::Plan> plan = ir::Lower(*program, lowering);
     std::string error;
-    result.lowered = ir::PlanFromJson(ir::PlanToJson(plan), &error).has_value();
+    result.lowered = plan && ir::PlanFromJson(ir::PlanToJson(*plan), &error).has_value();
   }
-#endif
-#if ETL_DRIVER_HAVE_FMT
   if (!program->Root().has_syntax_errors) {
     format::FormatModule(program->Root(), program->sources);
     result.formatted = true;
   }
-#endif
   return result;
 }
 

@@ -1,0 +1,89 @@
+// `etlc compile FILE -o plan.json [--dump ast|typed|plan] [--pipeline NAME]`.
+#include "compiler/driver/commands.h"
+
+#include <fmt/format.h>
+
+#include "compiler/ast/dump.h"
+#include "compiler/driver/command.h"
+#include "compiler/driver/plan_loader.h"
+#include "compiler/ir/json.h"
+#include "compiler/ir/lower.h"
+
+namespace etl::driver {
+
+int RunCompile(const std::vector<std::string>& args, Io& io) {
+  CommandInfo info{"compile", "FILE -o plan.json [options]",
+                   "Checks FILE and writes its plan (the DAG IR, versioned JSON: docs/spec/plan.md).\n"
+                   "FILE may also be a plan.json, which is loaded, validated and written back.\n"
+                   "--dump shows a stage on stdout: `ast` (as parsed), `typed` (after checking) or\n"
+                   "`plan` (the plan JSON)."};
+  po::options_description options("options");
+  options.add_options()("output,o", po::value<std::string>()->value_name("FILE"),
+                        "where to write the plan JSON (`-`: stdout)")(
+      "dump", po::value<std::string>()->value_name("STAGE"), "print a stage: ast, typed or plan")(
+      "pipeline", po::value<std::string>()->value_name("NAME"), "keep only this pipeline in the plan");
+  AddColorOption(options);
+  po::options_description hidden;
+  hidden.add_options()("file", po::value<std::vector<std::string>>());
+  po::positional_options_description positional;
+  positional.add("file", -1);
+  po::variables_map vm;
+  if (auto done = ParseCommandLine(info, options, hidden, positional, args, vm, io)) return *done;
+  if (!vm.count("file")) return UsageError("compile", "missing FILE argument", io);
+  const auto& files = vm["file"].as<std::vector<std::string>>();
+  if (files.size() != 1) return UsageError("compile", "expected exactly one FILE", io);
+  std::string dump = vm.count("dump") ? vm["dump"].as<std::string>() : "";
+  if (!dump.empty() && dump != "ast" && dump != "typed" && dump != "plan") {
+    return UsageError("compile", "--dump must be ast, typed or plan", io);
+  }
+  if (!vm.count("output") && dump.empty()) return UsageError("compile", "missing -o FILE (or --dump)", io);
+  std::optional<std::string> pipeline;
+  if (vm.count("pipeline")) pipeline = vm["pipeline"].as<std::string>();
+
+  const std::string& path = files[0];
+  DiagnosticPrinter printer(io, DiagnosticFormat::Text, ColorOption(vm));
+  std::optional<ir::Plan> plan;
+  if (IsPlanFile(path)) {
+    if (dump == "ast" || dump == "typed") return UsageError("compile", "--dump ast|typed needs an .etl FILE", io);
+    int code = LoadPlanFile("compile", path, io, plan);
+    if (code != kExitOk) return code;
+  } else {
+    std::unique_ptr<sema::Program> program = sema::LoadProgram(path);
+    if (!program || program->modules.empty()) {
+      return UsageError("compile", fmt::format("cannot read `{}`", path), io);
+    }
+    if (dump == "ast") io.out << ast::DumpAst(program->Root(), program->sources);
+    sema::Check(*program);
+    program->diagnostics.Sort();
+    printer.Print(program->sources, program->diagnostics);
+    if (dump == "typed") io.out << ast::DumpAst(program->Root(), program->sources);
+    if (printer.Errors() == 0) {
+      diag::Diagnostics lowering;
+      plan = ir::Lower(*program, lowering);
+      printer.Print(program->sources, lowering);
+    }
+    printer.Finish();
+    if (printer.Errors() > 0 || !plan) return kExitCompileErrors;
+  }
+  if (pipeline) {
+    int code = KeepPipeline("compile", *pipeline, io, *plan);
+    if (code != kExitOk) return code;
+  }
+  std::string json = ir::PlanToJson(*plan);
+  if (dump == "plan") io.out << json;
+  if (vm.count("output")) {
+    std::string output = vm["output"].as<std::string>();
+    if (output == "-") {
+      io.out << json;
+    } else {
+      std::string error;
+      if (!WriteFileAtomically(output, json, error)) {
+        io.err << fmt::format("etlc compile: error: {}\n", error);
+        return kExitUsage;
+      }
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace etl::driver
