@@ -319,7 +319,9 @@ fragment EXPONENT : [eE] [+-]? [0-9]+ ;
 
 // A string with `${expr}` interpolations; the lexer only finds its end (interpolated
 // expressions may contain strings and braces); compiler/syntax splits and parses it.
-STRING     : '"' (ESCAPE | INTERP | ~["\\\r\n])* '"' ;
+// `$` is split out so that `${` can only start an interpolation: if it could also be two
+// plain characters, every nesting level of `"${"${...}"}"` would double the lexer's work.
+STRING     : '"' (ESCAPE | '$'* INTERP | '$'+ (ESCAPE | ~["\\\r\n${]) | ~["\\\r\n$])* '$'* '"' ;
 RAW_STRING : 'r"' ~["]* '"' ;
 fragment ESCAPE : '\\' . ;
 fragment INTERP : '${' (STRING | INTERP_BRACES | ~["{}])* '}' ;

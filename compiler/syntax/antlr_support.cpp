@@ -67,6 +67,9 @@ std::string DescribeExpected(const antlr4::misc::IntervalSet& set) {
   bool expression = set.contains(static_cast<size_t>(EtlParser::INT)) && set.contains(static_cast<size_t>(EtlParser::IDENT));
   bool name = set.contains(static_cast<size_t>(EtlParser::IDENT));
   std::vector<std::string> words;
+  if (set.contains(static_cast<size_t>(EtlParser::INTO)) && set.contains(static_cast<size_t>(EtlParser::FILTER))) {
+    return "an operator (`filter`, `derive`, `into`, a step call, ...)";
+  }
   if (name && !expression && set.contains(static_cast<size_t>(EtlParser::LBRACE))) {
     bool only_type = true;  // a name or `{` and nothing else is where a type goes
     for (ssize_t t : types) {

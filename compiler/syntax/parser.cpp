@@ -60,6 +60,87 @@ size_t TooDeep(const std::vector<std::unique_ptr<antlr4::Token>>& tokens, size_t
   return std::string::npos;
 }
 
+// The lexer handles `"${"${...}"}"` by recursion, which costs super-linear time and
+// memory in the nesting depth. This linear pre-scan mirrors its string/interpolation
+// structure and blanks out (with spaces, keeping offsets) any string literal nested
+// deeper than a reasonable program would, after reporting it.
+void GuardStringNesting(ParseState& state, DecodedText& decoded) {
+  constexpr size_t kMaxStringNesting = 2 * kMaxInterpolationDepth;
+  std::u32string& cps = decoded.code_points;
+  size_t n = cps.size();
+  auto ident = [](char32_t c) { return c == '_' || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z'); };
+  size_t i = 0;
+  while (i < n) {
+    char32_t c = cps[i];
+    if (c == '/' && i + 1 < n && cps[i + 1] == '/') {
+      while (i < n && cps[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '/' && i + 1 < n && cps[i + 1] == '*') {
+      i += 2;
+      while (i + 1 < n && !(cps[i] == '*' && cps[i + 1] == '/')) ++i;
+      i += 2;
+      continue;
+    }
+    if (c == '`') {
+      ++i;
+      while (i < n && cps[i] != '`' && cps[i] != '\n') ++i;
+      ++i;
+      continue;
+    }
+    if (c != '"') {
+      ++i;
+      continue;
+    }
+    if (i > 0 && cps[i - 1] == 'r' && (i < 2 || !ident(cps[i - 2]))) {  // raw string
+      ++i;
+      while (i < n && cps[i] != '"') ++i;
+      ++i;
+      continue;
+    }
+    // A string literal: walk it with a stack of `"` (string), `$` (interpolation), `{`.
+    size_t start = i, too_deep = std::string::npos;
+    std::vector<char> stack{'"'};
+    ++i;
+    while (i < n && !stack.empty()) {
+      char32_t d = cps[i];
+      char top = stack.back();
+      if (top == '"') {
+        if (d == '\\') {
+          i += 2;
+          continue;
+        }
+        if (d == '\n' || d == '\r') {  // unterminated: the lexer ends the token here
+          stack.pop_back();
+          continue;
+        }
+        if (d == '"') stack.pop_back();
+        if (d == '$' && i + 1 < n && cps[i + 1] == '{') {
+          stack.push_back('$');
+          ++i;
+        }
+      } else {
+        if (d == '"') stack.push_back('"');
+        if (d == '{') stack.push_back('{');
+        if (d == '}') stack.pop_back();
+      }
+      if (stack.size() > kMaxStringNesting && too_deep == std::string::npos) too_deep = i;
+      ++i;
+    }
+    if (too_deep != std::string::npos) {
+      state.SyntaxError(state.RangeOf(decoded.offsets[too_deep], decoded.offsets[too_deep + 1]),
+                        "nesting too deep (strings and interpolations nested more than " +
+                            std::to_string(kMaxStringNesting) + " levels)");
+      for (size_t k = start; k < i && k < n; ++k) {
+        if (cps[k] != '\n') cps[k] = ' ';
+      }
+      size_t next = std::min(i, n);
+      while (next < n && (cps[next] == ' ' || cps[next] == '\t' || cps[next] == '\r' || cps[next] == '\n')) ++next;
+      state.SuppressSyntaxErrorAt(decoded.offsets[next]);  // the gap left would be reported again
+    }
+  }
+}
+
 // `///` lines ending on the line just above `begin` (each directly above the next),
 // with `///` and one following space removed, joined by '\n'.
 std::string DocAbove(const ParseState& state, const std::vector<ast::Comment>& comments, uint32_t begin) {
@@ -105,6 +186,7 @@ std::unique_ptr<ast::Module> ParseModule(const diag::SourceManager& sources, dia
   ParseState state(sources, file, diagnostics);
   try {
     DecodedText decoded = DecodeUtf8(state.Text(), 0);
+    GuardStringNesting(state, decoded);
     LexedSlice lexed = LexSlice(state, decoded);
     module->comments = std::move(lexed.comments);
     std::vector<std::unique_ptr<antlr4::Token>>& tokens = lexed.tokens;
@@ -146,6 +228,7 @@ ast::ExprPtr ParseExpressionIn(ParseState& state, uint32_t begin, uint32_t end) 
   try {
     std::string_view text = state.Slice(begin, end);
     DecodedText decoded = DecodeUtf8(text, begin);
+    GuardStringNesting(state, decoded);
     LexedSlice lexed = LexSlice(state, decoded);
     if (size_t deep = TooDeep(lexed.tokens, 0, lexed.tokens.size()); deep != std::string::npos) {
       state.SyntaxError(TokenRange(state, decoded, lexed.tokens[deep].get()),
