@@ -212,7 +212,6 @@ std::unique_ptr<ast::Module> ParseModule(const diag::SourceManager& sources, dia
       std::vector<std::unique_ptr<antlr4::Token>> run;
       run.reserve(last - first);
       for (size_t i = first; i < last; ++i) run.push_back(std::move(tokens[i]));
-      // Keep the next run's first token readable for StartsDeclaration-like lookups.
       TokenParser parser(state, decoded, lexed, std::move(run), eof_index, std::move(eof_description));
       builder.BuildFile(parser.ParseFile(), module->decls);
     }
