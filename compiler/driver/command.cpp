@@ -84,7 +84,8 @@ void DiagnosticPrinter::Print(const diag::SourceManager& sources, const diag::Di
 void DiagnosticPrinter::Finish() {
   if (format_ == DiagnosticFormat::Json) {
     nlohmann::json document = {{"diagnostics", json_}, {"errors", errors_}, {"warnings", warnings_}};
-    io_.out << document.dump(2) << "\n";
+    // Messages may quote invalid UTF-8 from the source: replace it rather than throw.
+    io_.out << document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     io_.err << diag::RenderSummary(errors_, warnings_, text_options_);
   }

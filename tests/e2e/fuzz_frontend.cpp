@@ -234,12 +234,25 @@ int main(int argc, char** argv) {
   // 1. In-process. The case is parsed as if it were the example itself, so its imports
   //    (relative to the example) resolve as in the original.
   size_t with_errors = 0;
+  size_t exceptions = 0;
   for (size_t i = 0; i < all.size(); ++i) {
     const Case& c = all[i];
     std::snprintf(g_current_case, sizeof g_current_case, "%zu: %s, %s", i, c.file.c_str(), c.description.c_str());
     g_current_input = c.text;
     alarm(kCaseTimeoutSeconds);
-    etl::driver::FrontendResult result = etl::driver::RunFrontend(c.file, c.text);
+    etl::driver::FrontendResult result;
+    try {
+      result = etl::driver::RunFrontend(c.file, c.text);
+    } catch (const std::exception& error) {
+      // An escaped exception would end etlc with an internal error: a bug like a crash,
+      // but the process survives, so keep going and report every such case.
+      alarm(0);
+      if (++exceptions <= 10) {
+        std::cerr << "fuzz_frontend: EXCEPTION in case " << g_current_case << ": " << error.what() << "\n";
+        if (exceptions == 1) WriteFailureInput();
+      }
+      continue;
+    }
     alarm(0);
     if (!result.loaded) {
       std::cerr << "fuzz_frontend: case " << g_current_case << ": the front end did not load the text\n";
@@ -247,6 +260,11 @@ int main(int argc, char** argv) {
       return 1;
     }
     if (result.errors > 0) ++with_errors;
+  }
+  if (exceptions > 0) {
+    std::cerr << "fuzz_frontend: " << exceptions << " cases threw an exception out of the front end "
+              << "(the first one's input is in fuzz_failure.etl)\n";
+    return 1;
   }
   std::cout << "in-process: " << all.size() << " cases from " << files.size() << " files, " << with_errors
             << " with errors, none crashed or hung\n";

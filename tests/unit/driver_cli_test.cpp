@@ -24,7 +24,7 @@ struct Result {
   std::string err;
 };
 
-Result Run(std::vector<std::string> args, const std::string& input = "") {
+Result Etlc(std::vector<std::string> args, const std::string& input = "") {
   std::istringstream in(input);
   std::ostringstream out, err;
   Io io{in, out, err};
@@ -75,72 +75,72 @@ class DriverCli : public ::testing::Test {
 };
 
 TEST_F(DriverCli, HelpInEveryForm) {
-  Result top = Run({"--help"});
+  Result top = Etlc({"--help"});
   EXPECT_EQ(top.code, kExitOk);
   EXPECT_NE(top.out.find("check"), std::string::npos);
   EXPECT_NE(top.out.find("coming later"), std::string::npos);
-  Result help_check = Run({"help", "check"});
+  Result help_check = Etlc({"help", "check"});
   EXPECT_EQ(help_check.code, kExitOk);
   EXPECT_NE(help_check.out.find("usage: etlc check"), std::string::npos);
   EXPECT_NE(help_check.out.find("--format"), std::string::npos);
-  Result check_help = Run({"check", "--help"});
+  Result check_help = Etlc({"check", "--help"});
   EXPECT_EQ(check_help.code, kExitOk);
   EXPECT_EQ(check_help.out, help_check.out);
-  EXPECT_EQ(Run({"help"}).code, kExitOk);
+  EXPECT_EQ(Etlc({"help"}).code, kExitOk);
 }
 
 TEST_F(DriverCli, Version) {
-  Result r = Run({"--version"});
+  Result r = Etlc({"--version"});
   EXPECT_EQ(r.code, kExitOk);
   EXPECT_EQ(r.out.rfind("etlc ", 0), 0u);
 }
 
 TEST_F(DriverCli, UsageErrorsExitTwo) {
-  EXPECT_EQ(Run({}).code, kExitUsage);
-  Result typo = Run({"chek", "x.etl"});
+  EXPECT_EQ(Etlc({}).code, kExitUsage);
+  Result typo = Etlc({"chek", "x.etl"});
   EXPECT_EQ(typo.code, kExitUsage);
   EXPECT_NE(typo.err.find("did you mean `check`?"), std::string::npos);
-  Result later = Run({"run", "x.etl"});
+  Result later = Etlc({"run", "x.etl"});
   EXPECT_EQ(later.code, kExitUsage);
   EXPECT_NE(later.err.find("not available yet"), std::string::npos);
-  EXPECT_EQ(Run({"--bogus"}).code, kExitUsage);
-  EXPECT_EQ(Run({"check", "--bogus", Ok()}).code, kExitUsage);
-  EXPECT_EQ(Run({"check"}).code, kExitUsage);
-  EXPECT_EQ(Run({"check", (dir_ / "missing.etl").string()}).code, kExitUsage);
-  EXPECT_EQ(Run({"check", dir_.string()}).code, kExitUsage);  // a folder is unreadable as a file
-  EXPECT_EQ(Run({"check", "--format", "yaml", Ok()}).code, kExitUsage);
-  EXPECT_EQ(Run({"check", "--color", "sometimes", Ok()}).code, kExitUsage);
-  EXPECT_EQ(Run({"help", "nope"}).code, kExitUsage);
+  EXPECT_EQ(Etlc({"--bogus"}).code, kExitUsage);
+  EXPECT_EQ(Etlc({"check", "--bogus", Ok()}).code, kExitUsage);
+  EXPECT_EQ(Etlc({"check"}).code, kExitUsage);
+  EXPECT_EQ(Etlc({"check", (dir_ / "missing.etl").string()}).code, kExitUsage);
+  EXPECT_EQ(Etlc({"check", dir_.string()}).code, kExitUsage);  // a folder is unreadable as a file
+  EXPECT_EQ(Etlc({"check", "--format", "yaml", Ok()}).code, kExitUsage);
+  EXPECT_EQ(Etlc({"check", "--color", "sometimes", Ok()}).code, kExitUsage);
+  EXPECT_EQ(Etlc({"help", "nope"}).code, kExitUsage);
 }
 
 TEST_F(DriverCli, CheckExitCodes) {
-  Result ok = Run({"check", Ok()});
+  Result ok = Etlc({"check", Ok()});
   EXPECT_EQ(ok.code, kExitOk) << ok.err;
   EXPECT_EQ(ok.err, "");
-  Result bad = Run({"check", Bad()});
+  Result bad = Etlc({"check", Bad()});
   EXPECT_EQ(bad.code, kExitCompileErrors);
-  EXPECT_NE(bad.err.find("bad.etl:8:17: error[E0203]"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("bad.etl:8:16: error[E0203]"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("^~~~~"), std::string::npos);
   EXPECT_NE(bad.err.find("did you mean `amount`?"), std::string::npos);
   EXPECT_NE(bad.err.find("1 error generated"), std::string::npos);
   EXPECT_EQ(bad.err.find('\x1b'), std::string::npos);  // not a terminal: no colour
-  Result warn = Run({"check", Warn()});
+  Result warn = Etlc({"check", Warn()});
   EXPECT_EQ(warn.code, kExitOk) << warn.err;
   EXPECT_NE(warn.err.find("warning[W0001]"), std::string::npos);
-  EXPECT_EQ(Run({"check", "--deny-warnings", Warn()}).code, kExitCompileErrors);
+  EXPECT_EQ(Etlc({"check", "--deny-warnings", Warn()}).code, kExitCompileErrors);
   // Several files: one summary, the worst result wins.
-  Result both = Run({"check", Ok(), Bad(), Warn()});
+  Result both = Etlc({"check", Ok(), Bad(), Warn()});
   EXPECT_EQ(both.code, kExitCompileErrors);
   EXPECT_NE(both.err.find("1 error, 1 warning generated"), std::string::npos) << both.err;
 }
 
 TEST_F(DriverCli, CheckColourAlways) {
-  Result bad = Run({"check", "--color", "always", Bad()});
+  Result bad = Etlc({"check", "--color", "always", Bad()});
   EXPECT_NE(bad.err.find("\x1b[1;31merror[E0203]"), std::string::npos);
 }
 
 TEST_F(DriverCli, CheckJson) {
-  Result bad = Run({"check", "--format", "json", Bad(), Warn()});
+  Result bad = Etlc({"check", "--format", "json", Bad(), Warn()});
   EXPECT_EQ(bad.code, kExitCompileErrors);
   nlohmann::json doc = nlohmann::json::parse(bad.out);
   EXPECT_EQ(doc["errors"], 1);
@@ -150,12 +150,12 @@ TEST_F(DriverCli, CheckJson) {
   EXPECT_EQ(first["code"], "E0203");
   EXPECT_EQ(first["level"], "error");
   EXPECT_EQ(first["range"]["start"]["line"], 8);
-  EXPECT_EQ(first["range"]["start"]["col"], 17);
+  EXPECT_EQ(first["range"]["start"]["col"], 16);
   EXPECT_TRUE(first["notes"].is_array());
   EXPECT_TRUE(first["fixes"].is_array());
   EXPECT_EQ(doc["diagnostics"][1]["code"], "W0001");
   EXPECT_EQ(bad.err, "");  // JSON mode keeps stderr clean
-  Result ok = Run({"check", "--format", "json", Ok()});
+  Result ok = Etlc({"check", "--format", "json", Ok()});
   EXPECT_EQ(nlohmann::json::parse(ok.out), (nlohmann::json{{"diagnostics", nlohmann::json::array()},
                                                             {"errors", 0},
                                                             {"warnings", 0}}));
@@ -163,23 +163,23 @@ TEST_F(DriverCli, CheckJson) {
 
 TEST_F(DriverCli, FmtModes) {
   std::string messy = Write("messy.etl", "schema   Order{id:int\namount :float}\n");
-  Result printed = Run({"fmt", messy});
+  Result printed = Etlc({"fmt", messy});
   ASSERT_EQ(printed.code, kExitOk) << printed.err;
   EXPECT_NE(printed.out, Read(messy));
   // stdin, and idempotency of the result.
-  Result again = Run({"fmt", "-"}, printed.out);
+  Result again = Etlc({"fmt", "-"}, printed.out);
   EXPECT_EQ(again.code, kExitOk);
   EXPECT_EQ(again.out, printed.out);
   // --check lists the file and fails; the file is untouched.
   std::string before = Read(messy);
-  Result check = Run({"fmt", "--check", messy});
+  Result check = Etlc({"fmt", "--check", messy});
   EXPECT_EQ(check.code, kExitCompileErrors);
   EXPECT_EQ(check.out, messy + "\n");
   EXPECT_EQ(Read(messy), before);
   // --write rewrites in place, after which --check passes.
-  EXPECT_EQ(Run({"fmt", "-w", messy}).code, kExitOk);
+  EXPECT_EQ(Etlc({"fmt", "-w", messy}).code, kExitOk);
   EXPECT_EQ(Read(messy), printed.out);
-  EXPECT_EQ(Run({"fmt", "--check", messy}).code, kExitOk);
+  EXPECT_EQ(Etlc({"fmt", "--check", messy}).code, kExitOk);
   for (const auto& entry : fs::directory_iterator(dir_)) {
     EXPECT_EQ(entry.path().filename().string().find(".etlc-"), std::string::npos) << "temp file left";
   }
@@ -188,14 +188,14 @@ TEST_F(DriverCli, FmtModes) {
 TEST_F(DriverCli, FmtRefusesSyntaxErrorsAndBadOptions) {
   std::string broken = Write("broken.etl", "schema Order { id: }\npipeline {\n");
   std::string before = Read(broken);
-  Result r = Run({"fmt", "--write", broken});
+  Result r = Etlc({"fmt", "--write", broken});
   EXPECT_EQ(r.code, kExitCompileErrors);
   EXPECT_NE(r.err.find("error[E0"), std::string::npos);
   EXPECT_EQ(Read(broken), before);
-  EXPECT_EQ(Run({"fmt", "--check", "--write", broken}).code, kExitUsage);
-  EXPECT_EQ(Run({"fmt", "--write", "-"}).code, kExitUsage);
-  EXPECT_EQ(Run({"fmt"}).code, kExitUsage);
-  EXPECT_EQ(Run({"fmt", (dir_ / "missing.etl").string()}).code, kExitUsage);
+  EXPECT_EQ(Etlc({"fmt", "--check", "--write", broken}).code, kExitUsage);
+  EXPECT_EQ(Etlc({"fmt", "--write", "-"}).code, kExitUsage);
+  EXPECT_EQ(Etlc({"fmt"}).code, kExitUsage);
+  EXPECT_EQ(Etlc({"fmt", (dir_ / "missing.etl").string()}).code, kExitUsage);
 }
 
 TEST_F(DriverCli, WriteFileAtomicallyKeepsPermissions) {
