@@ -114,7 +114,8 @@ sortKey     : expr (ASC | DESC)? ;
 validateRule: expr COLON STRING ;
 
 call : qualifiedName LPAREN (argument (COMMA argument)* COMMA?)? RPAREN ;
-argument : name COLON expr | expr ;
+// `null` is reserved but is also the name of csv's null-marker parameter (`null: "NA"`).
+argument : (name | NULL_KW) COLON expr | expr ;
 
 // ---------------------------------------------------------------- tests
 

@@ -201,8 +201,13 @@ Expr ExprLowerer::LowerName(const ast::Expr& expr) {
       return Field(expr, expr.ref.side);
     case RefKind::Const: {
       const auto* decl = expr.ref.decl ? expr.ref.decl->As<ast::ConstDecl>() : nullptr;
-      if (!decl || !decl->folded) throw InternalError("const `" + expr.text + "` was not folded", expr.range);
-      return LiteralExpr(*decl->folded, TypeOf(expr));
+      if (!decl) throw InternalError("const `" + expr.text + "` has no declaration", expr.range);
+      if (decl->folded) return LiteralExpr(*decl->folded, TypeOf(expr));
+      // Not foldable at compile time (it calls a stdlib function): inline its expression,
+      // which sema checked to depend on constants only.
+      if (!decl->value) throw InternalError("const `" + expr.text + "` has no value", expr.range);
+      ExprLowerer inner(Scope{});
+      return Coerce(inner.Lower(*decl->value), TypeOf(expr));
     }
     case RefKind::Param: {
       const auto* decl = expr.ref.decl ? expr.ref.decl->As<ast::ParamDecl>() : nullptr;

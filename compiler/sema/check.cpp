@@ -1,6 +1,8 @@
 // Declarations: scopes across imports, duplicate names, types, schemas, consts, params, fns.
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include "compiler/sema/checker.h"
 
 namespace etl::sema {
@@ -264,6 +266,10 @@ TypeRef Checker::ResolveType(ast::TypeExpr& type, const ModuleScope& scope) {
           if (d->kind == ast::DeclKind::Schema) candidates.push_back(n);
         }
       }
+      if (!decl && !type.name.module && DeclaredButBroken(name)) {
+        result = ast::ErrorType();
+        break;
+      }
       Code code = type.name.module ? Code::UnknownImportMember : Code::UnknownType;
       std::string message = decl ? fmt::format("`{}` is a {}, not a type", name, DeclWhat(*decl))
                                  : type.name.module
@@ -399,6 +405,25 @@ TypeRef Checker::FnResult(ast::FnDecl& decl) {
   decl.result_type = want ? want : body;
   state_[&decl] = 2;
   return decl.result_type;
+}
+
+bool Checker::DeclaredButBroken(const std::string& name) const {
+  // A declaration with a syntax error is dropped by the parser; its uses are not worth
+  // a second error. The source text still shows `schema Name`, `fn name`, ...
+  for (const auto& module : program_.modules) {
+    if (!module->has_syntax_errors) continue;
+    const std::string& text = program_.sources.File(module->file).Text();
+    for (const char* keyword : {"schema ", "const ", "fn ", "param ", "pipeline "}) {
+      std::string needle = std::string(keyword) + name;
+      for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+        size_t end = at + needle.size();
+        bool word_start = at == 0 || !(std::isalnum(static_cast<unsigned char>(text[at - 1])) || text[at - 1] == '_');
+        bool word_end = end >= text.size() || !(std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_');
+        if (word_start && word_end) return true;
+      }
+    }
+  }
+  return false;
 }
 
 void Check(Program& program) {

@@ -81,6 +81,8 @@ class Checker {
   TypeRef ParamType(ast::ParamDecl& decl);
   TypeRef FnResult(ast::FnDecl& decl);
   const ModuleScope& ScopeOf(const ast::Decl& decl) const;
+  // Whether `name` is declared in a file whose declaration of it failed to parse.
+  bool DeclaredButBroken(const std::string& name) const;
 
   // ---- expressions (expr_checker.cpp)
   TypeRef Check(ast::Expr& expr, const ExprEnv& env);

@@ -328,6 +328,7 @@ class ExprChecker {
       e.ref.kind = ast::RefKind::Module;
       return ast::ErrorType();  // only valid as the base of `alias.member` (handled there)
     }
+    if (c_.DeclaredButBroken(name)) return ast::ErrorType();
     bool field_context = env_.input && (env_.mode == Mode::Row || env_.mode == Mode::Aggregate);
     auto& d = c_.Report(field_context ? Code::UnknownField : Code::UnknownName, e.range,
                         field_context ? fmt::format("unknown field `{}`", name) : fmt::format("unknown name `{}`", name));
@@ -796,6 +797,7 @@ class ExprChecker {
       diag::SuggestName(d, name, names);
       return ast::ErrorType();
     }
+    if (c_.DeclaredButBroken(name)) return ast::ErrorType();
     auto& d = c_.Report(Code::UnknownFunction, name_range, fmt::format("unknown function `{}`", name));
     std::vector<std::string> names;
     for (const auto* f : stdlib::AllFunctions()) names.push_back(f->name);

@@ -251,6 +251,10 @@ TypeRef Checker::BindStep(ast::StepCall& call, stdlib::StepKind kind, const Type
         bound_arg.schema = type;
       } else {
         std::string written = Text(value.range);
+        if (!decl && DeclaredButBroken(written)) {
+          failed = true;
+          continue;
+        }
         auto& d = Report(Code::UnknownType, value.range,
                          decl ? fmt::format("`{}` is a {}, not a schema", written, ast::Spelling(decl->kind))
                               : fmt::format("unknown schema `{}`", written));
@@ -929,7 +933,10 @@ class PipelineChecker {
           }
           break;
         case ast::SettingKind::Concurrency:
-          if (s.number < 1) c_.Report(Code::InvalidSetting, s.range, "`concurrency` must be at least 1");
+          if (s.number < 1) {
+            c_.Report(Code::InvalidSetting, s.text_range.Valid() ? s.text_range : s.range,
+                      "`concurrency` must be at least 1");
+          }
           break;
       }
     }

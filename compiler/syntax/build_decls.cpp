@@ -35,8 +35,10 @@ std::optional<ast::QualifiedName> AstBuilder::Qualified(P::QualifiedNameContext*
 
 void AstBuilder::ReportLiteral(diag::Code code, diag::SourceRange range, uint32_t body_offset,
                                const LiteralError& error) {
+  // Escapes point at themselves; a bad number, date or duration is reported at the whole
+  // literal (the message names the part that is wrong).
   diag::SourceRange at = range;
-  if (error.length > 0) {
+  if (error.length > 0 && code == diag::Code::InvalidEscape) {
     at.begin = range.begin + body_offset + error.offset;
     at.end = std::min(range.end, at.begin + error.length);
   }

@@ -182,7 +182,9 @@ std::optional<std::vector<ast::Argument>> AstBuilder::Arguments(const std::vecto
     if (Broken(ctx)) return std::nullopt;
     ast::Argument arg;
     arg.range = Range(ctx);
-    if (ctx->COLON()) {
+    if (ctx->COLON() && ctx->NULL_KW()) {
+      arg.name = ast::Name{"null", Range(ctx->NULL_KW())};
+    } else if (ctx->COLON()) {
       arg.name = Name(ctx->name());
       if (!arg.name) return std::nullopt;
     }

@@ -94,6 +94,7 @@ std::optional<ast::Setting> AstBuilder::Setting(P::SettingContext* ctx) {
     if (!count) return std::nullopt;
     setting.kind = ast::SettingKind::MaxErrors;
     setting.number = *count;
+    setting.text_range = Range(max_errors->INT());
   } else if (auto* persist = dynamic_cast<P::PersistSettingContext*>(ctx)) {
     auto mode = Name(persist->name());
     if (!mode) return std::nullopt;
@@ -109,6 +110,7 @@ std::optional<ast::Setting> AstBuilder::Setting(P::SettingContext* ctx) {
     if (!count) return std::nullopt;
     setting.kind = ast::SettingKind::Concurrency;
     setting.number = *count;
+    setting.text_range = Range(concurrency->INT());
   } else {
     return std::nullopt;
   }

@@ -38,6 +38,15 @@ void ParseState::SyntaxError(diag::SourceRange range, std::string message) {
   had_errors_ = true;
   if (syntax_errors_ >= kMaxSyntaxErrors) return;
   if (!error_offsets_.insert(range.begin).second) return;
+  // A second syntax error on the line of an error found inside that line is almost always
+  // the parser's recovery stumbling over the rest of the same mistake: report one per line.
+  // (An error at the first token of a line is about the line before: the line may still
+  // hold a mistake of its own.)
+  const diag::SourceFile& file = sources_.File(range.file);
+  diag::LineCol pos = file.Position(range.begin);
+  if (error_lines_.count(pos.line)) return;
+  std::string_view before = file.Line(pos.line).substr(0, pos.col - 1);
+  if (before.find_first_not_of(" \t") != std::string_view::npos) error_lines_.insert(pos.line);
   ++syntax_errors_;
   if (syntax_errors_ == kMaxSyntaxErrors) message += " (too many syntax errors; the rest are not shown)";
   diagnostics_.Report(diag::Code::SyntaxError, range, std::move(message));

@@ -67,6 +67,7 @@ class ParseState {
   std::string_view text_;
   size_t syntax_errors_ = 0;
   std::unordered_set<uint32_t> error_offsets_;
+  std::unordered_set<uint32_t> error_lines_;  // lines that already have a syntax error
   bool had_errors_ = false;
 };
 

@@ -73,9 +73,9 @@ TEST(Literals, Dates) {
   EXPECT_EQ(DecodeDate("@1969-12-31").value, -1);
   EXPECT_FALSE(DecodeDate("@2024-02-29").error);
   Parsed p("const x = @2023-02-29");
-  EXPECT_EQ(p.Errors(), "1:20 E0006 invalid day 29: 2023-02 has 28 days\n");
+  EXPECT_EQ(p.Errors(), "1:11 E0006 invalid day 29: 2023-02 has 28 days\n");
   Parsed q("const x = @2024-13-01");
-  EXPECT_EQ(q.Errors(), "1:17 E0006 invalid month 13 (expected 01-12)\n");
+  EXPECT_EQ(q.Errors(), "1:11 E0006 invalid month 13 (expected 01-12)\n");
   EXPECT_TRUE(DecodeDate("@2024-04-31").error);
 }
 
@@ -91,7 +91,7 @@ TEST(Literals, Timestamps) {
   EXPECT_TRUE(DecodeTimestamp("@2024-01-31T12:00:00.1234567Z").error);
   EXPECT_TRUE(DecodeTimestamp("@2024-02-30T12:00Z").error);
   Parsed p("const x = @2024-01-31T25:00:00Z");
-  EXPECT_EQ(p.Errors(), "1:23 E0006 invalid hour 25 (expected 00-23)\n");
+  EXPECT_EQ(p.Errors(), "1:11 E0006 invalid hour 25 (expected 00-23)\n");
   ConstValue v("@2024-01-01T00:00:00Z");
   EXPECT_EQ(v.Get()->text, "@2024-01-01T00:00:00Z");
 }
