@@ -69,9 +69,11 @@ void Checker::CheckTest(ast::TestDecl& test) {
   env.scope = &scope;
   for (const auto& [name, step] : info->steps) {
     env.test_steps.insert(name);
-    if (step.main && !ast::IsError(step.main)) env.test_streams[name] = ast::ListType(step.main);
+    // A step whose type already failed is an Error stream: no second error about it.
+    auto stream = [](const TypeRef& type) { return ast::IsError(type) ? ast::ErrorType() : ast::ListType(type); };
+    if (step.main) env.test_streams[name] = stream(step.main);
     for (const auto& [port, type] : step.ports) {
-      if (type && !ast::IsError(type)) env.test_streams[name + "." + port] = ast::ListType(type);
+      if (type) env.test_streams[name + "." + port] = stream(type);
     }
   }
   std::vector<std::string> step_names(env.test_steps.begin(), env.test_steps.end());
@@ -113,6 +115,13 @@ void Checker::CheckTest(ast::TestDecl& test) {
         }
         if (!given.insert(item.name.text).second) {
           Report(Code::InvalidTestItem, item.name.range, fmt::format("`given {}` appears twice", item.name.text));
+          break;
+        }
+        if (it->second.main && ast::IsError(it->second.main)) {
+          ExprEnv values;
+          values.mode = ExprEnv::Mode::Const;
+          values.scope = &scope;
+          Check(*item.expr, values);
           break;
         }
         if (!it->second.main || it->second.is_sink) {

@@ -1,6 +1,8 @@
 // ParseModule / ParseExpression: lex, split into declarations, parse each, build the AST.
 #include "compiler/syntax/parser.h"
 
+#include <cstdio>
+
 #include <algorithm>
 
 #include "compiler/syntax/ast_builder.h"
@@ -177,6 +179,26 @@ void AttachDocs(const ParseState& state, ast::Module& module) {
   }
 }
 
+// Source files are UTF-8 (language.md §2). A byte that is not valid UTF-8 inside a token
+// (a string literal, a backtick name) would end up in the plan and the output files, so
+// it is an error; inside comments it is harmless and ignored. Bad characters outside
+// tokens are already reported as BAD_CHAR.
+void ReportInvalidUtf8(ParseState& state, const DecodedText& decoded,
+                       const std::vector<std::unique_ptr<antlr4::Token>>& tokens) {
+  for (const auto& token : tokens) {
+    if (token->getType() == grammar::EtlLexer::BAD_CHAR || token->getType() == antlr4::Token::EOF) continue;
+    size_t start = token->getStartIndex(), stop = token->getStopIndex();
+    for (size_t i = start; i <= stop && i < decoded.code_points.size(); ++i) {
+      if (decoded.code_points[i] != 0xFFFD || decoded.offsets[i + 1] - decoded.offsets[i] != 1) continue;
+      unsigned char byte = static_cast<unsigned char>(state.Text()[decoded.offsets[i]]);
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", byte);
+      state.Error(diag::Code::InvalidCharacter, state.RangeOf(decoded.offsets[i], decoded.offsets[i] + 1),
+                  std::string("invalid UTF-8: byte ") + hex + " does not start a valid character (files must be UTF-8)");
+    }
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<ast::Module> ParseModule(const diag::SourceManager& sources, diag::FileId file,
@@ -190,6 +212,7 @@ std::unique_ptr<ast::Module> ParseModule(const diag::SourceManager& sources, dia
     LexedSlice lexed = LexSlice(state, decoded);
     module->comments = std::move(lexed.comments);
     std::vector<std::unique_ptr<antlr4::Token>>& tokens = lexed.tokens;
+    ReportInvalidUtf8(state, decoded, tokens);
 
     std::vector<size_t> starts{0};
     for (size_t i = 1; i < tokens.size(); ++i) {

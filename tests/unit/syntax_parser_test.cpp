@@ -390,3 +390,16 @@ TEST(Parser, DumpShowsTypesAndPositions) {
 
 }  // namespace
 }  // namespace etl::syntax
+
+namespace etl::syntax {
+namespace {
+
+// Found by the front-end fuzz test: an invalid UTF-8 byte inside a string literal reached
+// the plan JSON writer, which refuses it. It is a lexical error at the byte.
+TEST(Parser, InvalidUtf8InATokenIsAnError) {
+  Parsed p("const s = \"a\x8D" "b\"\n// a comment may hold \x8D anything\n");
+  EXPECT_EQ(p.Errors(), "1:13 E0004 invalid UTF-8: byte 0x8D does not start a valid character (files must be UTF-8)\n");
+}
+
+}  // namespace
+}  // namespace etl::syntax
