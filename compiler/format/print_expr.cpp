@@ -370,13 +370,27 @@ void Printer::PrintRecord(const ast::Expr& expr, int indent) {
     if (field.value) PrintExpr(*field.value, field_indent);
     --collection_depth_;
   };
-  if (fields.empty() || !HasCommentIn(expr.range.begin, expr.range.end)) {
+  auto print_inline = [&] {
     Write("{");
     for (size_t i = 0; i < fields.size(); ++i) {
       if (i > 0) Write(", ");
       print_field(fields[i], indent);
     }
     Write("}");
+  };
+  // One line when it fits (and holds no comment); a record inside a list or record (rows of
+  // test data) may run to kMaxRowWidth, so such data reads as a table, one record per row.
+  // Otherwise one field per line, like rustfmt. While measuring, always one line, so the
+  // decision depends only on the text.
+  bool fits = true;
+  if (!measuring_ && !fields.empty()) {
+    size_t line_start = out_.rfind('\n');
+    size_t column = out_.size() - (line_start == std::string::npos ? 0 : line_start + 1);
+    size_t width = collection_depth_ > 0 ? kMaxRowWidth : kMaxWidth;
+    fits = column + Measure(print_inline).size() + 1 <= width;
+  }
+  if (fields.empty() || (fits && !HasCommentIn(expr.range.begin, expr.range.end))) {
+    print_inline();
     return;
   }
   Write("{");

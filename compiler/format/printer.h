@@ -15,6 +15,9 @@ namespace etl::format {
 
 // Lines longer than this are split where the style allows it (chains).
 inline constexpr size_t kMaxWidth = 100;
+// Records inside lists (rows of test data) may run wider before they break into one field
+// per line, so such data stays a table.
+inline constexpr size_t kMaxRowWidth = 160;
 // One indentation step.
 inline constexpr int kIndent = 2;
 
