@@ -503,6 +503,7 @@ class PipelineChecker {
     std::string head_name = chain.head.kind == ast::Head::Kind::Ref && !chain.head.refs.empty()
                                 ? chain.head.refs[0].step.text
                                 : "";
+    binding_name_ = out.statement && out.statement->kind == ast::Statement::Kind::Binding ? out.statement->name.text : "";
     out.ports.clear();
     out.ports["errors"] = stdlib::ErrorsType();
     out.is_sink = false;
@@ -829,8 +830,11 @@ class PipelineChecker {
     for (const auto& field : right->fields) {
       if (shared_keys.count(field.name)) continue;
       if (left->FindField(field.name)) {
+        std::string left_name = !head_name.empty()      ? "`" + head_name + "`"
+                                : !binding_name_.empty() ? "the left input of `" + binding_name_ + "`"
+                                                         : std::string("the left input");
         auto& d = c_.Report(Code::JoinFieldClash, op.keyword_range,
-                            fmt::format("field `{}` is in both the left input and `{}`", field.name,
+                            fmt::format("field `{}` is in both {} and `{}`", field.name, left_name,
                                         op.join_with.ToString()));
         d.notes.push_back({fmt::format("rename one side first, e.g. `| rename {} as {}_{}` on `{}`", field.name,
                                        op.join_with.step.text, field.name, op.join_with.ToString()),
@@ -947,6 +951,7 @@ class PipelineChecker {
   const ModuleScope& scope_;
   std::vector<std::string> stack_;
   size_t errors_before_ = 0;
+  std::string binding_name_;  // the binding whose chain is being checked ("" for a flow)
 };
 
 }  // namespace
