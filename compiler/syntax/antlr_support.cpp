@@ -235,6 +235,7 @@ LexedSlice LexSlice(ParseState& state, const DecodedText& decoded) {
   DiagnosticListener listener(state, decoded);
   out.lexer->addErrorListener(&listener);
   bool suppress_next = false;
+  uint32_t skip_line = 0;  // a line after `#`, skipped as a comment (1-based; 0 = none)
   for (;;) {
     std::unique_ptr<antlr4::Token> token = out.lexer->nextToken();
     size_t type = token->getType();
@@ -253,6 +254,8 @@ LexedSlice LexSlice(ParseState& state, const DecodedText& decoded) {
       continue;
     }
     if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+    if (skip_line && state.Sources().File(range.file).Position(range.begin).line == skip_line) continue;
+    skip_line = 0;
     if (suppress_next) {
       state.SuppressSyntaxErrorAt(range.begin);
       suppress_next = false;
@@ -276,8 +279,17 @@ LexedSlice LexSlice(ParseState& state, const DecodedText& decoded) {
       uint32_t cp = decoded.code_points[token->getStartIndex()];
       std::string shown = cp >= 0x21 && cp < 0x7F ? fmt::format("`{}`", static_cast<char>(cp)) : fmt::format("U+{:04X}", cp);
       if (cp == 0xFFFD && range.end - range.begin == 1) shown = "(a byte that is not valid UTF-8)";
-      state.Error(diag::Code::InvalidCharacter, range, "invalid character " + shown);
+      auto& d = state.Error(diag::Code::InvalidCharacter, range, "invalid character " + shown);
       suppress_next = true;  // the parser would only complain about the gap it left
+      const diag::SourceFile& file = state.Sources().File(range.file);
+      diag::LineCol at = file.Position(range.begin);
+      bool starts_line = file.Line(at.line).substr(0, at.col - 1).find_first_not_of(" \t") == std::string_view::npos;
+      if (cp == '#' && starts_line) {
+        // `# ...` is a comment in YAML, TOML and shell: recover by skipping the line as one.
+        d.notes.push_back({"comments start with `//`", {}});
+        d.fixes.push_back({"write `//`", range, "//"});
+        skip_line = at.line;
+      }
       continue;
     }
     out.tokens.push_back(std::move(token));

@@ -52,9 +52,9 @@ void ParseState::SyntaxError(diag::SourceRange range, std::string message) {
   diagnostics_.Report(diag::Code::SyntaxError, range, std::move(message));
 }
 
-void ParseState::Error(diag::Code code, diag::SourceRange range, std::string message) {
+diag::Diagnostic& ParseState::Error(diag::Code code, diag::SourceRange range, std::string message) {
   had_errors_ = true;
-  diagnostics_.Report(code, range, std::move(message));
+  return diagnostics_.Report(code, range, std::move(message));
 }
 
 }  // namespace etl::syntax

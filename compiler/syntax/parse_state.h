@@ -54,7 +54,7 @@ class ParseState {
   // already reported and dropped, so an error there would only repeat that one.
   void SuppressSyntaxErrorAt(uint32_t offset) { error_offsets_.insert(offset); }
   // Reports any other lexical error (E0002-E0008).
-  void Error(diag::Code code, diag::SourceRange range, std::string message);
+  diag::Diagnostic& Error(diag::Code code, diag::SourceRange range, std::string message);
   bool HadErrors() const { return had_errors_; }
   bool ErrorLimitReached() const { return syntax_errors_ >= kMaxSyntaxErrors; }
 

@@ -403,3 +403,19 @@ TEST(Parser, InvalidUtf8InATokenIsAnError) {
 
 }  // namespace
 }  // namespace etl::syntax
+
+namespace etl::syntax {
+namespace {
+
+// `#` starts a comment in YAML, TOML and shell; the rest of its line is skipped so the
+// words after it do not each become an "unknown step".
+TEST(Parser, HashLineIsOneErrorWithAHint) {
+  Parsed p("const a = 1\n# the next const\nconst b = 2\n");
+  EXPECT_EQ(p.Errors(), "2:1 E0004 invalid character `#`\n");
+  ASSERT_EQ(p.diagnostics.All().size(), 1u);
+  EXPECT_EQ(p.diagnostics.All()[0].notes.at(0).message, "comments start with `//`");
+  EXPECT_EQ(p.module->decls.size(), 2u);
+}
+
+}  // namespace
+}  // namespace etl::syntax
