@@ -10,6 +10,7 @@
 #include "compiler/ir/json.h"
 #include "compiler/ir/lower.h"
 #include "compiler/sema/program.h"
+#include "tests/unit/language_examples.h"
 
 namespace etl::ir {
 namespace {
@@ -46,48 +47,7 @@ std::string ReadFile(const std::string& path) {
   return buffer.str();
 }
 
-// The program of language.md §1.
-const char* kOrders = R"etl(
-schema Order {
-  id:       int
-  customer: string
-  country:  string
-  amount:   float
-  currency: string
-  qty:      int
-  ts:       timestamp
-  note:     string?
-}
-
-const rates = {USD: 1.0, EUR: 1.08, GBP: 1.27, JPY: 0.0067, CHF: 1.13}
-
-fn usd(amount: float, currency: string) -> float = amount * (rates[currency] ?? 1.0)
-
-param min_amount: float = 0.0
-
-pipeline orders {
-  raw = from csv("data/orders.csv", schema: Order)
-
-  clean = raw
-    | filter amount > min_amount and country in ["US", "DE", "FR", "GB", "JP"]
-    | derive amount_usd = usd(amount, currency), total = amount_usd * qty
-
-  sizes = clean | route {
-    big:   total >= 1000
-    small: else
-  }
-
-  daily = clean | aggregate by country, day = date(ts) {
-    orders  = count()
-    revenue = sum(total)
-  }
-
-  sizes.big   | into jsonl("out/big.jsonl")
-  sizes.small | select id, customer, total | into csv("out/small.csv")
-  daily       | into csv("out/daily.csv")
-  raw.errors  | into jsonl("out/rejects.jsonl")
-}
-)etl";
+const char* const kOrders = test::kOrdersProgram;
 
 std::vector<std::string> Ids(const Pipeline& p) {
   std::vector<std::string> ids;

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "compiler/sema/program.h"
+#include "tests/unit/language_examples.h"
 
 namespace etl::sema {
 namespace {
@@ -48,49 +49,9 @@ std::string OutputOf(const Program& program, const std::string& name) {
   return "<none>";
 }
 
-const char* kOrders = R"(schema Order {
-  id:       int
-  customer: string
-  country:  string
-  amount:   float
-  currency: string
-  qty:      int
-  ts:       timestamp
-  note:     string?
-}
-const rates = {USD: 1.0, EUR: 1.08, GBP: 1.27, JPY: 0.0067, CHF: 1.13}
-fn usd(amount: float, currency: string) -> float = amount * (rates[currency] ?? 1.0)
-param min_amount: float = 0.0
-pipeline orders {
-  raw = from csv("data/orders.csv", schema: Order)
-  clean = raw
-    | filter amount > min_amount and country in ["US", "DE", "FR", "GB", "JP"]
-    | derive amount_usd = usd(amount, currency), total = amount_usd * qty
-  sizes = clean | route {
-    big:   total >= 1000
-    small: else
-  }
-  daily = clean | aggregate by country, day = date(ts) {
-    orders  = count()
-    revenue = sum(total)
-  }
-  sizes.big   | into jsonl("out/big.jsonl")
-  sizes.small | select id, customer, total | into csv("out/small.csv")
-  daily       | into csv("out/daily.csv")
-  raw.errors  | into jsonl("out/rejects.jsonl")
-}
-test "big orders are routed" for orders {
-  given raw = [
-    {id: 1, customer: "a", country: "US", amount: 2000.0, currency: "USD", qty: 1, ts: @2024-01-01T00:00:00Z, note: null}
-  ]
-  expect sizes.big has 1 rows
-  expect sizes.big[0].total == 2000.0
-  expect sizes.small is empty
-}
-)";
 
 TEST(Sema, OrdersProgramChecksCleanly) {
-  auto program = CheckText(kOrders);
+  auto program = CheckText(std::string(test::kOrdersProgram) + test::kTestBlock);
   EXPECT_EQ(Codes(*program), std::vector<std::string>{});
   EXPECT_EQ(OutputOf(*program, "daily"), "{country: string, day: date, orders: int, revenue: float}");
   EXPECT_EQ(OutputOf(*program, "clean"),
