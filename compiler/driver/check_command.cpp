@@ -16,21 +16,17 @@ int RunCheck(const std::vector<std::string>& args, Io& io) {
                         "text or json")(
       "deny-warnings", "treat warnings as errors for the exit code");
   AddColorOption(options);
-  po::options_description hidden;
-  hidden.add_options()("file", po::value<std::vector<std::string>>());
-  po::positional_options_description positional;
-  positional.add("file", -1);
   po::variables_map vm;
-  if (auto done = ParseCommandLine(info, options, hidden, positional, args, vm, io)) return *done;
+  std::vector<std::string> files;
+  if (auto done = ParseFileCommandLine(info, options, FileArgs::Many, args, vm, files, io)) return *done;
 
   std::string format = vm["format"].as<std::string>();
   if (format != "text" && format != "json") return UsageError("check", "--format must be text or json", io);
-  if (!vm.count("file")) return UsageError("check", "missing FILE argument", io);
 
   DiagnosticPrinter printer(io, format == "json" ? DiagnosticFormat::Json : DiagnosticFormat::Text,
                             ColorOption(vm));
   bool unreadable = false;
-  for (const std::string& path : vm["file"].as<std::vector<std::string>>()) {
+  for (const std::string& path : files) {
     std::unique_ptr<sema::Program> program = LoadAndCheck(path);
     if (!program) {
       io.err << fmt::format("etlc check: error: cannot read `{}`\n", path);

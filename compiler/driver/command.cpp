@@ -150,4 +150,27 @@ bool WriteFileAtomically(const std::string& path, std::string_view text, std::st
   return true;
 }
 
+std::optional<int> ParseFileCommandLine(const CommandInfo& info, po::options_description& options, FileArgs count,
+                                        const std::vector<std::string>& args, po::variables_map& vm,
+                                        std::vector<std::string>& files, Io& io, std::string_view word,
+                                        std::string_view hint) {
+  po::options_description hidden;
+  hidden.add_options()("file", po::value<std::vector<std::string>>());
+  po::positional_options_description positional;
+  positional.add("file", -1);
+  if (auto done = ParseCommandLine(info, options, hidden, positional, args, vm, io)) return done;
+  files = vm.count("file") ? vm["file"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  std::string suffix = hint.empty() ? "" : fmt::format(" ({})", hint);
+  if (count == FileArgs::None && !files.empty()) {
+    return UsageError(info.name, fmt::format("unexpected argument `{}`{}", files[0], suffix), io);
+  }
+  if (count != FileArgs::None && files.empty()) {
+    return UsageError(info.name, fmt::format("missing {} argument{}", word, suffix), io);
+  }
+  if (count == FileArgs::One && files.size() != 1) {
+    return UsageError(info.name, fmt::format("expected exactly one {}", word), io);
+  }
+  return std::nullopt;
+}
+
 }  // namespace etl::driver

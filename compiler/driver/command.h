@@ -33,6 +33,17 @@ std::optional<int> ParseCommandLine(const CommandInfo& info, po::options_descrip
                                     const po::positional_options_description& positional,
                                     const std::vector<std::string>& args, po::variables_map& vm, Io& io);
 
+// How many positional FILE arguments a command takes.
+enum class FileArgs { None, One, Many };
+
+// ParseCommandLine for a command whose positional arguments are files: collects them into
+// `files` and reports a usage error (exit 2) when their number does not fit `count`.
+// `word` names them in messages ("FILE", "DATA_FILE"); `hint` is added to those messages.
+std::optional<int> ParseFileCommandLine(const CommandInfo& info, po::options_description& options, FileArgs count,
+                                        const std::vector<std::string>& args, po::variables_map& vm,
+                                        std::vector<std::string>& files, Io& io, std::string_view word = "FILE",
+                                        std::string_view hint = "");
+
 // Prints `etlc NAME: error: MESSAGE` and a hint to --help; returns kExitUsage.
 int UsageError(std::string_view command, std::string_view message, Io& io);
 

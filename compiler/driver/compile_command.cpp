@@ -23,15 +23,9 @@ int RunCompile(const std::vector<std::string>& args, Io& io) {
       "dump", po::value<std::string>()->value_name("STAGE"), "print a stage: ast, typed or plan")(
       "pipeline", po::value<std::string>()->value_name("NAME"), "keep only this pipeline in the plan");
   AddColorOption(options);
-  po::options_description hidden;
-  hidden.add_options()("file", po::value<std::vector<std::string>>());
-  po::positional_options_description positional;
-  positional.add("file", -1);
   po::variables_map vm;
-  if (auto done = ParseCommandLine(info, options, hidden, positional, args, vm, io)) return *done;
-  if (!vm.count("file")) return UsageError("compile", "missing FILE argument", io);
-  const auto& files = vm["file"].as<std::vector<std::string>>();
-  if (files.size() != 1) return UsageError("compile", "expected exactly one FILE", io);
+  std::vector<std::string> files;
+  if (auto done = ParseFileCommandLine(info, options, FileArgs::One, args, vm, files, io)) return *done;
   std::string dump = vm.count("dump") ? vm["dump"].as<std::string>() : "";
   if (!dump.empty() && dump != "ast" && dump != "typed" && dump != "plan") {
     return UsageError("compile", "--dump must be ast, typed or plan", io);

@@ -16,13 +16,11 @@ int RunDocs(const std::vector<std::string>& args, Io& io) {
                    "(docs/reference in this repository; a test keeps the committed pages current)."};
   po::options_description options("options");
   options.add_options()("out", po::value<std::string>()->value_name("DIR"), "write the pages into DIR");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value<std::vector<std::string>>());
-  po::positional_options_description positional;
-  positional.add("file", -1);
   po::variables_map vm;
-  if (auto done = ParseCommandLine(info, options, hidden, positional, args, vm, io)) return *done;
-  if (vm.count("file")) return UsageError("docs", "unexpected argument (did you mean --out DIR?)", io);
+  std::vector<std::string> files;
+  if (auto done = ParseFileCommandLine(info, options, FileArgs::None, args, vm, files, io, "FILE", "did you mean --out DIR?")) {
+    return *done;
+  }
 
   auto pages = stdlib::RenderReference();
   if (!vm.count("out")) {

@@ -20,17 +20,14 @@ int RunFmt(const std::vector<std::string>& args, Io& io) {
   options.add_options()("check", "list files whose formatting would change; exit 1 if any")(
       "write,w", "rewrite the files in place");
   AddColorOption(options);
-  po::options_description hidden;
-  hidden.add_options()("file", po::value<std::vector<std::string>>());
-  po::positional_options_description positional;
-  positional.add("file", -1);
   po::variables_map vm;
-  if (auto done = ParseCommandLine(info, options, hidden, positional, args, vm, io)) return *done;
-  if (!vm.count("file")) return UsageError("fmt", "missing FILE argument (use `-` for stdin)", io);
+  std::vector<std::string> files;
+  if (auto done = ParseFileCommandLine(info, options, FileArgs::Many, args, vm, files, io, "FILE", "use `-` for stdin")) {
+    return *done;
+  }
   bool check = vm.count("check") > 0;
   bool write = vm.count("write") > 0;
   if (check && write) return UsageError("fmt", "--check and --write exclude each other", io);
-  const auto& files = vm["file"].as<std::vector<std::string>>();
   if (write && std::find(files.begin(), files.end(), "-") != files.end()) {
     return UsageError("fmt", "--write cannot rewrite stdin (`-`)", io);
   }

@@ -17,15 +17,9 @@ int RunOnPlan(const CommandInfo& info, po::options_description& options, const s
               Io& io, const std::function<int(const ir::Plan&, const po::variables_map&)>& render) {
   options.add_options()("pipeline", po::value<std::string>()->value_name("NAME"), "only this pipeline");
   AddColorOption(options);
-  po::options_description hidden;
-  hidden.add_options()("file", po::value<std::vector<std::string>>());
-  po::positional_options_description positional;
-  positional.add("file", -1);
   po::variables_map vm;
-  if (auto done = ParseCommandLine(info, options, hidden, positional, args, vm, io)) return *done;
-  if (!vm.count("file")) return UsageError(info.name, "missing FILE argument", io);
-  const auto& files = vm["file"].as<std::vector<std::string>>();
-  if (files.size() != 1) return UsageError(info.name, "expected exactly one FILE", io);
+  std::vector<std::string> files;
+  if (auto done = ParseFileCommandLine(info, options, FileArgs::One, args, vm, files, io)) return *done;
   if (vm.count("format") && !ir::ParseGraphFormat(vm["format"].as<std::string>())) {
     return UsageError(info.name, "--format must be dot, mermaid or json", io);
   }

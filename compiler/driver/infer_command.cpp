@@ -49,15 +49,9 @@ int RunInfer(const std::vector<std::string>& args, Io& io) {
       "no-header", "csv: the first row is data (columns are named column1, column2, ...)")(
       "delimiter", po::value<char>()->value_name("CHAR"), "csv: field delimiter (default `,`)")(
       "max-records", po::value<size_t>()->value_name("N")->default_value(1000), "records sampled");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value<std::vector<std::string>>());
-  po::positional_options_description positional;
-  positional.add("file", -1);
   po::variables_map vm;
-  if (auto done = ParseCommandLine(info, options, hidden, positional, args, vm, io)) return *done;
-  if (!vm.count("file")) return UsageError("infer", "missing DATA_FILE argument", io);
-  const auto& files = vm["file"].as<std::vector<std::string>>();
-  if (files.size() != 1) return UsageError("infer", "expected exactly one DATA_FILE", io);
+  std::vector<std::string> files;
+  if (auto done = ParseFileCommandLine(info, options, FileArgs::One, args, vm, files, io, "DATA_FILE")) return *done;
   const std::string& path = files[0];
 
   std::string format;
