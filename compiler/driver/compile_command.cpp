@@ -12,14 +12,15 @@
 namespace etl::driver {
 
 int RunCompile(const std::vector<std::string>& args, Io& io) {
-  CommandInfo info{"compile", "FILE -o plan.json [options]",
-                   "Checks FILE and writes its plan (the DAG IR, versioned JSON: docs/spec/plan.md).\n"
+  CommandInfo info{"compile", "FILE [-o plan.json] [options]",
+                   "Checks FILE and writes its plan (the DAG IR, versioned JSON: docs/spec/plan.md)\n"
+                   "to -o FILE, or to stdout without -o.\n"
                    "FILE may also be a plan.json, which is loaded, validated and written back.\n"
                    "--dump shows a stage on stdout: `ast` (as parsed), `typed` (after checking) or\n"
                    "`plan` (the plan JSON)."};
   po::options_description options("options");
   options.add_options()("output,o", po::value<std::string>()->value_name("FILE"),
-                        "where to write the plan JSON (`-`: stdout)")(
+                        "where to write the plan JSON (default, or `-`: stdout)")(
       "dump", po::value<std::string>()->value_name("STAGE"), "print a stage: ast, typed or plan")(
       "pipeline", po::value<std::string>()->value_name("NAME"), "keep only this pipeline in the plan");
   AddColorOption(options);
@@ -30,7 +31,6 @@ int RunCompile(const std::vector<std::string>& args, Io& io) {
   if (!dump.empty() && dump != "ast" && dump != "typed" && dump != "plan") {
     return UsageError("compile", "--dump must be ast, typed or plan", io);
   }
-  if (!vm.count("output") && dump.empty()) return UsageError("compile", "missing -o FILE (or --dump)", io);
   std::optional<std::string> pipeline;
   if (vm.count("pipeline")) pipeline = vm["pipeline"].as<std::string>();
 
@@ -65,9 +65,11 @@ int RunCompile(const std::vector<std::string>& args, Io& io) {
   }
   std::string json = ir::PlanToJson(*plan);
   if (dump == "plan") io.out << json;
-  if (vm.count("output")) {
-    std::string output = vm["output"].as<std::string>();
+  // The plan goes to -o FILE; without -o to stdout, unless a stage was dumped there.
+  std::string output = vm.count("output") ? vm["output"].as<std::string>() : dump.empty() ? "-" : "";
+  if (!output.empty()) {
     if (output == "-") {
+      if (dump == "plan") return kExitOk;  // already printed
       io.out << json;
     } else {
       std::string error;
