@@ -42,6 +42,17 @@ void Diagnostics::Sort() {
   });
 }
 
+void Diagnostics::RemoveIf(const std::function<bool(const Diagnostic&)>& drop) {
+  std::vector<Diagnostic> kept;
+  errors_ = 0;
+  for (auto& d : items_) {
+    if (drop(d)) continue;
+    if (d.level == Level::Error) ++errors_;
+    kept.push_back(std::move(d));
+  }
+  items_ = std::move(kept);
+}
+
 namespace {
 
 size_t EditDistance(std::string_view a, std::string_view b) {

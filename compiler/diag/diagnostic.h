@@ -1,6 +1,7 @@
 // Diagnostics: what the compiler found, separate from how it is shown (text, JSON, LSP).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,8 @@ class Diagnostics {
   size_t WarningCount() const { return items_.size() - errors_; }
   // Sorts by file, then position; stable for equal positions.
   void Sort();
+  // Drops the diagnostics for which `drop` is true (keeps the counts right).
+  void RemoveIf(const std::function<bool(const Diagnostic&)>& drop);
 
  private:
   std::vector<Diagnostic> items_;

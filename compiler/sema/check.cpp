@@ -430,6 +430,20 @@ void Check(Program& program) {
   Checker checker(program);
   checker.Run();
   program.diagnostics.Sort();
+  // On a line with a syntax error the AST is a guess of the parser's recovery: whatever
+  // sema says about that line is an echo of the syntax error, not a finding of its own.
+  std::set<std::pair<diag::FileId, uint32_t>> broken_lines;
+  auto line_of = [&](const diag::Diagnostic& d) {
+    return std::make_pair(d.range.file, program.sources.File(d.range.file).Position(d.range.begin).line);
+  };
+  auto is_syntax = [](const diag::Diagnostic& d) { return diag::Info(d.code).id.substr(0, 3) == "E00"; };
+  for (const auto& d : program.diagnostics.All()) {
+    if (is_syntax(d) && d.range.Valid()) broken_lines.insert(line_of(d));
+  }
+  if (broken_lines.empty()) return;
+  program.diagnostics.RemoveIf([&](const diag::Diagnostic& d) {
+    return !is_syntax(d) && d.range.Valid() && broken_lines.count(line_of(d)) > 0;
+  });
 }
 
 }  // namespace etl::sema

@@ -115,6 +115,27 @@ class DepthGuard : public antlr4::tree::ParseTreeListener {
   int depth_ = 0;
 };
 
+// The words that can never be names (grammar/Etl.g4: "Reserved words").
+bool IsReservedWord(size_t type) {
+  switch (type) {
+    case EtlParser::FROM: case EtlParser::INTO: case EtlParser::IF: case EtlParser::THEN: case EtlParser::ELSE:
+    case EtlParser::MATCH: case EtlParser::AND: case EtlParser::OR: case EtlParser::NOT: case EtlParser::IN:
+    case EtlParser::IS: case EtlParser::NULL_KW: case EtlParser::TRUE: case EtlParser::FALSE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Whether the word ending at `end` is followed by `=` or `:` (not `==`, `=>`): written
+// where a field or parameter name goes (`derive from = ...`, `{if: 1}`).
+bool LooksLikeAName(std::string_view text, size_t end) {
+  size_t i = text.find_first_not_of(" \t", end);
+  if (i == std::string_view::npos) return false;
+  if (text[i] == ':') return true;
+  return text[i] == '=' && (i + 1 >= text.size() || (text[i + 1] != '=' && text[i + 1] != '>'));
+}
+
 // Turns parser errors (already worded by ErrorStrategy) into E0001 diagnostics.
 class DiagnosticListener : public antlr4::BaseErrorListener {
  public:
@@ -123,7 +144,15 @@ class DiagnosticListener : public antlr4::BaseErrorListener {
                    std::exception_ptr) override {
     diag::SourceRange range = offending ? TokenRange(state_, decoded_, offending) : diag::SourceRange{};
     if (!range.Valid()) range = state_.RangeOf(decoded_.offsets.back(), decoded_.offsets.back());
-    state_.SyntaxError(range, msg);
+    diag::Diagnostic* d = state_.SyntaxError(range, msg);
+    if (d && offending && IsReservedWord(offending->getType()) &&
+        (msg.find("a name") != std::string::npos || LooksLikeAName(state_.Text(), range.end))) {
+      std::string word(state_.Slice(range.begin, range.end));
+      d->notes.push_back({"`" + word + "` is a reserved word; to use it as a name, write it in backticks: `` `" + word +
+                              "` ``",
+                          {}});
+      d->fixes.push_back({"write `` `" + word + "` ``", range, "`" + word + "`"});
+    }
   }
 
  private:

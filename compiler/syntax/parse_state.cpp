@@ -34,22 +34,22 @@ DecodedText DecodeUtf8(std::string_view text, uint32_t base_offset) {
   return out;
 }
 
-void ParseState::SyntaxError(diag::SourceRange range, std::string message) {
+diag::Diagnostic* ParseState::SyntaxError(diag::SourceRange range, std::string message) {
   had_errors_ = true;
-  if (syntax_errors_ >= kMaxSyntaxErrors) return;
-  if (!error_offsets_.insert(range.begin).second) return;
+  if (syntax_errors_ >= kMaxSyntaxErrors) return nullptr;
+  if (!error_offsets_.insert(range.begin).second) return nullptr;
   // A second syntax error on the line of an error found inside that line is almost always
   // the parser's recovery stumbling over the rest of the same mistake: report one per line.
   // (An error at the first token of a line is about the line before: the line may still
   // hold a mistake of its own.)
   const diag::SourceFile& file = sources_.File(range.file);
   diag::LineCol pos = file.Position(range.begin);
-  if (error_lines_.count(pos.line)) return;
+  if (error_lines_.count(pos.line)) return nullptr;
   std::string_view before = file.Line(pos.line).substr(0, pos.col - 1);
   if (before.find_first_not_of(" \t") != std::string_view::npos) error_lines_.insert(pos.line);
   ++syntax_errors_;
   if (syntax_errors_ == kMaxSyntaxErrors) message += " (too many syntax errors; the rest are not shown)";
-  diagnostics_.Report(diag::Code::SyntaxError, range, std::move(message));
+  return &diagnostics_.Report(diag::Code::SyntaxError, range, std::move(message));
 }
 
 diag::Diagnostic& ParseState::Error(diag::Code code, diag::SourceRange range, std::string message) {

@@ -49,7 +49,8 @@ class ParseState {
   diag::SourceRange RangeOf(uint32_t begin, uint32_t end) const { return {file_, begin, end}; }
 
   // Reports a syntax error (E0001): at most one per position and kMaxSyntaxErrors per file.
-  void SyntaxError(diag::SourceRange range, std::string message);
+  // Returns the reported diagnostic, or nullptr when it was suppressed (duplicate, cascade, cap).
+  diag::Diagnostic* SyntaxError(diag::SourceRange range, std::string message);
   // No syntax error is reported at this offset: it follows a character the lexer
   // already reported and dropped, so an error there would only repeat that one.
   void SuppressSyntaxErrorAt(uint32_t offset) { error_offsets_.insert(offset); }

@@ -186,3 +186,20 @@ const _d = b + string(c)
 
 }  // namespace
 }  // namespace etl::sema
+
+namespace etl::sema {
+namespace {
+
+// The parser's recovery guesses at a broken line; sema findings there would be echoes.
+TEST(Sema, NoSemanticErrorsOnALineWithASyntaxError) {
+  auto program = CheckText(R"(schema S { id: int }
+pipeline p {
+  from csv("a.csv", schema: S) | derive from = id | into stdout()
+  from csv("a.csv", schema: S) | filter idd > 0 | into stdout()
+}
+)");
+  EXPECT_EQ(Codes(*program), (std::vector<std::string>{"E0001@3:41", "E0203@4:41"}));
+}
+
+}  // namespace
+}  // namespace etl::sema

@@ -419,3 +419,19 @@ TEST(Parser, HashLineIsOneErrorWithAHint) {
 
 }  // namespace
 }  // namespace etl::syntax
+
+namespace etl::syntax {
+namespace {
+
+TEST(Parser, ReservedWordAsANameSuggestsBackticks) {
+  Parsed p("schema S {\n  from: string\n}\n");
+  ASSERT_EQ(p.diagnostics.All().size(), 1u) << p.Errors();
+  const auto& d = p.diagnostics.All()[0];
+  ASSERT_EQ(d.notes.size(), 1u);
+  EXPECT_EQ(d.notes[0].message, "`from` is a reserved word; to use it as a name, write it in backticks: `` `from` ``");
+  ASSERT_EQ(d.fixes.size(), 1u);
+  EXPECT_EQ(d.fixes[0].replacement, "`from`");
+}
+
+}  // namespace
+}  // namespace etl::syntax
