@@ -98,6 +98,8 @@ class Checker {
 
   // ---- pipelines and tests (pipeline_checker.cpp, test_checker.cpp)
   void CheckPipeline(ast::PipelineDecl& pipeline);
+  // The settings of a pipeline (settings_checker.cpp).
+  void CheckSettings(ast::PipelineDecl& pipeline, const ModuleScope& scope);
   void CheckTest(ast::TestDecl& test);
   // `given step = [records]`: each record against the step's output, field by field.
   void CheckGivenRecords(ast::Expr& expr, const TypeRef& record, const ExprEnv& env, const std::string& step);
@@ -117,6 +119,10 @@ class Checker {
   std::map<std::string, PipelineInfo> pipelines_;  // by name, root module and imports
   std::set<const ast::Decl*> used_decls_;
 };
+
+// A type in backticks, as messages show it: `int?`.
+inline std::string Quoted(const TypeRef& type) { return "`" + ast::ToString(type) + "`"; }
+inline bool IsKind(const TypeRef& type, ast::TypeKind kind) { return type && type->kind == kind; }
 
 // Narrowing: the field names that a filter predicate proves non-null
 // (`x is not null`, `x != null`, and conjunctions of them).
