@@ -1,6 +1,6 @@
-// Pipelines: settings, bindings, chains of operators, step binding against stdlib specs,
-// ports, and the DAG checks (unknown steps and ports, cycles, flows without a sink,
-// union and join schemas, unused steps).
+// Pipelines: bindings, chains of operators and their output schemas, ports, and the DAG
+// checks (unknown steps and ports, cycles, flows without a sink, union and join schemas,
+// unused steps). Settings: settings_checker.cpp; step calls: step_binding.cpp.
 #include <fmt/format.h>
 
 #include "compiler/sema/checker.h"
