@@ -334,9 +334,8 @@ TypeRef Checker::ConstType(ast::ConstDecl& decl) {
   env.scope = &scope;
   TypeRef type;
   if (decl.type) {
-    TypeRef want = ResolveType(*decl.type, scope);
-    type = decl.value ? CheckAs(*decl.value, want, env, fmt::format("const `{}`", decl.name.text)) : want;
-    type = want;
+    type = ResolveType(*decl.type, scope);
+    if (decl.value) CheckAs(*decl.value, type, env, fmt::format("const `{}`", decl.name.text));
   } else {
     type = decl.value ? Check(*decl.value, env) : ast::ErrorType();
   }
