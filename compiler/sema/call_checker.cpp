@@ -149,9 +149,6 @@ TypeRef ExprChecker::UserCall(Expr& e, ast::FnDecl& fn, diag::SourceRange name_r
     const auto& type = fn.params[index].type;
     TypeRef want = type && type->resolved ? type->resolved : ast::ErrorType();
     c_.CheckAs(*arg.value, want, env_, fmt::format("parameter `{}` of `{}`", fn.params[index].name.text, fn.name.text));
-    if (aggregate_depth_ == 0 && env_.mode == Mode::Aggregate) {
-      // fn arguments in an aggregate output are checked like any other expression
-    }
   }
   for (size_t i = 0; i < fn.params.size(); ++i) {
     if (!bound[i]) {
@@ -160,7 +157,6 @@ TypeRef ExprChecker::UserCall(Expr& e, ast::FnDecl& fn, diag::SourceRange name_r
           .notes.push_back({"the fn is declared here", fn.name.range});
     }
   }
-  (void)name_range;
   return result;
 }
 
