@@ -53,7 +53,8 @@ std::string LocationPrefix(const SourceManager& sources, const SourceRange& rang
   return fmt::format("{}:{}:{}: ", file.Path(), pos.line, pos.col);
 }
 
-// The source lines covered by `range` with a gutter and caret lines under them.
+// The source lines covered by `range`, each as written (like clang: no gutter, so the
+// caret's column is the diagnostic's column) with a caret line under it.
 void RenderSnippet(const SourceManager& sources, const SourceRange& range, const TextOptions& options,
                    std::string& out) {
   const SourceFile& file = sources.File(range.file);
@@ -61,26 +62,17 @@ void RenderSnippet(const SourceManager& sources, const SourceRange& range, const
   uint32_t last = file.Position(std::max(range.begin, range.end)).line;
   // A range ending right after a newline does not really touch the next line.
   if (last > first && range.end == LineStart(file, last)) --last;
-  std::vector<uint32_t> shown;
+  uint32_t previous = 0;
   for (uint32_t line = first; line <= last; ++line) {
     if (last - first + 1 > kMaxShownLines && line > first + 1 && line < last) continue;
-    shown.push_back(line);
-  }
-  size_t width = fmt::formatted_size("{}", last);
-  std::string empty_gutter = Paint(fmt::format("{:>{}} |", "", width), kBlue, options.color);
-  uint32_t previous = 0;
-  for (uint32_t line : shown) {
-    if (previous != 0 && line != previous + 1) out += Paint(fmt::format("{:>{}}", "...", width + 2), kBlue, options.color) + "\n";
+    if (previous != 0 && line != previous + 1) out += Paint("...", kBlue, options.color) + "\n";
     previous = line;
-    std::string_view text = file.Line(line);
-    out += Paint(fmt::format("{:>{}} |", line, width), kBlue, options.color);
-    if (!text.empty()) out += fmt::format(" {}", text);
-    out += "\n";
+    out += std::string(file.Line(line)) + "\n";
     std::string caret = CaretLine(file, line, range);
     if (caret.empty()) continue;
     // The caret itself is painted, the alignment prefix is not (it may hold tabs).
     size_t mark = caret.find_first_of("^~");
-    out += empty_gutter + " " + caret.substr(0, mark) + Paint(caret.substr(mark), kBoldGreen, options.color) + "\n";
+    out += caret.substr(0, mark) + Paint(caret.substr(mark), kBoldGreen, options.color) + "\n";
   }
 }
 

@@ -27,12 +27,13 @@ struct TextOptions {
   bool color = false;
 };
 
-// One diagnostic as text: `path:line:col: error[E0203]: message`, the source line with a
-// gutter, a caret line under the primary range, then its notes. Ends with a newline.
+// One diagnostic as text: `path:line:col: error[E0203]: message`, the source line as
+// written, a caret line under the primary range (clang style), then its notes. Ends with
+// a newline.
 std::string RenderText(const SourceManager& sources, const Diagnostic& diagnostic,
                        const TextOptions& options = {});
 
-// The caret line for `range` on 1-based line `line` of `file` (without the gutter): spaces
+// The caret line for `range` on 1-based line `line` of `file`: spaces
 // (tabs kept) up to the start, `^` on the first byte, `~` on the rest; empty when the
 // range does not touch that line. Exposed for tests.
 std::string CaretLine(const SourceFile& file, uint32_t line, const SourceRange& range);
