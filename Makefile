@@ -5,7 +5,7 @@ JOBS ?= 2
 ETLC := $(BUILD_DIR)/etlc
 DEMO := examples/orders.etl
 
-.PHONY: all deps configure build test demo golden-update docs fmt-check clean
+.PHONY: all deps configure build test demo golden-update docs fmt-check conformance clean
 
 all: build
 
@@ -40,6 +40,12 @@ docs: build
 
 fmt-check: build
 	$(ETLC) fmt --check $$(find examples -name '*.etl' | sort)
+
+# The readers against third-party corpora in ../shared/corpora (CORPORA=... to point elsewhere).
+CORPORA ?= ../shared/corpora
+conformance: build
+	@set -e; for runner in $(BUILD_DIR)/tests/conformance/*_conformance; do \
+	  echo "== $$runner"; $$runner --corpora $(CORPORA); done
 
 clean:
 	rm -rf $(BUILD_DIR)
