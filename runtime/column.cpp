@@ -1,0 +1,398 @@
+#include "runtime/column.h"
+
+#include <fmt/format.h>
+
+#include <bit>
+#include <cmath>
+#include <limits>
+
+#include "runtime/value_json.h"
+
+namespace etl::runtime {
+
+using ast::TypeKind;
+using VK = ast::Value::Kind;
+
+Layout LayoutOf(const TypeRef& type) {
+  switch (type->kind) {
+    case TypeKind::Bool: return Layout::Bool;
+    case TypeKind::Int:
+    case TypeKind::Timestamp:
+    case TypeKind::Duration: return Layout::Int64;
+    case TypeKind::Decimal: return type->precision <= 18 ? Layout::Int64 : Layout::Int128;
+    case TypeKind::Date: return Layout::Int32;
+    case TypeKind::Float: return Layout::Float64;
+    case TypeKind::List: return Layout::List;
+    case TypeKind::Map: return Layout::Map;
+    case TypeKind::Record: return Layout::Record;
+    case TypeKind::String:
+    case TypeKind::Bytes:
+    case TypeKind::Json:
+    case TypeKind::Secret:  // never in a record (the compiler forbids it); text if it were
+    case TypeKind::Null:
+    case TypeKind::Error: return Layout::String;
+  }
+  return Layout::String;
+}
+
+// ---------------------------------------------------------------- validity
+
+void Validity::SetNull(size_t row, size_t rows) {
+  if (bits_.empty()) bits_.assign((rows + 63) / 64, ~uint64_t{0});
+  Resize(rows);
+  bits_[row >> 6] &= ~(uint64_t{1} << (row & 63));
+}
+
+void Validity::Resize(size_t rows) {
+  if (bits_.empty()) return;
+  size_t words = (rows + 63) / 64;
+  if (bits_.size() < words) bits_.resize(words, ~uint64_t{0});
+}
+
+size_t Validity::NullCount(size_t rows) const {
+  if (bits_.empty()) return 0;
+  size_t valid = 0;
+  for (size_t w = 0; w < rows / 64; ++w) valid += static_cast<size_t>(std::popcount(bits_[w]));
+  for (size_t row = rows / 64 * 64; row < rows; ++row) valid += IsValid(row) ? 1 : 0;
+  return rows - valid;
+}
+
+// ---------------------------------------------------------------- reading values back
+
+namespace {
+
+int64_t Pow10(int n) {
+  int64_t p = 1;
+  for (int i = 0; i < n; ++i) p *= 10;
+  return p;
+}
+
+}  // namespace
+
+ast::Value Column::Get(size_t row) const {
+  if (IsNull(row)) return ast::Value::Null();
+  ast::Value v;
+  switch (layout) {
+    case Layout::Bool: return ast::Value::Bool(bools[row] != 0);
+    case Layout::Int64:
+      if (type->kind == TypeKind::Decimal) {
+        return ast::Value::Float(static_cast<double>(ints[row]) / static_cast<double>(Pow10(type->scale)));
+      }
+      v.int_value = ints[row];
+      v.kind = type->kind == TypeKind::Timestamp ? VK::Timestamp : type->kind == TypeKind::Duration ? VK::Duration : VK::Int;
+      return v;
+    case Layout::Int128:
+      return ast::Value::Float(static_cast<double>(wide[row]) / std::pow(10.0, type->scale));
+    case Layout::Int32:
+      v.kind = VK::Date;
+      v.int_value = days[row];
+      return v;
+    case Layout::Float64: return ast::Value::Float(floats[row]);
+    case Layout::String: return ast::Value::String(std::string(String(row)));
+    case Layout::List:
+      v.kind = VK::List;
+      for (uint32_t i = offsets[row]; i < offsets[row + 1]; ++i) v.items.push_back(children[0]->Get(i));
+      return v;
+    case Layout::Map:
+      v.kind = VK::Record;
+      for (uint32_t i = offsets[row]; i < offsets[row + 1]; ++i) {
+        v.fields.emplace_back(std::string(children[0]->String(i)), children[1]->Get(i));
+      }
+      return v;
+    case Layout::Record:
+      v.kind = VK::Record;
+      for (size_t f = 0; f < type->fields.size(); ++f) v.fields.emplace_back(type->fields[f].name, children[f]->Get(row));
+      return v;
+  }
+  return ast::Value::Null();
+}
+
+// ---------------------------------------------------------------- building
+
+ColumnBuilder::ColumnBuilder(TypeRef type) : column_(std::make_shared<Column>()) {
+  column_->layout = LayoutOf(type);
+  column_->type = std::move(type);
+  switch (column_->layout) {
+    case Layout::String:
+      bytes_ = std::make_shared<std::string>();
+      column_->bytes = bytes_;
+      break;
+    case Layout::List:
+      column_->offsets.push_back(0);
+      children_.push_back(std::make_unique<ColumnBuilder>(column_->type->element));
+      break;
+    case Layout::Map:
+      column_->offsets.push_back(0);
+      children_.push_back(std::make_unique<ColumnBuilder>(ast::StringType()));
+      children_.push_back(std::make_unique<ColumnBuilder>(column_->type->element));
+      break;
+    case Layout::Record:
+      for (const auto& field : column_->type->fields) children_.push_back(std::make_unique<ColumnBuilder>(field.type));
+      break;
+    default:
+      break;
+  }
+}
+
+void ColumnBuilder::Reserve(size_t rows) {
+  switch (column_->layout) {
+    case Layout::Bool: column_->bools.reserve(rows); break;
+    case Layout::Int64: column_->ints.reserve(rows); break;
+    case Layout::Int128: column_->wide.reserve(rows); break;
+    case Layout::Int32: column_->days.reserve(rows); break;
+    case Layout::Float64: column_->floats.reserve(rows); break;
+    case Layout::String: column_->strings.reserve(rows); break;
+    case Layout::List:
+    case Layout::Map: column_->offsets.reserve(rows + 1); break;
+    case Layout::Record:
+      for (auto& child : children_) child->Reserve(rows);
+      break;
+  }
+}
+
+void ColumnBuilder::Grew() {
+  ++column_->rows;
+  column_->validity.Resize(column_->rows);
+}
+
+void ColumnBuilder::AppendNull() {
+  switch (column_->layout) {
+    case Layout::Bool: column_->bools.push_back(0); break;
+    case Layout::Int64: column_->ints.push_back(0); break;
+    case Layout::Int128: column_->wide.push_back(0); break;
+    case Layout::Int32: column_->days.push_back(0); break;
+    case Layout::Float64: column_->floats.push_back(0); break;
+    case Layout::String: column_->strings.push_back({0, 0}); break;
+    case Layout::List:
+    case Layout::Map: column_->offsets.push_back(column_->offsets.back()); break;
+    case Layout::Record:
+      for (auto& child : children_) child->AppendNull();
+      break;
+  }
+  Grew();
+  column_->validity.SetNull(column_->rows - 1, column_->rows);
+}
+
+void ColumnBuilder::AppendBool(bool value) {
+  column_->bools.push_back(value ? 1 : 0);
+  Grew();
+}
+
+void ColumnBuilder::AppendInt(int64_t value) {
+  column_->ints.push_back(value);
+  Grew();
+}
+
+void ColumnBuilder::AppendWide(__int128 value) {
+  column_->wide.push_back(value);
+  Grew();
+}
+
+void ColumnBuilder::AppendDate(int32_t days) {
+  column_->days.push_back(days);
+  Grew();
+}
+
+void ColumnBuilder::AppendFloat(double value) {
+  column_->floats.push_back(value);
+  Grew();
+}
+
+void ColumnBuilder::AppendString(std::string_view value) {
+  column_->strings.push_back({static_cast<uint32_t>(bytes_->size()), static_cast<uint32_t>(value.size())});
+  bytes_->append(value);
+  Grew();
+}
+
+namespace {
+
+// Whether `value` fits `type` (checked before appending, so a failed record leaves no
+// partial row in nested children).
+bool Fits(const ast::Value& value, const TypeRef& type, std::string& why) {
+  if (value.kind == VK::Null) {
+    if (type->nullable || type->kind == TypeKind::Json) return true;
+    why = fmt::format("null where `{}` is required", ast::ToString(type));
+    return false;
+  }
+  auto mismatch = [&] {
+    why = fmt::format("expected `{}`, found {}", ast::ToString(type), ast::ToLiteral(value));
+    return false;
+  };
+  switch (type->kind) {
+    case TypeKind::Bool: return value.kind == VK::Bool || mismatch();
+    case TypeKind::Int: return value.kind == VK::Int || mismatch();
+    case TypeKind::Float: return value.kind == VK::Float || value.kind == VK::Int || mismatch();
+    case TypeKind::Decimal: return value.kind == VK::Float || value.kind == VK::Int || mismatch();
+    case TypeKind::Timestamp: return value.kind == VK::Timestamp || mismatch();
+    case TypeKind::Duration: return value.kind == VK::Duration || mismatch();
+    case TypeKind::Date: return value.kind == VK::Date || mismatch();
+    case TypeKind::String:
+    case TypeKind::Bytes: return value.kind == VK::String || mismatch();
+    case TypeKind::Json: return true;
+    case TypeKind::List:
+      if (value.kind != VK::List) return mismatch();
+      for (const auto& item : value.items) {
+        if (!Fits(item, type->element, why)) return false;
+      }
+      return true;
+    case TypeKind::Map:
+      if (value.kind != VK::Record) return mismatch();
+      for (const auto& [key, item] : value.fields) {
+        if (!Fits(item, type->element, why)) return false;
+      }
+      return true;
+    case TypeKind::Record:
+      if (value.kind != VK::Record) return mismatch();
+      for (const auto& [name, item] : value.fields) {
+        if (!type->FindField(name)) {
+          why = fmt::format("no field `{}` in `{}`", name, ast::ToString(type));
+          return false;
+        }
+      }
+      for (const auto& field : type->fields) {
+        const ast::Value* item = value.Find(field.name);
+        if (!item) {
+          if (field.type->nullable || field.has_default) continue;
+          why = fmt::format("field `{}` is missing", field.name);
+          return false;
+        }
+        if (!Fits(*item, field.type, why)) {
+          why = fmt::format("field `{}`: {}", field.name, why);
+          return false;
+        }
+      }
+      return true;
+    default: return mismatch();
+  }
+}
+
+// The scaled integer of a decimal constant, or false on overflow.
+bool ScaleDecimal(const ast::Value& value, int scale, __int128& out) {
+  if (value.kind == VK::Int) {
+    out = static_cast<__int128>(value.int_value);
+    for (int i = 0; i < scale; ++i) out *= 10;
+    return true;
+  }
+  double scaled = std::round(value.float_value * std::pow(10.0, scale));
+  if (!std::isfinite(scaled) || std::fabs(scaled) > 1.7e38) return false;
+  out = static_cast<__int128>(scaled);
+  return true;
+}
+
+}  // namespace
+
+bool ColumnBuilder::AppendValue(const ast::Value& value, std::string* error) {
+  std::string why;
+  if (!Fits(value, column_->type, why)) {
+    if (error) *error = why;
+    return false;
+  }
+  if (value.kind == VK::Null && column_->type->kind != TypeKind::Json) {
+    AppendNull();
+    return true;
+  }
+  const TypeRef& type = column_->type;
+  switch (column_->layout) {
+    case Layout::Bool: AppendBool(value.bool_value); break;
+    case Layout::Int64:
+    case Layout::Int128:
+      if (type->kind == TypeKind::Decimal) {
+        __int128 scaled = 0;
+        bool small = column_->layout == Layout::Int64;
+        if (!ScaleDecimal(value, type->scale, scaled) ||
+            (small && (scaled > std::numeric_limits<int64_t>::max() || scaled < std::numeric_limits<int64_t>::min()))) {
+          if (error) *error = fmt::format("{} does not fit `{}`", ast::ToLiteral(value), ast::ToString(type));
+          return false;
+        }
+        if (small) {
+          AppendInt(static_cast<int64_t>(scaled));
+        } else {
+          AppendWide(scaled);
+        }
+      } else {
+        AppendInt(value.int_value);
+      }
+      break;
+    case Layout::Int32: AppendDate(static_cast<int32_t>(value.int_value)); break;
+    case Layout::Float64:
+      AppendFloat(value.kind == VK::Int ? static_cast<double>(value.int_value) : value.float_value);
+      break;
+    case Layout::String:
+      AppendString(type->kind == TypeKind::Json ? ValueToJson(value) : value.string_value);
+      break;
+    case Layout::List:
+      for (const auto& item : value.items) children_[0]->AppendValue(item);
+      column_->offsets.push_back(static_cast<uint32_t>(children_[0]->Rows()));
+      Grew();
+      break;
+    case Layout::Map:
+      for (const auto& [key, item] : value.fields) {
+        children_[0]->AppendString(key);
+        children_[1]->AppendValue(item);
+      }
+      column_->offsets.push_back(static_cast<uint32_t>(children_[0]->Rows()));
+      Grew();
+      break;
+    case Layout::Record:
+      for (size_t f = 0; f < type->fields.size(); ++f) {
+        const ast::Value* item = value.Find(type->fields[f].name);
+        if (item) {
+          children_[f]->AppendValue(*item);
+        } else {
+          children_[f]->AppendNull();
+        }
+      }
+      Grew();
+      break;
+  }
+  return true;
+}
+
+ColumnPtr ColumnBuilder::Finish() {
+  for (auto& child : children_) column_->children.push_back(child->Finish());
+  children_.clear();
+  ColumnPtr done = std::move(column_);
+  column_ = std::make_shared<Column>();
+  return done;
+}
+
+// ---------------------------------------------------------------- selection
+
+ColumnPtr Take(const Column& column, const std::vector<uint32_t>& rows) {
+  auto out = std::make_shared<Column>();
+  out->type = column.type;
+  out->layout = column.layout;
+  out->rows = rows.size();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (column.IsNull(rows[i])) out->validity.SetNull(i, rows.size());
+  }
+  switch (column.layout) {
+    case Layout::Bool: for (uint32_t r : rows) out->bools.push_back(column.bools[r]); break;
+    case Layout::Int64: for (uint32_t r : rows) out->ints.push_back(column.ints[r]); break;
+    case Layout::Int128: for (uint32_t r : rows) out->wide.push_back(column.wide[r]); break;
+    case Layout::Int32: for (uint32_t r : rows) out->days.push_back(column.days[r]); break;
+    case Layout::Float64: for (uint32_t r : rows) out->floats.push_back(column.floats[r]); break;
+    case Layout::String:
+      // The views keep pointing into the same bytes: selecting rows copies no string.
+      out->bytes = column.bytes;
+      for (uint32_t r : rows) out->strings.push_back(column.strings[r]);
+      break;
+    case Layout::List:
+    case Layout::Map: {
+      std::vector<uint32_t> child_rows;
+      out->offsets.push_back(0);
+      for (uint32_t r : rows) {
+        for (uint32_t i = column.offsets[r]; i < column.offsets[r + 1]; ++i) child_rows.push_back(i);
+        out->offsets.push_back(static_cast<uint32_t>(child_rows.size()));
+      }
+      for (const auto& child : column.children) out->children.push_back(Take(*child, child_rows));
+      break;
+    }
+    case Layout::Record:
+      for (const auto& child : column.children) out->children.push_back(Take(*child, rows));
+      break;
+  }
+  return out;
+}
+
+}  // namespace etl::runtime

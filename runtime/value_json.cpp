@@ -1,0 +1,83 @@
+#include "runtime/value_json.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace etl::runtime {
+
+void AppendJsonString(std::string& out, std::string_view text) {
+  out += '"';
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          out += fmt::format("\\u{:04x}", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+namespace {
+
+void Append(std::string& out, const ast::Value& value) {
+  using VK = ast::Value::Kind;
+  switch (value.kind) {
+    case VK::Null: out += "null"; break;
+    case VK::Bool: out += value.bool_value ? "true" : "false"; break;
+    case VK::Int: out += std::to_string(value.int_value); break;
+    case VK::Float:
+      if (!std::isfinite(value.float_value)) {
+        out += "null";
+      } else {
+        out += fmt::format("{}", value.float_value);
+      }
+      break;
+    case VK::String: AppendJsonString(out, value.string_value); break;
+    case VK::Date:
+    case VK::Timestamp: {
+      std::string literal = ast::ToLiteral(value);  // "@2024-01-31..." without quotes
+      AppendJsonString(out, literal.substr(1));
+      break;
+    }
+    case VK::Duration: AppendJsonString(out, ast::ToLiteral(value)); break;
+    case VK::List:
+      out += '[';
+      for (size_t i = 0; i < value.items.size(); ++i) {
+        if (i) out += ',';
+        Append(out, value.items[i]);
+      }
+      out += ']';
+      break;
+    case VK::Record:
+      out += '{';
+      for (size_t i = 0; i < value.fields.size(); ++i) {
+        if (i) out += ',';
+        AppendJsonString(out, value.fields[i].first);
+        out += ':';
+        Append(out, value.fields[i].second);
+      }
+      out += '}';
+      break;
+  }
+}
+
+}  // namespace
+
+std::string ValueToJson(const ast::Value& value) {
+  std::string out;
+  Append(out, value);
+  return out;
+}
+
+}  // namespace etl::runtime

@@ -1,0 +1,124 @@
+// Columns and batches: layouts, nulls, nested values, selection, and constants in and out.
+#include <gtest/gtest.h>
+
+#include "runtime/batch.h"
+#include "runtime/value_json.h"
+
+namespace etl::runtime {
+namespace {
+
+TypeRef Parse(const char* text) { return *ast::ParseType(text); }
+
+ast::Value Record(std::vector<std::pair<std::string, ast::Value>> fields) {
+  ast::Value v;
+  v.kind = ast::Value::Kind::Record;
+  v.fields = std::move(fields);
+  return v;
+}
+
+ast::Value List(std::vector<ast::Value> items) {
+  ast::Value v;
+  v.kind = ast::Value::Kind::List;
+  v.items = std::move(items);
+  return v;
+}
+
+TEST(Column, LayoutsFollowTypes) {
+  EXPECT_EQ(LayoutOf(Parse("int")), Layout::Int64);
+  EXPECT_EQ(LayoutOf(Parse("timestamp")), Layout::Int64);
+  EXPECT_EQ(LayoutOf(Parse("decimal(10, 2)")), Layout::Int64);
+  EXPECT_EQ(LayoutOf(Parse("decimal(30, 2)")), Layout::Int128);
+  EXPECT_EQ(LayoutOf(Parse("date")), Layout::Int32);
+  EXPECT_EQ(LayoutOf(Parse("json")), Layout::String);
+  EXPECT_EQ(LayoutOf(Parse("list<int>")), Layout::List);
+  EXPECT_EQ(LayoutOf(Parse("{a: int}")), Layout::Record);
+}
+
+TEST(Column, ValidityIsFreeUntilTheFirstNull) {
+  ColumnBuilder builder(Parse("int?"));
+  for (int i = 0; i < 100; ++i) builder.AppendInt(i);
+  ColumnPtr all = builder.Finish();
+  EXPECT_TRUE(all->validity.AllValid());
+  ColumnBuilder nulls(Parse("int?"));
+  for (int i = 0; i < 130; ++i) {
+    if (i % 7 == 0) {
+      nulls.AppendNull();
+    } else {
+      nulls.AppendInt(i);
+    }
+  }
+  ColumnPtr column = nulls.Finish();
+  EXPECT_EQ(column->rows, 130u);
+  EXPECT_EQ(column->validity.NullCount(column->rows), 19u);
+  EXPECT_TRUE(column->IsNull(126));
+  EXPECT_FALSE(column->IsNull(127));
+  EXPECT_EQ(column->ints[127], 127);
+}
+
+TEST(Batch, RecordsRoundTripThroughColumns) {
+  TypeRef schema = Parse("{id: int, name: string, score: float?, tags: list<string>, geo: {lat: float, lon: float}?, "
+                         "attrs: map<int>, day: date, price: decimal(10, 2), raw: json}");
+  ast::Value day;
+  day.kind = ast::Value::Kind::Date;
+  day.int_value = 19753;
+  std::vector<ast::Value> rows = {
+      Record({{"id", ast::Value::Int(1)}, {"name", ast::Value::String("a\"b")}, {"score", ast::Value::Int(3)},
+              {"tags", List({ast::Value::String("x"), ast::Value::String("y")})},
+              {"geo", Record({{"lat", ast::Value::Float(1.5)}, {"lon", ast::Value::Float(-2)}})},
+              {"attrs", Record({{"k", ast::Value::Int(7)}})}, {"day", day}, {"price", ast::Value::Float(12.34)},
+              {"raw", Record({{"n", ast::Value::Null()}})}}),
+      Record({{"id", ast::Value::Int(2)}, {"name", ast::Value::String("")}, {"score", ast::Value::Null()},
+              {"tags", List({})}, {"geo", ast::Value::Null()}, {"attrs", Record({})}, {"day", day},
+              {"price", ast::Value::Int(5)}, {"raw", List({ast::Value::Int(1)})}}),
+  };
+  Batch batch;
+  std::string error;
+  ASSERT_TRUE(MakeBatch(schema, rows, batch, &error)) << error;
+  ASSERT_EQ(batch.Size(), 2u);
+  EXPECT_EQ(ValueToJson(batch.Row(0)),
+            R"({"id":1,"name":"a\"b","score":3,"tags":["x","y"],"geo":{"lat":1.5,"lon":-2},"attrs":{"k":7},)"
+            R"("day":"2024-01-31","price":12.34,"raw":"{\"n\":null}"})");
+  EXPECT_EQ(ValueToJson(batch.Row(1)),
+            R"({"id":2,"name":"","score":null,"tags":[],"geo":null,"attrs":{},"day":"2024-01-31","price":5,"raw":"[1]"})");
+  EXPECT_EQ(batch.columns[7]->ints[0], 1234);  // decimals are scaled integers
+}
+
+TEST(Batch, ARecordThatDoesNotFitNamesItselfAndLeavesNothing) {
+  TypeRef schema = Parse("{id: int, inner: {a: int}}");
+  std::vector<ast::Value> rows = {
+      Record({{"id", ast::Value::Int(1)}, {"inner", Record({{"a", ast::Value::Int(1)}})}}),
+      Record({{"id", ast::Value::Int(2)}, {"inner", Record({{"a", ast::Value::String("x")}})}}),
+  };
+  Batch batch;
+  std::string error;
+  EXPECT_FALSE(MakeBatch(schema, rows, batch, &error));
+  EXPECT_EQ(error, "record 2: field `inner`: field `a`: expected `int`, found \"x\"");
+  rows.pop_back();
+  rows.push_back(Record({{"id", ast::Value::Null()}, {"inner", Record({{"a", ast::Value::Int(1)}})}}));
+  EXPECT_FALSE(MakeBatch(schema, rows, batch, &error));
+  EXPECT_EQ(error, "record 2: field `id`: null where `int` is required");
+}
+
+TEST(Batch, SelectionPassesRowsWithoutCopyingStrings) {
+  TypeRef schema = Parse("{id: int, name: string?, tags: list<int>}");
+  std::vector<ast::Value> rows;
+  for (int i = 0; i < 10; ++i) {
+    rows.push_back(Record({{"id", ast::Value::Int(i)},
+                           {"name", i == 4 ? ast::Value::Null() : ast::Value::String("n" + std::to_string(i))},
+                           {"tags", List(std::vector<ast::Value>(static_cast<size_t>(i % 3), ast::Value::Int(i)))}}));
+  }
+  Batch batch;
+  ASSERT_TRUE(MakeBatch(schema, rows, batch, nullptr));
+  Batch selected = Select(batch, {1, 4, 8});
+  ASSERT_EQ(selected.Size(), 3u);
+  EXPECT_EQ(ValueToJson(selected.Row(1)), R"({"id":4,"name":null,"tags":[4]})");
+  Batch compact = Compact(selected);
+  EXPECT_EQ(compact.selection, nullptr);
+  ASSERT_EQ(compact.rows, 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(ValueToJson(compact.Row(i)), ValueToJson(selected.Row(i)));
+  EXPECT_EQ(compact.columns[1]->bytes.get(), batch.columns[1]->bytes.get());  // same bytes, new views
+  EXPECT_EQ(ValueToJson(compact.Row(2)), R"({"id":8,"name":"n8","tags":[8,8]})");
+}
+
+}  // namespace
+}  // namespace etl::runtime
