@@ -1,0 +1,237 @@
+#include "runtime/jsonl_reader.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "runtime/jsonl_error_location.h"
+
+namespace etl::runtime {
+
+namespace {
+
+// A file read with read(2): large reads straight into the reader's buffer, no copies.
+class FileSource : public JsonlByteSource {
+ public:
+  explicit FileSource(int fd) : fd_(fd) {}
+  ~FileSource() override { ::close(fd_); }
+  FileSource(const FileSource&) = delete;
+  FileSource& operator=(const FileSource&) = delete;
+
+  std::ptrdiff_t Read(char* out, size_t capacity, std::string& failure) override {
+    for (;;) {
+      ssize_t n = ::read(fd_, out, capacity);
+      if (n >= 0) return n;
+      if (errno == EINTR) continue;
+      failure = std::string("read failed: ") + std::strerror(errno);
+      return -1;
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+class StringSource : public JsonlByteSource {
+ public:
+  StringSource(std::string text, size_t max_piece) : text_(std::move(text)), max_piece_(std::max<size_t>(max_piece, 1)) {}
+
+  std::ptrdiff_t Read(char* out, size_t capacity, std::string&) override {
+    size_t n = std::min({capacity, max_piece_, text_.size() - position_});
+    std::memcpy(out, text_.data() + position_, n);
+    position_ += n;
+    return static_cast<std::ptrdiff_t>(n);
+  }
+
+ private:
+  std::string text_;
+  size_t max_piece_;
+  size_t position_ = 0;
+};
+
+bool IsBlank(std::string_view text) {
+  for (char c : text) {
+    if (c != ' ' && c != '\t' && c != '\r') return false;
+  }
+  return true;
+}
+
+std::string_view JsonTypeName(simdjson::dom::element_type type) {
+  switch (type) {
+    case simdjson::dom::element_type::ARRAY: return "array";
+    case simdjson::dom::element_type::OBJECT: return "object";
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::UINT64:
+    case simdjson::dom::element_type::DOUBLE: return "number";
+    case simdjson::dom::element_type::STRING: return "string";
+    case simdjson::dom::element_type::BOOL: return "bool";
+    case simdjson::dom::element_type::NULL_VALUE: return "null";
+  }
+  return "value";
+}
+
+}  // namespace
+
+std::unique_ptr<JsonlByteSource> OpenJsonlFileSource(const std::string& path, std::string& failure) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    failure = "cannot open `" + path + "`: " + std::strerror(errno);
+    return nullptr;
+  }
+  return std::make_unique<FileSource>(fd);
+}
+
+std::unique_ptr<JsonlByteSource> MakeJsonlStringSource(std::string text, size_t max_piece) {
+  return std::make_unique<StringSource>(std::move(text), max_piece);
+}
+
+JsonlReader::JsonlReader(std::unique_ptr<JsonlByteSource> source, JsonlOptions options)
+    : source_(std::move(source)), options_(options) {
+  // Sets the depth limit; the capacity grows with the longest line.
+  if (parser_.allocate(4096, options_.max_depth) != simdjson::SUCCESS) {
+    failed_ = true;
+    failure_ = "out of memory for the JSON parser";
+  }
+  capacity_ = std::max<size_t>(options_.chunk_size, 64);
+  buffer_ = std::make_unique<char[]>(capacity_ + simdjson::SIMDJSON_PADDING);
+  if (!failed_ && !source_) {
+    failed_ = true;
+    failure_ = "no input";
+  }
+}
+
+JsonlReader::~JsonlReader() = default;
+
+simdjson::dom::object JsonlReader::object() const {
+  simdjson::dom::object object;
+  if (value_.get_object().get(object) != simdjson::SUCCESS) return {};
+  return object;
+}
+
+bool JsonlReader::Fill() {
+  if (begin_ > 0) {
+    // Keep the unconsumed tail at the front, so a line that spans chunks is contiguous.
+    std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
+    buffer_offset_ += begin_;
+    end_ -= begin_;
+    scan_ -= begin_;
+    begin_ = 0;
+  }
+  if (end_ == capacity_) {
+    // One line fills the buffer: double it (a line may be of any length).
+    size_t capacity = capacity_ * 2;
+    auto buffer = std::make_unique<char[]>(capacity + simdjson::SIMDJSON_PADDING);
+    std::memcpy(buffer.get(), buffer_.get(), end_);
+    buffer_ = std::move(buffer);
+    capacity_ = capacity;
+  }
+  std::ptrdiff_t n = source_->Read(buffer_.get() + end_, capacity_ - end_, failure_);
+  if (n < 0) {
+    failed_ = true;
+    return false;
+  }
+  if (n == 0) eof_ = true;
+  end_ += static_cast<size_t>(n);
+  return true;
+}
+
+bool JsonlReader::NextLine() {
+  for (;;) {
+    if (!bom_checked_) {
+      if (end_ - begin_ < 3 && !eof_) {
+        if (!Fill()) return false;
+        continue;
+      }
+      bom_checked_ = true;
+      if (end_ - begin_ >= 3 && std::memcmp(buffer_.get() + begin_, "\xEF\xBB\xBF", 3) == 0) {
+        begin_ += 3;
+        scan_ = begin_;
+        stats_.bytes += 3;
+      }
+    }
+    const char* base = buffer_.get();
+    const void* lf = scan_ < end_ ? std::memchr(base + scan_, '\n', end_ - scan_) : nullptr;
+    size_t line_end;
+    size_t next;
+    if (lf) {
+      line_end = static_cast<size_t>(static_cast<const char*>(lf) - base);
+      next = line_end + 1;
+    } else if (eof_) {
+      if (begin_ == end_) return false;
+      line_end = next = end_;  // the last line has no LF
+    } else {
+      scan_ = end_;
+      if (!Fill()) return false;
+      continue;
+    }
+    size_t text_end = line_end;
+    if (text_end > begin_ && base[text_end - 1] == '\r') --text_end;
+    line_.number = stats_.lines + 1;
+    line_.offset = buffer_offset_ + begin_;
+    line_.text = std::string_view(base + begin_, text_end - begin_);
+    stats_.bytes += next - begin_;
+    begin_ = scan_ = next;
+    return true;
+  }
+}
+
+JsonlEvent JsonlReader::Next() {
+  for (;;) {
+    if (failed_) return JsonlEvent::kFailed;
+    if (!NextLine()) return failed_ ? JsonlEvent::kFailed : JsonlEvent::kEnd;
+    ++stats_.lines;
+    if (IsBlank(line_.text)) {
+      ++stats_.blank_lines;
+      continue;
+    }
+    Validate();
+    return error_.reason.empty() ? JsonlEvent::kRecord : JsonlEvent::kError;
+  }
+}
+
+void JsonlReader::Validate() {
+  error_.reason.clear();
+  // The line is followed by at least SIMDJSON_PADDING bytes of the buffer (the padding or
+  // later input), so simdjson parses it in place without copying.
+  auto result = parser_.parse(line_.text.data(), line_.text.size(), false);
+  if (auto code = result.error()) {
+    size_t column = LocateJsonError(line_.text, code, options_.max_depth);
+    SetError(column + 1, std::string(JsonErrorReason(code)), true);
+    return;
+  }
+  value_ = result.value_unsafe();
+  if (options_.objects_only && value_.type() != simdjson::dom::element_type::OBJECT) {
+    size_t column = 1;
+    while (column <= line_.text.size() && IsBlank(line_.text.substr(column - 1, 1))) ++column;
+    SetError(column, "expected an object, found " + std::string(JsonTypeName(value_.type())), false);
+    return;
+  }
+  ++stats_.records;
+}
+
+void JsonlReader::SetError(uint64_t column, std::string reason, bool json_error) {
+  ++stats_.errors;
+  error_.column = column;
+  error_.reason = std::move(reason);
+  error_.message = std::string(json_error ? "invalid JSON" : "invalid record") + " at line " +
+                   std::to_string(line_.number) + ", column " + std::to_string(column) + ": " + error_.reason;
+}
+
+std::string ValidateJsonDocument(std::string_view text, size_t max_depth) {
+  std::vector<char> padded(text.size() + simdjson::SIMDJSON_PADDING, ' ');
+  std::memcpy(padded.data(), text.data(), text.size());
+  simdjson::dom::parser parser;
+  if (auto code = parser.allocate(std::max<size_t>(text.size(), 64), max_depth)) {
+    return std::string(JsonErrorReason(code));
+  }
+  auto result = parser.parse(padded.data(), text.size(), false);
+  if (auto code = result.error()) return std::string(JsonErrorReason(code));
+  return "";
+}
+
+}  // namespace etl::runtime
