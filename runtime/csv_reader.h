@@ -1,0 +1,97 @@
+// Streaming RFC 4180 CSV reader (format layer of the `csv` source, language.md §6): bytes
+// from an InputStream in, blocks of tokenized records (CsvBlock) out. Typed conversion into
+// columnar batches is done by the caller. Behaviour: docs/dev/runtime-csv.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "runtime/csv_block.h"
+#include "runtime/csv_header.h"
+#include "runtime/input_stream.h"
+
+namespace etl::runtime {
+
+// The dialect and limits of one csv source.
+struct CsvOptions {
+  char delimiter = ',';                   // one byte
+  char quote = '"';                       // one byte, doubled inside a quoted field
+  bool header = true;                     // the first line names the columns
+  std::optional<std::string> null_marker; // unquoted text meaning null; unset means ""
+  bool skip_blank_lines = true;           // a line with no bytes at all is not a record
+  bool check_field_count = true;          // a record with another field count is an error
+  size_t expected_fields = 0;             // without header: 0 = the first record decides
+  bool validate_utf8 = true;              // invalid UTF-8 makes the record an error
+  size_t block_records = 4096;            // records per block (good + bad)
+  size_t buffer_size = 4 << 20;           // initial read buffer; grows for longer records
+  size_t max_error_raw_bytes = 1 << 20;   // raw text kept per error record
+};
+
+// Counters of one reader: records_in == good + bad always holds.
+struct CsvStats {
+  uint64_t records_in = 0;    // data records seen (header and skipped blank lines excluded)
+  uint64_t good = 0;          // records delivered in blocks
+  uint64_t bad = 0;           // records delivered as errors
+  uint64_t blank_lines = 0;   // blank lines skipped
+  uint64_t bytes = 0;         // decompressed bytes consumed
+};
+
+class CsvTokenizer;
+
+// Reads one file. Not thread-safe; one reader per file (globs: one after the other).
+class CsvReader {
+ public:
+  // Reads from `stream`; `stream->path()` is used in messages.
+  CsvReader(std::unique_ptr<InputStream> stream, CsvOptions options);
+  ~CsvReader();
+  CsvReader(const CsvReader&) = delete;
+  CsvReader& operator=(const CsvReader&) = delete;
+
+  // Opens a file (gzip/zstd detected). Null and `error` set when it cannot be opened.
+  static std::unique_ptr<CsvReader> Open(const std::string& path, CsvOptions options,
+                                         InputError* error);
+
+  // The header; reads it on first call (NextBlock calls this too).
+  const CsvHeader& header();
+  // Fills `out` (cleared first) with the next records; false when the input is exhausted
+  // or a fatal error happened (see error()). A block may hold only errors.
+  bool NextBlock(CsvBlock& out);
+  // The fatal error that stopped reading (I/O, corrupt compression, record over 4 GiB).
+  const std::optional<InputError>& error() const { return error_; }
+  // Counters so far.
+  const CsvStats& stats() const { return stats_; }
+  // The options in force.
+  const CsvOptions& options() const { return options_; }
+  // The null marker in force ("" unless set).
+  std::string_view null_marker() const {
+    return options_.null_marker ? std::string_view(*options_.null_marker) : std::string_view();
+  }
+  // The stream, for progress (source bytes read / size).
+  const InputStream& stream() const { return *stream_; }
+
+ private:
+  bool Refill();
+  void Start();
+  bool EnsureBytes(size_t count);
+  void CheckUtf8(CsvBlock& out, size_t first_error);
+
+  std::unique_ptr<InputStream> stream_;
+  CsvOptions options_;
+  CsvHeader header_;
+  std::optional<InputError> error_;
+  CsvStats stats_;
+  std::shared_ptr<CsvBuffer> buffer_;
+  size_t pos_ = 0;            // next unread byte in buffer_
+  size_t end_ = 0;            // bytes valid in buffer_
+  uint64_t buffer_offset_ = 0;// file offset of buffer_[0]
+  uint64_t line_ = 1;         // line number at pos_
+  uint64_t ordinal_ = 0;      // next record's ordinal
+  size_t expected_fields_ = 0;
+  bool eof_ = false;
+  bool started_ = false;
+};
+
+}  // namespace etl::runtime
