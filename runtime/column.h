@@ -55,6 +55,9 @@ class Validity {
   void Resize(size_t rows);
   size_t NullCount(size_t rows) const;
   const std::vector<uint64_t>& Words() const { return bits_; }
+  // Replaces the bitmap with `words` (bit set = valid; empty = all valid): kernels build
+  // validity word-wise instead of row by row.
+  void Assign(std::vector<uint64_t> words) { bits_ = std::move(words); }
 
  private:
   std::vector<uint64_t> bits_;
