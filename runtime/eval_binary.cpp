@@ -105,8 +105,7 @@ Vec TimeArith(const Vec& a, const Vec& b, const Frame& f, const TypeRef& t, Bina
       return (const char*)nullptr;
     });
   }
-  if (op == BinaryOp::Div) return IntArith(a, b, f, t, op, w);
-  return IntArith(a, b, f, t, op, w);  // + - * with overflow checks, as for ints
+  return IntArith(a, b, f, t, op, w);  // + - * / with overflow and zero checks, as for ints
 }
 
 Vec DateArith(const Vec& a, const Vec& b, const Frame& f, const TypeRef& t, BinaryOp op, std::string_view w) {

@@ -82,8 +82,8 @@ ColumnPtr FromValues(const TypeRef& type, const std::vector<ast::Value>& values)
 Vec ConstantOf(const TypeRef& type, const ast::Value& value);
 // Row i of v as a value (slow paths).
 inline ast::Value ValueAt(const Vec& v, size_t i) { return v.column->Get(v.At(i)); }
-// A column of n rows taking row k from pieces[p] where (p, k) = picks...: piece p covers
-// the rows `positions[p]` (local indexes, ascending); rows covered by none are null.
+// A column of n rows where row positions[p][k] is row k of pieces[p] (each piece covers
+// the local rows positions[p], ascending); rows no piece covers are null.
 ColumnPtr Interleave(const TypeRef& type, size_t n, const std::vector<Vec>& pieces,
                      const std::vector<const std::vector<uint32_t>*>& positions);
 // Equality of row i of a and row j of b (null equals only null).
