@@ -3,6 +3,8 @@
 // form of a value (`string(x)`, interpolation).
 #pragma once
 
+#include "compiler/ast/calendar.h"
+
 #include <string>
 #include <string_view>
 
@@ -34,9 +36,8 @@ void AppendFloatText(std::string& out, double value);
 // has no such member (or is not JSON). A string key reads an object, an int key an array.
 ast::Value JsonGet(std::string_view json_text, const ast::Value& key);
 
-// Calendar helpers (UTC, proleptic Gregorian): days since 1970-01-01 <-> civil date.
-void CivilFromDays(int64_t days, int64_t& year, unsigned& month, unsigned& day);
-int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
+using ast::CivilFromDays;
+using ast::DaysFromCivil;
 inline constexpr int64_t kMicrosPerDay = 86400000000LL;
 // Floor division (toward negative infinity), for days of a timestamp.
 inline int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }

@@ -1,10 +1,14 @@
 #include "runtime/jsonl_scalars.h"
 
+#include "compiler/ast/calendar.h"
+
 #include <limits>
 
 namespace etl::runtime {
 
 namespace {
+
+using ast::DaysFromCivil;
 
 bool Digits(std::string_view text, size_t at, size_t count, int& value) {
   if (at + count > text.size()) return false;
@@ -16,15 +20,6 @@ bool Digits(std::string_view text, size_t at, size_t count, int& value) {
   return true;
 }
 
-// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
 
 bool DateAt(std::string_view text, int64_t& days) {
   int y, m, d;

@@ -1,5 +1,7 @@
 #include "compiler/ast/value.h"
 
+#include "compiler/ast/calendar.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -47,19 +49,6 @@ std::string DurationLiteral(int64_t us) {
   return sign + out;
 }
 
-// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y += (m <= 2);
-}
 
 std::string DateText(int64_t days) {
   int64_t y;

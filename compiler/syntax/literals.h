@@ -2,6 +2,8 @@
 // Pure functions over the token's spelling, so they are unit-testable without a parser.
 #pragma once
 
+#include "compiler/ast/calendar.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,8 +47,7 @@ IntResult DecodeDate(std::string_view spelling);
 // `@2024-01-31T12:00:00.5+02:00` -> microseconds since the epoch (UTC).
 IntResult DecodeTimestamp(std::string_view spelling);
 
-// Days since 1970-01-01 of a proleptic Gregorian date (no validation).
-int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
+using ast::DaysFromCivil;
 
 // One piece of a string literal's body: decoded text, or an interpolation `${...}` whose
 // expression text is body[expr_offset, expr_offset + expr_length).
