@@ -1,0 +1,59 @@
+// Typed conversion of a CsvBlock's fields into columns (the hot loop of the `csv` source):
+// one pass per column with the type's parser chosen once, no per-field allocation, strings
+// as views into one byte buffer per batch. Null rules: language.md §6 and
+// docs/dev/runtime-sources.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "compiler/ast/types.h"
+#include "runtime/column.h"
+#include "runtime/csv_block.h"
+
+namespace etl::runtime {
+
+// Whether a CSV field can hold values of `type` (scalars only: no list, map or record).
+bool CsvCanHold(const ast::TypeRef& type);
+
+// A field of a good record that did not convert (the record becomes an error).
+struct CsvFieldError {
+  uint32_t row;         // the record in the block
+  uint32_t column;      // its CSV column index (0-based)
+  std::string message;  // "field `qty`: expected int, found \"two\""
+};
+
+// The strings of one batch: the block's text copied once (so unescaped fields are views
+// into it), followed by the text that had to be rebuilt (doubled quotes, base64).
+struct CsvBatchBytes {
+  std::string text;  // becomes the columns' shared ByteBuffer
+  size_t base = 0;   // read-buffer offset of text[0]
+};
+
+// Converts CSV column `column` of every good record of `block` to `field`'s type. Records
+// already marked in `bad` are skipped (their slot holds a null); a record that fails here
+// is marked and gets one entry in `errors`. String columns get their views into `bytes`;
+// the caller sets Column::bytes once the buffer is complete.
+std::shared_ptr<Column> ConvertCsvColumn(const CsvBlock& block, const ast::Field& field, size_t column,
+                                         std::string_view null_marker, CsvBatchBytes& bytes,
+                                         std::vector<uint8_t>& bad, std::vector<CsvFieldError>& errors);
+
+// The strict text forms of CSV fields (also used for other text inputs):
+// int: optional sign, decimal digits, within int64.
+std::optional<int64_t> ParseIntText(std::string_view text);
+// float: a decimal or exponent number (no "nan"/"inf", no hex, no spaces).
+std::optional<double> ParseFloatText(std::string_view text);
+// bool: `true` / `false`, any letter case.
+std::optional<bool> ParseBoolText(std::string_view text);
+// timestamp: ISO-8601 with a zone; without a zone (as `etlc infer` accepts) it is UTC.
+std::optional<int64_t> ParseTimestampText(std::string_view text);
+
+// The 1-based byte column where CSV field `index` starts in the record text `raw`,
+// and the line it is on (`record_line` + embedded line breaks before it).
+void CsvFieldPosition(std::string_view raw, size_t index, char delimiter, char quote, uint64_t record_line,
+                      uint64_t* line, uint64_t* column);
+
+}  // namespace etl::runtime
