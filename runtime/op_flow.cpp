@@ -143,6 +143,12 @@ std::unique_ptr<Step> MakeUnion(const ir::Node& node, const StepContext& ctx, st
       *error = "`" + node.id + "`: input `" + port.name + "` does not have the output's " + std::to_string(width) + " fields";
       return nullptr;
     }
+    for (size_t f = 0; f < width; ++f) {
+      if (LayoutOf(port.type->fields[f].type) != LayoutOf(node.outputs[0].type->fields[f].type)) {
+        *error = "`" + node.id + "`: field `" + port.type->fields[f].name + "` of an input is stored unlike the output's";
+        return nullptr;
+      }
+    }
   }
   return std::make_unique<UnionOp>(node, ctx);
 }

@@ -331,6 +331,10 @@ TEST(OpFactory, MalformedNodesAreBindErrorsNotCrashes) {
   explode.alias = "x";
   EXPECT_FALSE(MakeOperator(explode, {}, &error));
   EXPECT_NE(error.find("list"), std::string::npos);
+  ir::Node mixed = NewNode(ir::NodeKind::Union, kSchema, {{"out", kSchema}});
+  mixed.inputs.push_back({"in", T("{id: int, qty: float, n: int, name: string?}")});
+  EXPECT_FALSE(MakeOperator(mixed, {}, &error));
+  EXPECT_NE(error.find("`qty`"), std::string::npos) << error;
   ir::Node nothing = NewNode(ir::NodeKind::Validate, kSchema, {});
   EXPECT_FALSE(MakeOperator(nothing, {}, &error));
   EXPECT_NE(error.find("no output port `out`"), std::string::npos) << error;
