@@ -1,0 +1,142 @@
+// The typed `jsonl` source: good rows of every kind, invalid lines and values that do not
+// fit (with file, line and raw text), missing fields, globs, gzip, and counts that add up.
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "runtime/source_jsonl.h"
+#include "runtime/value_json.h"
+
+namespace etl::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+
+class JsonlSourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("etl_source_jsonl_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string Write(const std::string& name, const std::string& text) {
+    std::string path = (dir_ / name).string();
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+  CollectingEmitter Run(const std::string& path, ast::TypeRef schema, size_t batch_rows = kDefaultBatchRows,
+                        std::optional<InputError>* failure = nullptr) {
+    JsonlSource source("src", {path, std::move(schema), batch_rows});
+    CollectingEmitter out;
+    while (source.Next(out)) {
+    }
+    if (failure) *failure = source.failure();
+    const SourceStats& stats = source.stats();
+    EXPECT_EQ(stats.records_in, stats.rows_out + stats.errors);
+    EXPECT_EQ(stats.errors, out.errors.size());
+    size_t rows = 0;
+    uint64_t sequence = 0;
+    if (!out.batches.empty()) {
+      for (const Batch& b : out.batches[0]) {
+        rows += b.Size();
+        EXPECT_EQ(b.sequence, sequence++);
+        EXPECT_LE(b.rows, batch_rows);
+      }
+    }
+    EXPECT_EQ(stats.rows_out, rows);
+    return out;
+  }
+  fs::path dir_;
+};
+
+std::string Json(const std::vector<ast::Value>& rows) {
+  std::string out;
+  for (const auto& row : rows) out += ValueToJson(row) + "\n";
+  return out;
+}
+
+ast::TypeRef Nested() {
+  auto item = ast::RecordType({{"sku", ast::StringType()}, {"qty", ast::IntType()}});
+  return ast::RecordType({{"id", ast::IntType()},
+                          {"price", ast::DecimalType(30, 2)},
+                          {"small", ast::DecimalType(9, 3)},
+                          {"at", ast::TimestampType()},
+                          {"note", ast::MakeType(ast::TypeKind::String, true)},
+                          {"items", ast::ListType(item)},
+                          {"tags", ast::MapType(ast::IntType())}},
+                         "Order");
+}
+
+TEST_F(JsonlSourceTest, GoodRowsNestedAndExactDecimals) {
+  std::string path = Write("a.jsonl",
+                           "{\"id\":1,\"price\":\"123456789012345678901.25\",\"small\":1.5,\"at\":\"2024-01-01T00:00:00Z\","
+                           "\"items\":[{\"sku\":\"a\",\"qty\":2}],\"tags\":{\"x\":1},\"extra\":true}\n"
+                           "\n"
+                           "{\"tags\":{},\"items\":[],\"at\":\"2024-01-01T01:00:00+01:00\",\"small\":\"0.001\",\"price\":3,"
+                           "\"id\":2,\"note\":null}\n");
+  auto out = Run(path, Nested());
+  ASSERT_TRUE(out.errors.empty()) << out.errors[0].message;
+  EXPECT_EQ(Json(out.Rows(0)),
+            "{\"id\":1,\"price\":1.2345678901234568e+20,\"small\":1.5,\"at\":\"2024-01-01T00:00:00Z\",\"note\":null,"
+            "\"items\":[{\"sku\":\"a\",\"qty\":2}],\"tags\":{\"x\":1}}\n"
+            "{\"id\":2,\"price\":3,\"small\":0.001,\"at\":\"2024-01-01T00:00:00Z\",\"note\":null,\"items\":[],\"tags\":{}}\n");
+  const Batch& batch = out.batches[0][0];
+  EXPECT_TRUE(batch.columns[1]->wide[0] == static_cast<__int128>(12345678901234567890ull) * 1000 + 125);
+  EXPECT_EQ(batch.columns[2]->ints[1], 1);
+}
+
+TEST_F(JsonlSourceTest, BadLinesAndMisfitsAreErrorsWithFileLineAndRawText) {
+  auto schema = ast::RecordType({{"id", ast::IntType()}, {"qty", ast::MakeType(ast::TypeKind::Int, true)}});
+  std::string path = Write("b.jsonl",
+                           "{\"id\":1,\"qty\":2}\n"
+                           "{\"id\":2,\"qty\":\"two\"}\n"
+                           "{\"id\":3,\"qty\":\n"
+                           "{\"qty\":4}\n"
+                           "[1]\n"
+                           "{\"id\":6}\n");
+  auto out = Run(path, schema);
+  ASSERT_EQ(out.errors.size(), 4u);
+  EXPECT_EQ(out.errors[0].code, "jsonl_type");
+  EXPECT_EQ(out.errors[0].line, 2);
+  EXPECT_EQ(out.errors[0].source, path);
+  EXPECT_EQ(out.errors[0].message, path + ":2: field `qty`: expected int, found string \"two\"");
+  EXPECT_EQ(out.errors[0].record, "\"{\\\"id\\\":2,\\\"qty\\\":\\\"two\\\"}\"");
+  EXPECT_EQ(out.errors[1].code, "jsonl_parse");
+  EXPECT_EQ(out.errors[1].line, 3);
+  EXPECT_NE(out.errors[1].message.find(path + ":3:"), std::string::npos);
+  EXPECT_EQ(out.errors[2].code, "jsonl_type");  // missing non-nullable field
+  EXPECT_NE(out.errors[2].message.find("field `id`: missing"), std::string::npos) << out.errors[2].message;
+  EXPECT_EQ(out.errors[3].line, 5);
+  EXPECT_EQ(Json(out.Rows(0)), "{\"id\":1,\"qty\":2}\n{\"id\":6,\"qty\":null}\n");
+}
+
+TEST_F(JsonlSourceTest, GlobGzipAndSmallBatches) {
+  auto schema = ast::RecordType({{"id", ast::IntType()}});
+  std::string text;
+  for (int i = 0; i < 25; ++i) text += "{\"id\":" + std::to_string(i) + "}\n";
+  std::string gz_path = (dir_ / "b.jsonl.gz").string();
+  gzFile gz = gzopen(gz_path.c_str(), "wb");
+  gzwrite(gz, text.data(), static_cast<unsigned>(text.size()));
+  gzclose(gz);
+  Write("a.jsonl", "{\"id\":-1}\n{\"id\":\"x\"}\n");
+  auto out = Run((dir_ / "*.jsonl*").string(), schema, 10);
+  auto rows = out.Rows(0);
+  ASSERT_EQ(rows.size(), 26u);
+  EXPECT_EQ(rows[0].fields[0].second.int_value, -1);
+  EXPECT_EQ(rows[25].fields[0].second.int_value, 24);
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_EQ(out.errors[0].source, (dir_ / "a.jsonl").string());
+  EXPECT_GE(out.batches[0].size(), 3u);
+
+  std::optional<InputError> failure;
+  Run((dir_ / "nothing*.jsonl").string(), schema, 10, &failure);
+  EXPECT_TRUE(failure.has_value());
+}
+
+}  // namespace
+}  // namespace etl::runtime
