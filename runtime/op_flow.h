@@ -12,7 +12,7 @@ class TakeOp : public OperatorBase {
   TakeOp(const ir::Node& node, const StepContext& ctx, uint64_t count) : OperatorBase(node, ctx), remaining_(count) {}
   void Push(size_t input, const Batch& batch, Emitter& out) override;
   // True once n rows went out: further input will only be filtered, so upstream may stop.
-  bool Done() const { return remaining_ == 0; }
+  bool Done() const override { return remaining_ == 0; }
 
  private:
   uint64_t remaining_;

@@ -63,6 +63,9 @@ class Step {
   // Input `input` is exhausted (the protocol's `close` for that input); a step with state
   // (aggregate, sort) emits its results when every input is closed.
   virtual void Close(size_t input, Emitter& out) {}
+  // Whether the step wants no more input (`take n` after n rows): the executor may stop
+  // feeding it and cancel upstream work that only it consumes.
+  virtual bool Done() const { return false; }
 };
 
 // A step without inputs: reads or produces records until it is exhausted.
