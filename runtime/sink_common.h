@@ -1,0 +1,62 @@
+// The machinery the sinks share: rows are formatted into one large buffer, written to a
+// SinkOutput when it is full, and committed on Close, which then emits the `done` record
+// {target, rows, bytes} on port 0. A failed write stops the sink (Done() becomes true), keeps
+// the failure for the executor and leaves nothing behind. docs/dev/runtime-sinks.md.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "runtime/sink_output.h"
+#include "runtime/step.h"
+
+namespace etl::runtime {
+
+// A sink step writing formatted text to a SinkOutput.
+class BufferedSink : public Step {
+ public:
+  // `target` is the done record's target (the path, or "stdout").
+  BufferedSink(std::string target, std::unique_ptr<SinkOutput> output);
+
+  void Push(size_t input, const Batch& batch, Emitter& out) final;
+  // Flushes, commits and emits the done record; on a failure emits nothing (see failure()).
+  void Close(size_t input, Emitter& out) final;
+  // True once the sink failed or was aborted: it takes no more input.
+  bool Done() const override { return failure_.has_value() || aborted_; }
+  // The run failed or was cancelled: discard the output (a file sink removes its temporary
+  // file, so nothing is visible at the path). Safe to call at any point, more than once.
+  void Abort();
+  // Set when writing or committing failed (disk full, permission, a path under a file):
+  // the run must fail with this message; the output has already been discarded.
+  const std::optional<InputError>& failure() const { return failure_; }
+  // Data rows formatted so far, and bytes handed to the output so far.
+  int64_t rows() const { return rows_; }
+  int64_t bytes() const { return bytes_; }
+
+ protected:
+  // Appends the start of the output (a CSV header) to `buffer`; called once, before rows.
+  virtual void Start(std::string& buffer) {}
+  // Appends the selected rows of `batch` to `buffer`.
+  virtual void Format(const Batch& batch, std::string& buffer) = 0;
+  // Appends the end of the output (a table's rendering) to `buffer`; called once on Close.
+  virtual void Finish(std::string& buffer) {}
+
+ private:
+  bool Flush();
+  void EnsureStarted();
+
+  std::string target_;
+  std::unique_ptr<SinkOutput> output_;
+  std::string buffer_;
+  std::optional<InputError> failure_;
+  int64_t rows_ = 0;
+  int64_t bytes_ = 0;
+  bool started_ = false;
+  bool closed_ = false;
+  bool aborted_ = false;
+  std::optional<uint64_t> last_sequence_;
+};
+
+}  // namespace etl::runtime

@@ -1,0 +1,44 @@
+// The `csv` sink (language.md §6): RFC 4180 text, one line per record, columns in field
+// order, written atomically (sink_output.h). docs/dev/runtime-sinks.md.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "runtime/sink_common.h"
+
+namespace etl::runtime {
+
+// The bound parameters of `csv(path, header:, delimiter:, null:, quote:)` as a sink
+// (stdlib/sink_csv.cpp; the runtime does not depend on stdlib).
+struct CsvSinkOptions {
+  std::string path;                        // `path`: the file to write
+  bool header = true;                      // `header`: write the field names first
+  char delimiter = ',';                    // `delimiter`
+  char quote = '"';                        // `quote`
+  std::optional<std::string> null_marker;  // `null`: unset writes null as the empty field
+};
+
+// Writes records as CSV. A field is quoted only when it holds the delimiter, the quote, CR
+// or LF, when it is an empty string (so it reads back as "" and not null) or when it equals
+// the null marker; quotes inside are doubled. Lines end in LF.
+class CsvSink : public BufferedSink {
+ public:
+  // `schema` is the input record type (the header's names).
+  CsvSink(ast::TypeRef schema, CsvSinkOptions options);
+
+ protected:
+  void Start(std::string& buffer) override;
+  void Format(const Batch& batch, std::string& buffer) override;
+
+ private:
+  // Quotes buffer[start, end) in place when it needs it; `text` = the field is string-like.
+  void QuoteIfNeeded(std::string& buffer, size_t start, bool text);
+
+  ast::TypeRef schema_;
+  CsvSinkOptions options_;
+  bool special_[256] = {};  // bytes that force quoting
+  std::string scratch_;     // a field being quoted (reused)
+};
+
+}  // namespace etl::runtime

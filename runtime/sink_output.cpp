@@ -1,0 +1,146 @@
+#include "runtime/sink_output.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+namespace etl::runtime {
+
+namespace {
+
+std::string RandomSuffix() {
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::random_device device;
+  std::mt19937_64 generator((static_cast<uint64_t>(device()) << 32) ^ device() ^
+                            static_cast<uint64_t>(getpid()));
+  std::string suffix;
+  for (int i = 0; i < 10; ++i) suffix += kAlphabet[generator() % (sizeof(kAlphabet) - 1)];
+  return suffix;
+}
+
+}  // namespace
+
+AtomicFileOutput::AtomicFileOutput(std::string path) : path_(std::move(path)) {}
+
+AtomicFileOutput::~AtomicFileOutput() {
+  if (!committed_) Abort();
+}
+
+bool AtomicFileOutput::Failed(std::string message) {
+  if (!error_) error_ = InputError{path_, std::move(message)};
+  Abort();
+  return false;
+}
+
+bool AtomicFileOutput::Open() {
+  std::filesystem::path target(path_);
+  if (target.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(target.parent_path(), ec);
+    if (ec) return Failed("cannot create directory " + target.parent_path().string() + ": " + ec.message());
+  }
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::string candidate = path_ + ".tmp-" + RandomSuffix();
+    fd_ = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd_ >= 0) {
+      temp_path_ = std::move(candidate);
+      return true;
+    }
+    if (errno != EEXIST) return Failed(std::string("cannot create file: ") + std::strerror(errno));
+  }
+  return Failed("cannot create a temporary file next to it");
+}
+
+bool AtomicFileOutput::Write(std::string_view bytes) {
+  if (error_ || committed_) return false;
+  if (fd_ < 0 && !Open()) return false;
+  while (!bytes.empty()) {
+    ssize_t written = ::write(fd_, bytes.data(), bytes.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return Failed(std::string("write failed: ") + std::strerror(errno));
+    }
+    bytes.remove_prefix(static_cast<size_t>(written));
+  }
+  return true;
+}
+
+bool AtomicFileOutput::Commit() {
+  if (error_) return false;
+  if (committed_) return true;
+  if (fd_ < 0 && !Open()) return false;  // an empty output is still a file
+  if (::fsync(fd_) != 0) return Failed(std::string("fsync failed: ") + std::strerror(errno));
+  int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) return Failed(std::string("close failed: ") + std::strerror(errno));
+  if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+    return Failed(std::string("cannot rename the temporary file into place: ") + std::strerror(errno));
+  }
+  committed_ = true;
+  // Make the rename itself durable.
+  std::filesystem::path parent = std::filesystem::path(path_).parent_path();
+  int dir = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return true;
+}
+
+void AtomicFileOutput::Abort() {
+  if (committed_) return;
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  if (!temp_path_.empty()) {
+    ::unlink(temp_path_.c_str());
+    temp_path_.clear();
+  }
+}
+
+bool StreamOutput::Write(std::string_view bytes) {
+  if (error_) return false;
+  stream_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!stream_) {
+    error_ = InputError{"stdout", "write failed"};
+    return false;
+  }
+  return true;
+}
+
+bool StreamOutput::Commit() {
+  if (error_) return false;
+  stream_.flush();
+  if (!stream_) {
+    error_ = InputError{"stdout", "write failed"};
+    return false;
+  }
+  return true;
+}
+
+ast::TypeRef DoneRecordType() {
+  static const ast::TypeRef type = ast::RecordType(
+      {{"target", ast::StringType()}, {"rows", ast::IntType()}, {"bytes", ast::IntType()}});
+  return type;
+}
+
+Batch MakeDoneBatch(const std::string& target, int64_t rows, int64_t bytes) {
+  ColumnBuilder target_column(ast::StringType());
+  ColumnBuilder rows_column(ast::IntType());
+  ColumnBuilder bytes_column(ast::IntType());
+  target_column.AppendString(target);
+  rows_column.AppendInt(rows);
+  bytes_column.AppendInt(bytes);
+  Batch batch;
+  batch.schema = DoneRecordType();
+  batch.rows = 1;
+  batch.columns = {target_column.Finish(), rows_column.Finish(), bytes_column.Finish()};
+  return batch;
+}
+
+}  // namespace etl::runtime

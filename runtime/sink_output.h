@@ -1,0 +1,83 @@
+// Where the sinks' bytes go: an atomically committed file (language.md §6: written under a
+// temporary name in the same directory, fsynced and renamed on commit, removed on abort) or
+// a caller's std::ostream (stdout). Plus the pieces every sink shares: the `done` record.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include "runtime/input_stream.h"
+#include "runtime/step.h"
+
+namespace etl::runtime {
+
+// A byte destination with commit/abort. Write failures are sticky: after the first one,
+// every call returns false and error() says what happened.
+class SinkOutput {
+ public:
+  virtual ~SinkOutput() = default;
+  // Appends `bytes`; false on a write error.
+  virtual bool Write(std::string_view bytes) = 0;
+  // Makes everything written visible at the target; false on an error (nothing is visible).
+  virtual bool Commit() = 0;
+  // Discards everything written; the target is left as it was before the sink started.
+  virtual void Abort() = 0;
+  // The first error, naming the target.
+  const std::optional<InputError>& error() const { return error_; }
+
+ protected:
+  std::optional<InputError> error_;
+};
+
+// A file written to `<path>.tmp-<random>` in the same directory (missing parent directories
+// are created) and renamed to `path` on Commit. The destructor aborts if not committed, so a
+// failing or cancelled run never leaves a partial file at `path` nor a temporary file.
+class AtomicFileOutput : public SinkOutput {
+ public:
+  explicit AtomicFileOutput(std::string path);
+  ~AtomicFileOutput() override;
+  AtomicFileOutput(const AtomicFileOutput&) = delete;
+  AtomicFileOutput& operator=(const AtomicFileOutput&) = delete;
+
+  bool Write(std::string_view bytes) override;
+  bool Commit() override;
+  void Abort() override;
+  // The temporary file's name (empty until the first write opens it; tests).
+  const std::string& temp_path() const { return temp_path_; }
+
+ private:
+  bool Open();
+  bool Failed(std::string message);  // records the error, removes the temporary file
+
+  std::string path_;
+  std::string temp_path_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+// Writes to a std::ostream owned by the caller (stdout, or a test's stringstream). Commit
+// flushes; Abort cannot take back what was printed and only stops.
+class StreamOutput : public SinkOutput {
+ public:
+  explicit StreamOutput(std::ostream& stream) : stream_(stream) {}
+  bool Write(std::string_view bytes) override;
+  bool Commit() override;
+  void Abort() override {}
+
+ private:
+  std::ostream& stream_;
+};
+
+// The type of a sink's `done` record: {target: string, rows: int, bytes: int}.
+ast::TypeRef DoneRecordType();
+
+// A one-row batch holding the `done` record.
+Batch MakeDoneBatch(const std::string& target, int64_t rows, int64_t bytes);
+
+// Sinks format rows into one buffer and write it whole once it holds this many bytes.
+inline constexpr size_t kSinkBufferBytes = 1 << 20;
+
+}  // namespace etl::runtime
