@@ -359,9 +359,13 @@ NodePtr BindBinary(const ir::Expr& expr, NodePtr left, NodePtr right, std::strin
         c.push_back(std::move(right));
         return c;
       }(), BindScope{}, error);
-    case BinaryOp::Match:
-      *error = "`~` needs RE2, which is not linked into etl_runtime yet";
-      return nullptr;
+    case BinaryOp::Match:  // per row, through the compiled-pattern cache (eval_generic.cpp)
+      return BindGeneric(expr, [&] {
+        std::vector<NodePtr> c;
+        c.push_back(std::move(left));
+        c.push_back(std::move(right));
+        return c;
+      }(), BindScope{}, error);
     case BinaryOp::Eq:
     case BinaryOp::Ne:
       fn = lt->kind == TypeKind::Null || rt->kind == TypeKind::Null || LayoutOf(lt) != LayoutOf(rt) ||

@@ -2,9 +2,12 @@
 // field access, interpolation and operators on composite values. Operands are evaluated a
 // column at a time; the operation itself runs per row on values (see runtime-eval.md for
 // which of these deserve typed loops next).
+#include <re2/re2.h>
+
 #include <functional>
 
 #include "runtime/eval_node.h"
+#include "runtime/regex_cache.h"
 #include "runtime/eval_value.h"
 #include "runtime/fn_registry.h"
 
@@ -151,6 +154,20 @@ NodePtr BindGeneric(const ir::Expr& expr, std::vector<NodePtr> children, const B
     }
     case ExprKind::Binary: {
       ast::BinaryOp op = expr.binary_op;
+      if (op == ast::BinaryOp::Match) {
+        // `s ~ pattern`: a match anywhere in s (anchor with ^ and $); a bad pattern from the
+        // data is a row error (a constant one was rejected by the compiler).
+        return std::make_unique<RowwiseNode>(type, std::move(children), false, [](std::span<const Value> args, const Frame&, Value& out, ValueError& err) {
+          std::string message;
+          const re2::RE2* regex = CompileRegex(args[1].string_value, &message);
+          if (!regex) {
+            err = {"regex", message};
+            return false;
+          }
+          out = Value::Bool(re2::RE2::PartialMatch(args[0].string_value, *regex));
+          return true;
+        });
+      }
       if (op == ast::BinaryOp::In || op == ast::BinaryOp::NotIn) {
         bool in = op == ast::BinaryOp::In;
         return std::make_unique<RowwiseNode>(type, std::move(children), true, [in](std::span<const Value> args, const Frame&, Value& out, ValueError&) {

@@ -3,7 +3,10 @@
 #include <cmath>
 #include <limits>
 
+#include <re2/re2.h>
+
 #include "runtime/fn_registry.h"
+#include "runtime/regex_cache.h"
 
 namespace etl::runtime {
 
@@ -157,7 +160,12 @@ class RowEvaluator {
         int c = CompareValues(a, b);
         return Value::Bool(op == BinaryOp::Lt ? c < 0 : op == BinaryOp::Le ? c <= 0 : op == BinaryOp::Gt ? c > 0 : c >= 0);
       }
-      case BinaryOp::Match: Fail("regex", "regular expressions are not available in this build");
+      case BinaryOp::Match: {
+        std::string error;
+        const re2::RE2* regex = CompileRegex(b.string_value, &error);
+        if (!regex) Fail("regex", error);
+        return Value::Bool(re2::RE2::PartialMatch(a.string_value, *regex));
+      }
       default: return Arithmetic(op, a, b);
     }
   }

@@ -9,7 +9,8 @@ namespace {
 const std::unordered_map<std::string_view, const FunctionImpl*>& Table() {
   static const std::unordered_map<std::string_view, const FunctionImpl*> table = [] {
     std::unordered_map<std::string_view, const FunctionImpl*> t;
-    for (auto group : {StringFunctions(), NumberFunctions(), TimeFunctions(), CastFunctions(), OtherFunctions()}) {
+    for (auto group : {StringFunctions(), NumberFunctions(), TimeFunctions(), TimeFormatFunctions(), CastFunctions(),
+                       OtherFunctions(), HashFunctions(), RegexFunctions()}) {
       for (const FunctionImpl& impl : group) t.emplace(impl.name, &impl);
     }
     return t;

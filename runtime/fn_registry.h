@@ -38,6 +38,9 @@ std::vector<std::string_view> ImplementedFunctions();
 // Per-group tables (fn_string.cpp, fn_number.cpp, fn_time.cpp, fn_cast.cpp, fn_other.cpp).
 std::span<const FunctionImpl> StringFunctions();
 std::span<const FunctionImpl> NumberFunctions();
+std::span<const FunctionImpl> TimeFormatFunctions();  // fn_time_format.cpp
+std::span<const FunctionImpl> HashFunctions();        // fn_hash.cpp
+std::span<const FunctionImpl> RegexFunctions();       // fn_regex.cpp
 std::span<const FunctionImpl> TimeFunctions();
 std::span<const FunctionImpl> CastFunctions();
 std::span<const FunctionImpl> OtherFunctions();
