@@ -30,7 +30,9 @@ struct FunctionImpl {
   bool takes_nulls = false;
 };
 
-// The implementation of `name`, or null (a bind error: the function is not implemented).
+// The implementation of `name`, or null: the caller reports a bind error. Every non-aggregate
+// stdlib function has one except `secret` (never a value) and `decimal(x, p, s)`, which waits
+// for a decimal kind in ast::Value (docs/dev/runtime-eval.md).
 const FunctionImpl* FindFunctionImpl(std::string_view name);
 // All implemented functions (for tests).
 std::vector<std::string_view> ImplementedFunctions();
