@@ -31,11 +31,12 @@ const std::vector<Command> kCommands = {
     Command{"fmt", "format files canonically (comments kept)", RunFmt},
     Command{"docs", "print the reference of every step and function", RunDocs},
     Command{"infer", "print an inferred `schema` for a CSV or JSONL file", RunInfer},
+    Command{"run", "run a pipeline (a .etl file or a plan.json)", RunRun},
+    Command{"test", "run the `test` blocks of a file", RunTest},
 };
 
 // Commands of language.md §8 that come with the runtime; named so users get a clear answer.
-constexpr std::array<std::string_view, 7> kLaterCommands = {"run",    "test",  "runs", "logs",
-                                                            "errors", "serve", "lsp"};
+constexpr std::array<std::string_view, 5> kLaterCommands = {"runs", "logs", "errors", "serve", "lsp"};
 
 void PrintHelp(std::ostream& out) {
   out << "etlc " ETL_VERSION " - the etl pipeline compiler\n\n"
@@ -43,7 +44,7 @@ void PrintHelp(std::ostream& out) {
          "       etlc help <command>    (or etlc <command> --help)\n\n"
          "commands:\n";
   for (const Command& command : kCommands) out << fmt::format("  {:<9} {}\n", command.name, command.summary);
-  out << "  help      show the help of a command\n\ncoming later, with the runtime:";
+  out << "  help      show the help of a command\n\ncoming later:";
   for (std::string_view name : kLaterCommands) out << " " << name;
   out << "\n\noptions:\n"
          "  -h, --help     show this help\n"

@@ -22,5 +22,9 @@ int RunFmt(const std::vector<std::string>& args, Io& io);
 int RunDocs(const std::vector<std::string>& args, Io& io);
 // `etlc infer DATA_FILE`: an inferred `schema` declaration for a CSV or JSONL file.
 int RunInfer(const std::vector<std::string>& args, Io& io);
+// `etlc run FILE [PIPELINE] [--param k=v] [--workers N]`: compile and execute a pipeline.
+int RunRun(const std::vector<std::string>& args, Io& io);
+// `etlc test FILE`: run the file's `test` blocks (language.md §9).
+int RunTest(const std::vector<std::string>& args, Io& io);
 
 }  // namespace etl::driver

@@ -100,7 +100,7 @@ TEST_F(DriverCli, UsageErrorsExitTwo) {
   Result typo = Etlc({"chek", "x.etl"});
   EXPECT_EQ(typo.code, kExitUsage);
   EXPECT_NE(typo.err.find("did you mean `check`?"), std::string::npos);
-  Result later = Etlc({"run", "x.etl"});
+  Result later = Etlc({"serve"});
   EXPECT_EQ(later.code, kExitUsage);
   EXPECT_NE(later.err.find("not available yet"), std::string::npos);
   EXPECT_EQ(Etlc({"--bogus"}).code, kExitUsage);

@@ -1,0 +1,16 @@
+// `etlc run` (being built for issue 3).
+#include <fmt/format.h>
+
+#include <ostream>
+
+#include "compiler/driver/commands.h"
+
+namespace etl::driver {
+
+int RunRun(const std::vector<std::string>& args, Io& io) {
+  (void)args;
+  io.err << "etlc: error: `run` is not available yet: it comes with the runtime\n";
+  return kExitUsage;
+}
+
+}  // namespace etl::driver
