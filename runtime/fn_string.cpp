@@ -1,5 +1,10 @@
 // String functions (language.md §11, stdlib/functions_string.cpp). Positions and lengths
-// count Unicode code points; case mapping covers ASCII (see runtime-eval.md).
+// count Unicode code points; case mapping is Unicode's simple (one code point to one)
+// mapping, from glibc's C.UTF-8 locale tables, so no ICU is needed; white space is Unicode's
+// White_Space property.
+#include <locale.h>
+#include <wctype.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -29,7 +34,93 @@ size_t ByteOffset(std::string_view s, size_t cp) {
   }
   return i;
 }
-bool IsSpace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+// Decodes the UTF-8 code point at s[i] into `cp` and returns its length; invalid or truncated
+// sequences decode as one byte (length 1, cp = -1) so they pass through unchanged.
+size_t DecodeUtf8(std::string_view s, size_t i, int32_t& cp) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  unsigned char c = b(0);
+  cp = -1;
+  if (c < 0x80) return cp = c, 1;
+  size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+  if (n == 0 || i + n > s.size()) return 1;
+  int32_t v = c & (0xFF >> (n + 1));
+  for (size_t k = 1; k < n; ++k) {
+    if (!IsContinuation(b(k))) return 1;
+    v = (v << 6) | (b(k) & 0x3F);
+  }
+  // Overlong forms, surrogates and values past U+10FFFF stay raw bytes.
+  if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10FFFF)) || (v >= 0xD800 && v <= 0xDFFF)) return 1;
+  cp = v;
+  return n;
+}
+void EncodeUtf8(int32_t cp, std::string& out) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6)), out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12)), out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18)), out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)), out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+// The C.UTF-8 locale (glibc >= 2.35 ships it), opened once; its LC_CTYPE has the Unicode
+// case tables.
+locale_t Utf8Locale() {
+  static const locale_t locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  return locale;
+}
+// Maps every code point of `s` with `map` (towlower_l / towupper_l); ASCII stays a byte loop.
+std::string MapCase(std::string_view s, bool upper) {
+  std::string out;
+  out.reserve(s.size());
+  locale_t locale = Utf8Locale();
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      out += static_cast<char>(upper ? std::toupper(c) : std::tolower(c));
+      ++i;
+      continue;
+    }
+    int32_t cp;
+    size_t n = DecodeUtf8(s, i, cp);
+    if (cp < 0 || !locale) {
+      out.append(s.substr(i, n));
+    } else {
+      auto mapped = upper ? towupper_l(static_cast<wint_t>(cp), locale) : towlower_l(static_cast<wint_t>(cp), locale);
+      EncodeUtf8(static_cast<int32_t>(mapped), out);
+    }
+    i += n;
+  }
+  return out;
+}
+// Unicode's White_Space property (PropList.txt), a fixed list.
+bool IsWhiteSpace(int32_t cp) {
+  switch (cp) {
+    case 0x20: case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029: case 0x202F:
+    case 0x205F: case 0x3000:
+      return true;
+    default:
+      return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x2000 && cp <= 0x200A);
+  }
+}
+// The length of the white-space code point starting at s[i], 0 when it is not one.
+size_t SpaceAt(std::string_view s, size_t i) {
+  int32_t cp;
+  size_t n = DecodeUtf8(s, i, cp);
+  return IsWhiteSpace(cp) ? n : 0;
+}
+// The length of the white-space code point ending at s[e - 1], 0 when it is not one.
+size_t SpaceBefore(std::string_view s, size_t e) {
+  size_t start = e - 1;
+  while (start > 0 && e - start < 4 && IsContinuation(static_cast<unsigned char>(s[start]))) --start;
+  int32_t cp;
+  size_t n = DecodeUtf8(s, start, cp);
+  if (start + n != e) return 0;
+  return IsWhiteSpace(cp) ? n : 0;
+}
 
 bool Len(Args a, const FnCall&, Value& out, ValueError&) {
   if (a[0].kind == VK::List) {
@@ -42,21 +133,25 @@ bool Len(Args a, const FnCall&, Value& out, ValueError&) {
   return true;
 }
 bool Lower(Args a, const FnCall&, Value& out, ValueError&) {
-  std::string s = a[0].string_value;
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  out = Value::String(std::move(s));
+  out = Value::String(MapCase(a[0].string_value, false));
   return true;
 }
 bool Upper(Args a, const FnCall&, Value& out, ValueError&) {
-  std::string s = a[0].string_value;
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  out = Value::String(std::move(s));
+  out = Value::String(MapCase(a[0].string_value, true));
   return true;
 }
 Value Trimmed(std::string_view s, bool left, bool right) {
   size_t b = 0, e = s.size();
-  while (left && b < e && IsSpace(static_cast<unsigned char>(s[b]))) ++b;
-  while (right && e > b && IsSpace(static_cast<unsigned char>(s[e - 1]))) --e;
+  while (left && b < e) {
+    size_t n = SpaceAt(s, b);
+    if (n == 0) break;
+    b += n;
+  }
+  while (right && e > b) {
+    size_t n = SpaceBefore(s, e);
+    if (n == 0) break;
+    e -= n;
+  }
   return Value::String(std::string(s.substr(b, e - b)));
 }
 bool Trim(Args a, const FnCall&, Value& out, ValueError&) { out = Trimmed(a[0].string_value, true, true); return true; }
@@ -126,8 +221,13 @@ bool Concat(Args a, const FnCall&, Value& out, ValueError&) {
   out = Value::String(std::move(s));
   return true;
 }
-// format("{} and {}", a, b): `{}` placeholders in order, `{{` and `}}` escape braces.
+// format("{} and {}", a, b): `{}` placeholders in order, `{{` and `}}` escape braces; a null
+// argument prints as `null` (the spec), a null template gives null.
 bool Format(Args a, const FnCall&, Value& out, ValueError& err) {
+  if (a[0].kind == VK::Null) {
+    out = Value::Null();
+    return true;
+  }
   const std::string& f = a[0].string_value;
   std::string s;
   size_t next = 1;
@@ -178,7 +278,7 @@ constexpr FunctionImpl kFunctions[] = {
     {"trim", Trim},         {"ltrim", Ltrim},       {"rtrim", Rtrim},
     {"substr", Substr},     {"replace", Replace},   {"split", Split},
     {"starts_with", StartsWith}, {"ends_with", EndsWith}, {"contains", Contains},
-    {"concat", Concat},     {"format", Format},     {"pad_left", PadLeft},
+    {"concat", Concat},     {"format", Format, true},     {"pad_left", PadLeft},
     {"pad_right", PadRight},
 };
 

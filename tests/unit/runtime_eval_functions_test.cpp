@@ -26,6 +26,14 @@ TEST(EvalFunctions, Strings) {
   EXPECT_CALL_VALUE(Call("trim", {Str("  a b \n")}, s), Value::String("a b"));
   EXPECT_CALL_VALUE(Call("ltrim", {Str("  a ")}, s), Value::String("a "));
   EXPECT_CALL_VALUE(Call("rtrim", {Str("  a ")}, s), Value::String("  a"));
+  // Unicode: simple case mapping and the White_Space property; invalid UTF-8 passes through.
+  EXPECT_CALL_VALUE(Call("lower", {Str("ÉTÉ Straße ΣΑΣ")}, s), Value::String("été straße σασ"));
+  EXPECT_CALL_VALUE(Call("upper", {Str("été ǆ σ")}, s), Value::String("ÉTÉ Ǆ Σ"));
+  EXPECT_CALL_VALUE(Call("upper", {Str("a\xff\xc3" "b")}, s), Value::String("A\xff\xc3" "B"));
+  EXPECT_CALL_VALUE(Call("trim", {Str("\u00a0\u3000 x y\u2003\t")}, s), Value::String("x y"));
+  EXPECT_CALL_VALUE(Call("ltrim", {Str("\u2028é ")}, s), Value::String("é "));
+  EXPECT_CALL_VALUE(Call("rtrim", {Str(" é\u00a0")}, s), Value::String(" é"));
+  EXPECT_CALL_VALUE(Call("trim", {Str("\u00e9")}, s), Value::String("é"));  // é is not space
   EXPECT_CALL_VALUE(Call("substr", {Str("héllo"), Int(1), Int(3)}, s), Value::String("éll"));
   EXPECT_CALL_VALUE(Call("substr", {Str("héllo"), Int(2)}, s), Value::String("llo"));
   EXPECT_CALL_VALUE(Call("substr", {Str("ab"), Int(5)}, s), Value::String(""));
@@ -40,6 +48,7 @@ TEST(EvalFunctions, Strings) {
   EXPECT_CALL_VALUE(Call("contains", {ir::LiteralExpr(ListV({Value::Int(1), Value::Int(2)}), T("list<int>")), Int(2)}, b), Value::Bool(true));
   EXPECT_CALL_VALUE(Call("concat", {Str("a"), Str("b"), Str("c")}, s), Value::String("abc"));
   EXPECT_CALL_VALUE(Call("format", {Str("{} and {}, {{x}}"), Int(1), Float(2.5)}, s), Value::String("1 and 2.5, {x}"));
+  EXPECT_CALL_VALUE(Call("format", {Str("n={}"), Null(T("int?"))}, s), Value::String("n=null"));
   EXPECT_CALL_VALUE(Call("pad_left", {Str("7"), Int(3), Str("0")}, s), Value::String("007"));
   EXPECT_CALL_VALUE(Call("pad_right", {Str("é"), Int(3)}, s), Value::String("é  "));
   EXPECT_CALL_VALUE(Call("pad_left", {Str("long"), Int(2)}, s), Value::String("long"));
