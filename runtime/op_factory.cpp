@@ -1,6 +1,10 @@
 #include "runtime/op_factory.h"
 
+#include "runtime/op_aggregate.h"
 #include "runtime/op_common.h"
+#include "runtime/op_dedup.h"
+#include "runtime/op_join.h"
+#include "runtime/op_sort.h"
 
 namespace etl::runtime {
 
@@ -18,11 +22,11 @@ std::unique_ptr<Step> MakeOperator(const ir::Node& node, const StepContext& ctx,
     case ir::NodeKind::Validate: return MakeValidate(node, ctx, why);
     case ir::NodeKind::Take: return MakeTake(node, ctx, why);
     case ir::NodeKind::Union: return MakeUnion(node, ctx, why);
-    // Stateful operators, sources, sinks and library steps are bound elsewhere.
-    case ir::NodeKind::Aggregate:
-    case ir::NodeKind::Dedup:
-    case ir::NodeKind::Sort:
-    case ir::NodeKind::Join:
+    case ir::NodeKind::Aggregate: return MakeAggregate(node, ctx, why);
+    case ir::NodeKind::Sort: return MakeSort(node, ctx, why);
+    case ir::NodeKind::Dedup: return MakeDedup(node, ctx, why);
+    case ir::NodeKind::Join: return MakeJoin(node, ctx, why);
+    // Sources, sinks and library steps are bound elsewhere.
     case ir::NodeKind::Source:
     case ir::NodeKind::Sink:
     case ir::NodeKind::Step:

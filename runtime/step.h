@@ -50,6 +50,8 @@ struct StepContext {
   std::map<std::string, ast::Value> params; // the run's params
   int64_t now_us = 0;                       // `now()` for the whole run
   uint64_t seed = 0;                        // `uuid()`, `generate`
+  // Memory a stateful step (sort) may buffer before spilling to disk.
+  size_t memory_budget_bytes = size_t{256} << 20;
 };
 
 // A step with inputs: operators and sinks.

@@ -1,0 +1,119 @@
+// The aggregate operator (language.md §4 "aggregate", plan.md "aggregate"): a hash table on
+// the group keys, aggregate states updated a batch at a time, groups emitted in first-seen
+// order when the input closes, or per time window (op_window.cpp) as the event time
+// passes each window's end.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/agg_key.h"
+#include "runtime/agg_state.h"
+#include "runtime/op_common.h"
+
+namespace etl::runtime {
+
+// Binds an aggregate node (with or without a window); null and `error` set on a bind error.
+std::unique_ptr<Step> MakeAggregate(const ir::Node& node, const StepContext& ctx, std::string* error);
+
+// What binding an aggregate node produces; shared by every group set of the node.
+struct AggregatePlan {
+  std::vector<std::string> key_names;
+  std::vector<TypeRef> key_types;
+  std::vector<std::unique_ptr<Kernel>> keys;              // over the input record
+  std::vector<ir::AggregateCall> calls;
+  std::vector<std::vector<std::unique_ptr<Kernel>>> args;  // per call, the evaluated args
+  TypeRef group_schema;  // keys, window bounds, then one field per call (`AggregateRef` i)
+  std::vector<std::unique_ptr<Kernel>> outputs;           // assignments over group_schema
+  bool windowed = false;
+};
+
+// Binds everything but the window; false and `error` set on a bind error.
+bool BindAggregatePlan(const ir::Node& node, AggregatePlan& plan, std::string* error);
+
+// The groups of one aggregation (the whole input, or one time window): key bytes to dense
+// group ids in first-seen order, the first-seen key values, and one state per call.
+class GroupSet {
+ public:
+  explicit GroupSet(const AggregatePlan& plan);
+  // Sets ids[i] to the group of row i (dense key columns), creating groups as needed;
+  // rows with `skip(i)` true get kNoGroup.
+  template <typename Skip>
+  void Assign(const std::vector<ColumnPtr>& keys, size_t rows, Skip skip, std::vector<uint32_t>& ids);
+  // Adds the rows of `args` (per call, dense) to the groups `ids`.
+  void Update(const std::vector<std::vector<ColumnPtr>>& args, const std::vector<uint32_t>& ids);
+  // Adds a new group whose keys are row `row` of `keys`, even when a group with equal keys
+  // exists (session windows: one group per session). Returns its id.
+  uint32_t AddGroup(const std::vector<ColumnPtr>& keys, size_t row);
+  size_t Size() const { return size_; }
+  bool Empty() const { return size_ == 0; }
+  // The key columns of every group, in group order (once, at emission).
+  std::vector<ColumnPtr> FinishKeys();
+  std::vector<std::unique_ptr<AggState>>& States() { return states_; }
+  // Bytes held by the key table (memory accounting of windows).
+  size_t MemoryBytes() const { return table_.MemoryBytes(); }
+
+ private:
+  KeyTable table_;
+  std::vector<ColumnBuilder> key_values_;
+  std::vector<std::unique_ptr<AggState>> states_;
+  std::string scratch_;
+  size_t size_ = 0;  // groups (AddGroup's groups are not in table_)
+};
+
+template <typename Skip>
+void GroupSet::Assign(const std::vector<ColumnPtr>& keys, size_t rows, Skip skip, std::vector<uint32_t>& ids) {
+  ids.resize(rows);
+  const size_t before = table_.Size();
+  for (size_t i = 0; i < rows; ++i) {
+    if (skip(i)) {
+      ids[i] = kNoGroup;
+      continue;
+    }
+    scratch_.clear();
+    for (const ColumnPtr& key : keys) EncodeKey(*key, i, scratch_);
+    bool inserted = false;
+    ids[i] = table_.FindOrInsert(scratch_, &inserted);
+    if (inserted) {
+      for (size_t k = 0; k < keys.size(); ++k) AppendFrom(key_values_[k], *keys[k], i);
+    }
+  }
+  if (table_.Size() != before) {
+    size_ = table_.Size();
+    for (auto& state : states_) state->Grow(size_);
+  }
+}
+
+// The window bounds of emitted groups: one (start, end) for all, or one per group.
+struct WindowBounds {
+  std::vector<int64_t> start, end;
+};
+
+// The operator, shared by the plain and windowed forms: evaluation of keys and arguments,
+// and emission of a finished group set.
+class AggregateBase : public OperatorBase {
+ protected:
+  AggregateBase(const ir::Node& node, const StepContext& ctx, std::unique_ptr<AggregatePlan> plan);
+
+  // Evaluates keys and args on `batch` (compacted when it has a selection); failed rows go
+  // to Fail and are marked in errors_. Returns the dense batch the columns belong to.
+  Batch Evaluate(const Batch& batch, Emitter& out);
+  // Emits the groups of `set` (with window bounds when given) in kDefaultBatchRows chunks:
+  // a group whose state overflowed, or whose outputs fail, becomes an error record with
+  // its keys (and window) as the record.
+  void EmitGroups(GroupSet& set, const WindowBounds* bounds, Emitter& out);
+
+  std::unique_ptr<AggregatePlan> plan_;
+  std::vector<ColumnPtr> key_columns_;               // of the last Evaluate
+  std::vector<std::vector<ColumnPtr>> arg_columns_;  // of the last Evaluate
+  RowErrors errors_;
+  std::vector<uint32_t> ids_;
+};
+
+// The windowed form (op_window.cpp); null and `error` set on a bind error.
+std::unique_ptr<Step> MakeWindowedAggregate(const ir::Node& node, const StepContext& ctx,
+                                            std::unique_ptr<AggregatePlan> plan, std::string* error);
+
+}  // namespace etl::runtime

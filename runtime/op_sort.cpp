@@ -1,0 +1,293 @@
+#include "runtime/op_sort.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <queue>
+
+#include "runtime/op_sort_codec.h"
+
+namespace etl::runtime {
+
+namespace {
+
+// A buffered row: bytes [offset, offset + key) are its sort key, the next `row` its cells.
+struct Entry {
+  uint64_t offset = 0;
+  uint32_t key = 0;
+  uint32_t row = 0;
+};
+
+struct FileCloser {
+  void operator()(std::FILE* file) const { std::fclose(file); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+// A sorted run being merged: a spill file read sequentially, or the last in-memory run.
+class Run {
+ public:
+  virtual ~Run() = default;
+  // Moves to the next row; false at the end (or on a read error: `failed` says which).
+  virtual bool Next() = 0;
+  std::string_view key, row;
+  bool failed = false;
+};
+
+class MemoryRun : public Run {
+ public:
+  MemoryRun(const std::string& arena, const std::vector<Entry>& entries) : arena_(arena), entries_(entries) {}
+  bool Next() override {
+    if (next_ >= entries_.size()) return false;
+    const Entry& e = entries_[next_++];
+    key = std::string_view(arena_).substr(e.offset, e.key);
+    row = std::string_view(arena_).substr(e.offset + e.key, e.row);
+    return true;
+  }
+
+ private:
+  const std::string& arena_;
+  const std::vector<Entry>& entries_;
+  size_t next_ = 0;
+};
+
+class FileRun : public Run {
+ public:
+  explicit FileRun(File file) : file_(std::move(file)) {}
+  bool Next() override {
+    uint32_t sizes[2];
+    size_t got = std::fread(sizes, sizeof(uint32_t), 2, file_.get());
+    if (got != 2) {
+      failed = got != 0 || std::ferror(file_.get());
+      return false;
+    }
+    buffer_.resize(size_t{sizes[0]} + sizes[1]);
+    if (!buffer_.empty() && std::fread(buffer_.data(), 1, buffer_.size(), file_.get()) != buffer_.size()) {
+      failed = true;
+      return false;
+    }
+    key = std::string_view(buffer_).substr(0, sizes[0]);
+    row = std::string_view(buffer_).substr(sizes[0]);
+    return true;
+  }
+
+ private:
+  File file_;
+  std::string buffer_;
+};
+
+class SortOp : public OperatorBase {
+ public:
+  SortOp(const ir::Node& node, const StepContext& ctx, std::vector<std::unique_ptr<Kernel>> keys,
+         std::vector<bool> descending)
+      : OperatorBase(node, ctx),
+        keys_(std::move(keys)),
+        descending_(std::move(descending)),
+        budget_(ctx.memory_budget_bytes) {
+    for (const ast::Field& field : port_types_[0]->fields) layouts_.push_back(LayoutOf(field.type));
+  }
+  ~SortOp() override { RemoveSpills(); }
+
+  void Push(size_t input, const Batch& batch, Emitter& out) override {
+    Batch work = batch.selection ? Compact(batch) : batch;
+    errors_.Clear();
+    key_columns_.clear();
+    for (const auto& kernel : keys_) key_columns_.push_back(kernel->Evaluate(work, eval_, errors_));
+    FailRows(work, errors_, out);
+    const size_t n = work.Size();
+    for (size_t i = 0; i < n; ++i) {
+      if (errors_.Failed(static_cast<uint32_t>(i))) continue;
+      Entry e;
+      e.offset = arena_.size();
+      for (size_t k = 0; k < key_columns_.size(); ++k) EncodeSortKey(*key_columns_[k], i, descending_[k], arena_);
+      e.key = static_cast<uint32_t>(arena_.size() - e.offset);
+      for (const ColumnPtr& column : work.columns) EncodeCell(*column, i, arena_);
+      e.row = static_cast<uint32_t>(arena_.size() - e.offset - e.key);
+      entries_.push_back(e);
+    }
+    if (arena_.size() + entries_.size() * sizeof(Entry) > budget_) Spill();
+    out.Ack(input, batch.sequence);
+  }
+
+  void Close(size_t, Emitter& out) override {
+    if (closed_) return;
+    closed_ = true;
+    SortEntries();
+    std::vector<std::unique_ptr<Run>> runs;
+    for (const std::string& path : spill_paths_) {
+      File file(std::fopen(path.c_str(), "rb"));
+      if (!file) {
+        FailSpill(out, "cannot reopen the spill file " + path + ": " + std::strerror(errno));
+        continue;
+      }
+      std::setvbuf(file.get(), nullptr, _IOFBF, 1 << 16);
+      runs.push_back(std::make_unique<FileRun>(std::move(file)));
+    }
+    runs.push_back(std::make_unique<MemoryRun>(arena_, entries_));
+    Merge(runs, out);
+    RemoveSpills();
+    std::string().swap(arena_);
+    std::vector<Entry>().swap(entries_);
+  }
+
+  SortSpillInfo Info() const { return SortSpillInfo{runs_spilled_, spill_paths_}; }
+
+ private:
+  void SortEntries() {
+    const char* base = arena_.data();
+    std::stable_sort(entries_.begin(), entries_.end(), [base](const Entry& a, const Entry& b) {
+      int c = std::memcmp(base + a.offset, base + b.offset, std::min(a.key, b.key));
+      return c != 0 ? c < 0 : a.key < b.key;
+    });
+  }
+
+  // Sorts the buffered rows and writes them to a new temporary file. When the file cannot
+  // be written the rows simply stay in memory (over budget, but nothing is lost).
+  void Spill() {
+    if (spill_broken_ || entries_.empty()) return;
+    SortEntries();
+    const char* dir = std::getenv("TMPDIR");
+    std::string path = std::string(dir && *dir ? dir : "/tmp") + "/etl-sort-XXXXXX";
+    int fd = mkstemp(path.data());
+    if (fd < 0) {
+      spill_broken_ = true;
+      return;
+    }
+    File file(fdopen(fd, "wb"));
+    if (!file) {
+      ::close(fd);
+      std::remove(path.c_str());
+      spill_broken_ = true;
+      return;
+    }
+    std::setvbuf(file.get(), nullptr, _IOFBF, 1 << 16);
+    bool ok = true;
+    for (const Entry& e : entries_) {
+      uint32_t sizes[2] = {e.key, e.row};
+      ok = ok && std::fwrite(sizes, sizeof(uint32_t), 2, file.get()) == 2 &&
+           std::fwrite(arena_.data() + e.offset, 1, size_t{e.key} + e.row, file.get()) == size_t{e.key} + e.row;
+    }
+    ok = std::fflush(file.get()) == 0 && ok;
+    file.reset();
+    if (!ok) {
+      std::remove(path.c_str());
+      spill_broken_ = true;
+      return;
+    }
+    spill_paths_.push_back(path);
+    ++runs_spilled_;
+    arena_.clear();
+    entries_.clear();
+  }
+
+  // K-way merge of sorted runs; ties go to the earlier run (the sort is stable).
+  void Merge(std::vector<std::unique_ptr<Run>>& runs, Emitter& out) {
+    auto later = [&runs](size_t a, size_t b) {
+      int c = runs[a]->key.compare(runs[b]->key);
+      return c != 0 ? c > 0 : a > b;
+    };
+    std::priority_queue<size_t, std::vector<size_t>, decltype(later)> heap(later);
+    for (size_t r = 0; r < runs.size(); ++r) {
+      if (runs[r]->Next()) heap.push(r);
+    }
+    std::vector<ColumnBuilder> builders;
+    auto reset = [&] {
+      builders.clear();
+      for (const ast::Field& field : port_types_[0]->fields) builders.emplace_back(field.type);
+    };
+    reset();
+    size_t rows = 0;
+    auto flush = [&] {
+      Batch batch;
+      batch.rows = rows;
+      for (ColumnBuilder& b : builders) batch.columns.push_back(b.Finish());
+      EmitOn(0, std::move(batch), out);
+      reset();
+      rows = 0;
+    };
+    while (!heap.empty()) {
+      size_t r = heap.top();
+      heap.pop();
+      std::string_view cells = runs[r]->row;
+      bool ok = true;
+      for (size_t c = 0; c < builders.size() && ok; ++c) ok = DecodeCell(cells, layouts_[c], builders[c]);
+      if (!ok) {
+        // Cannot happen unless the spill file changed under us; the builders are now ragged.
+        FailSpill(out, "a spilled row could not be decoded");
+        reset();
+        rows = 0;
+      } else if (++rows == kDefaultBatchRows) {
+        flush();
+      }
+      if (runs[r]->Next()) {
+        heap.push(r);
+      } else if (runs[r]->failed) {
+        FailSpill(out, "a spill file could not be read back");
+      }
+    }
+    if (rows > 0) flush();
+  }
+
+  void FailSpill(Emitter& out, std::string message) {
+    ErrorRecord error;
+    error.step = step_;
+    error.code = "spill";
+    error.message = std::move(message);
+    error.record = "null";
+    error.at_us = now_us_;
+    out.Fail(std::move(error));
+  }
+
+  void RemoveSpills() {
+    for (const std::string& path : spill_paths_) std::remove(path.c_str());
+    spill_paths_.clear();
+  }
+
+  std::vector<std::unique_ptr<Kernel>> keys_;
+  std::vector<bool> descending_;
+  size_t budget_;
+  std::vector<Layout> layouts_;
+  std::vector<ColumnPtr> key_columns_;
+  RowErrors errors_;
+  std::string arena_;            // keys and rows of the buffered run
+  std::vector<Entry> entries_;   // the buffered run, in arrival order until sorted
+  std::vector<std::string> spill_paths_;
+  size_t runs_spilled_ = 0;
+  bool spill_broken_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Step> MakeSort(const ir::Node& node, const StepContext& ctx, std::string* error) {
+  TypeRef input;
+  size_t port = 0;
+  if (!InputRecord(node, &input, error) || !OutputIndex(node, ir::kOutPort, &port, error)) return nullptr;
+  if (port != 0 || node.outputs[0].type->fields.size() != input->fields.size()) {
+    *error = "`" + node.id + "`: the output port `out` must be first and have the input's fields";
+    return nullptr;
+  }
+  std::vector<std::unique_ptr<Kernel>> keys;
+  std::vector<bool> descending;
+  for (const ir::SortKey& key : node.sort_keys) {
+    std::string why;
+    auto kernel = CompileKernel(key.expr, input, &why);
+    if (!kernel) {
+      *error = "`" + node.id + "`: sort key `" + ir::ToText(key.expr) + "`: " + why;
+      return nullptr;
+    }
+    keys.push_back(std::move(kernel));
+    descending.push_back(key.descending);
+  }
+  return std::make_unique<SortOp>(node, ctx, std::move(keys), std::move(descending));
+}
+
+SortSpillInfo SpillInfo(const Step& step) {
+  if (const auto* sort = dynamic_cast<const SortOp*>(&step)) return sort->Info();
+  return {};
+}
+
+}  // namespace etl::runtime

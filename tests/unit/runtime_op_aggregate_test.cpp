@@ -1,0 +1,250 @@
+// The aggregate operator: every aggregate function with nulls, first-seen group order,
+// int overflow, row errors, empty input, many batches, and a throughput figure.
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <random>
+
+#include "runtime_op_stateful_util.h"
+
+namespace etl::runtime::testing {
+namespace {
+
+constexpr const char* kIn = "{country: string?, qty: int?, amount: float?, name: string?, n: int}";
+
+Value Row(const char* country, std::optional<int64_t> qty, std::optional<double> amount, const char* name, int64_t n = 1) {
+  return Rec({{"country", country ? Value::String(country) : Value::Null()},
+              {"qty", qty ? Value::Int(*qty) : Value::Null()},
+              {"amount", amount ? Value::Float(*amount) : Value::Null()},
+              {"name", name ? Value::String(name) : Value::Null()},
+              {"n", Value::Int(n)}});
+}
+
+ir::AggregateCall Call(const char* fn, std::vector<Expr> args, const char* type) {
+  return ir::AggregateCall{fn, std::move(args), T(type)};
+}
+
+Expr AggRef(int index, const char* type) {
+  Expr e;
+  e.kind = ir::ExprKind::AggregateRef;
+  e.slot = index;
+  e.type = T(type);
+  return e;
+}
+
+// aggregate by country { <name_i> = aggregates[i] } over kIn.
+ir::Node AggNode(std::vector<std::pair<std::string, ir::AggregateCall>> outputs, bool keyed = true) {
+  std::string out = "{";
+  if (keyed) out += "country: string?";
+  for (auto& [name, call] : outputs) out += (out.size() > 1 ? ", " : "") + name + ": " + ast::ToString(call.type);
+  out += "}";
+  ir::Node node = StatefulNode(ir::NodeKind::Aggregate, kIn, out.c_str());
+  if (keyed) node.keys.push_back({"country", Fld(0, "country", "string?")});
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    node.aggregates.push_back(outputs[i].second);
+    node.assignments.push_back({outputs[i].first, AggRef(static_cast<int>(i), ast::ToString(outputs[i].second.type).c_str())});
+  }
+  return node;
+}
+
+Expr Qty() { return Fld(1, "qty", "int?"); }
+Expr Amount() { return Fld(2, "amount", "float?"); }
+Expr Name() { return Fld(3, "name", "string?"); }
+
+TEST(OpAggregate, EveryFunctionWithNullsInFirstSeenOrder) {
+  ir::Node node = AggNode({
+      {"c", Call("count", {}, "int")},
+      {"cq", Call("count", {Qty()}, "int")},
+      {"cd", Call("count_distinct", {Name()}, "int")},
+      {"sq", Call("sum", {Qty()}, "int?")},
+      {"sa", Call("sum", {Amount()}, "float?")},
+      {"av", Call("avg", {Amount()}, "float?")},
+      {"mn", Call("min", {Name()}, "string?")},
+      {"mx", Call("max", {Qty()}, "int?")},
+      {"fi", Call("first", {Name()}, "string?")},
+      {"la", Call("last", {Name()}, "string?")},
+      {"li", Call("list", {Name()}, "list<string?>")},
+      {"sd", Call("stddev", {Amount()}, "float?")},
+      {"p", Call("percentile", {Amount(), Float(0.5)}, "float")},
+  });
+  auto step = BindOp(node);
+  CollectingEmitter out;
+  Feed(*step,
+       {MakeRows(kIn, {Row("de", 1, 2.0, "b"), Row("fr", std::nullopt, std::nullopt, nullptr), Row("de", 3, 4.0, nullptr)}),
+        MakeRows(kIn, {Row(nullptr, 5, 1.0, "z"), Row("de", std::nullopt, 6.0, "a"), Row("de", 3, std::nullopt, "b")})},
+       out);
+  EXPECT_EQ(JsonRows(out),
+            (std::vector<std::string>{
+                R"({"country":"de","c":4,"cq":3,"cd":2,"sq":7,"sa":12,"av":4,"mn":"a","mx":3,"fi":"b","la":"b","li":["b",null,"a","b"],"sd":2,"p":4})",
+                R"({"country":"fr","c":1,"cq":0,"cd":0,"sq":null,"sa":null,"av":null,"mn":null,"mx":null,"fi":null,"la":null,"li":[null],"sd":null,"p":null})",
+                R"({"country":null,"c":1,"cq":1,"cd":1,"sq":5,"sa":1,"av":1,"mn":"z","mx":5,"fi":"z","la":"z","li":["z"],"sd":null,"p":1})",
+            }));
+  EXPECT_TRUE(out.errors.empty());
+  ExpectSequences(out, node);
+  EXPECT_EQ(out.acks, (std::vector<std::pair<size_t, uint64_t>>{{0, 0}, {0, 1}}));
+}
+
+TEST(OpAggregate, PercentileInterpolatesAndStddevIsTheSampleOne) {
+  ir::Node node = AggNode({{"p25", Call("percentile", {Amount(), Float(0.25)}, "float")},
+                           {"p100", Call("percentile", {Amount(), Int(1)}, "float")},
+                           {"sd", Call("stddev", {Amount()}, "float?")}},
+                          false);
+  auto step = BindOp(node);
+  CollectingEmitter out;
+  Feed(*step, {MakeRows(kIn, {Row("a", 1, 10.0, "x"), Row("a", 1, 40.0, "x"), Row("a", 1, 20.0, "x"), Row("a", 1, 30.0, "x")})},
+       out);
+  // Sorted 10 20 30 40: rank 0.75 -> 17.5; sample stddev = sqrt(500/3).
+  ASSERT_EQ(out.Rows(0).size(), 1u);
+  Value row = out.Rows(0)[0];
+  EXPECT_DOUBLE_EQ(row.fields[0].second.float_value, 17.5);
+  EXPECT_DOUBLE_EQ(row.fields[1].second.float_value, 40.0);
+  EXPECT_NEAR(row.fields[2].second.float_value, std::sqrt(500.0 / 3.0), 1e-12);
+}
+
+TEST(OpAggregate, IntSumOverflowIsAnErrorForThatGroupOnly) {
+  ir::Node node = AggNode({{"sq", Call("sum", {Qty()}, "int?")}, {"c", Call("count", {}, "int")}});
+  auto step = BindOp(node, StepContext{"st#1", {}, 42, 0});
+  CollectingEmitter out;
+  const int64_t big = INT64_MAX - 1;
+  Feed(*step, {MakeRows(kIn, {Row("a", big, 1.0, "x"), Row("b", 1, 1.0, "x")}), MakeRows(kIn, {Row("a", 5, 1.0, "x")})}, out);
+  EXPECT_EQ(JsonRows(out), (std::vector<std::string>{R"({"country":"b","sq":1,"c":1})"}));
+  EXPECT_EQ(ErrorLines(out), (std::vector<std::string>{R"(overflow {"country":"a"})"}));
+  EXPECT_EQ(out.errors[0].step, "st#1");
+  EXPECT_EQ(out.errors[0].at_us, 42);
+}
+
+TEST(OpAggregate, RowErrorsSendTheRecordToErrorsAndItCountsNowhere) {
+  // sum(qty / n): n == 0 fails that record.
+  Expr div = Bin(BinaryOp::Div, Qty(), Fld(4, "n", "int"), T("int?"));
+  ir::Node node = AggNode({{"s", Call("sum", {div}, "int?")}, {"c", Call("count", {}, "int")}});
+  auto step = BindOp(node);
+  CollectingEmitter out;
+  Feed(*step, {MakeRows(kIn, {Row("a", 4, 1.0, "x", 2), Row("a", 5, 1.0, "x", 0), Row("b", 1, 1.0, "y", 0)})}, out);
+  EXPECT_EQ(JsonRows(out), (std::vector<std::string>{R"({"country":"a","s":2,"c":1})"}));
+  ASSERT_EQ(out.errors.size(), 2u);
+  EXPECT_EQ(out.errors[0].code, "division_by_zero");
+  EXPECT_EQ(out.errors[0].record, R"({"country":"a","qty":5,"amount":1,"name":"x","n":0})");
+  EXPECT_EQ(out.errors[1].record, R"({"country":"b","qty":1,"amount":1,"name":"y","n":0})");
+}
+
+TEST(OpAggregate, OutputExpressionsSeeKeysAndAggregatesAndTheirErrorsNameTheGroup) {
+  // { per = count() / count(qty) } : a group with no non-null qty divides by zero.
+  ir::Node node = StatefulNode(ir::NodeKind::Aggregate, kIn, "{country: string?, per: int}");
+  node.keys.push_back({"country", Fld(0, "country", "string?")});
+  node.aggregates.push_back(Call("count", {}, "int"));
+  node.aggregates.push_back(Call("count", {Qty()}, "int"));
+  node.assignments.push_back({"per", Bin(BinaryOp::Div, AggRef(0, "int"), AggRef(1, "int"), T("int"))});
+  auto step = BindOp(node);
+  CollectingEmitter out;
+  Feed(*step, {MakeRows(kIn, {Row("a", 4, 1.0, "x"), Row("a", 6, 1.0, "x"), Row("b", std::nullopt, 1.0, "y")})}, out);
+  EXPECT_EQ(JsonRows(out), (std::vector<std::string>{R"({"country":"a","per":1})"}));
+  EXPECT_EQ(ErrorLines(out), (std::vector<std::string>{R"(division_by_zero {"country":"b"})"}));
+}
+
+TEST(OpAggregate, EmptyInputEmitsNothingAndSelectionsAreRespected) {
+  ir::Node node = AggNode({{"c", Call("count", {}, "int")}}, false);
+  {
+    auto step = BindOp(node);
+    CollectingEmitter out;
+    Feed(*step, {}, out);
+    EXPECT_TRUE(out.Rows(0).empty());
+  }
+  auto step = BindOp(node);
+  CollectingEmitter out;
+  Batch batch = MakeRows(kIn, {Row("a", 1, 1.0, "x"), Row("b", 1, 1.0, "x"), Row("c", 1, 1.0, "x")});
+  Feed(*step, {Select(batch, {0, 2})}, out);
+  EXPECT_EQ(JsonRows(out), (std::vector<std::string>{R"({"c":2})"}));
+}
+
+TEST(OpAggregate, ManyBatchesMatchAMapAndComeOutInBatchesOfDefaultSize) {
+  ir::Node node = StatefulNode(ir::NodeKind::Aggregate, "{k: int, v: int}", "{k: int, s: int, c: int}");
+  node.keys.push_back({"k", Fld(0, "k", "int")});
+  node.aggregates.push_back(Call("sum", {Fld(1, "v", "int")}, "int"));
+  node.aggregates.push_back(Call("count", {}, "int"));
+  node.assignments.push_back({"s", AggRef(0, "int")});
+  node.assignments.push_back({"c", AggRef(1, "int")});
+  auto step = BindOp(node);
+  std::mt19937_64 rng(7);
+  std::map<int64_t, std::pair<int64_t, int64_t>> expected;
+  std::vector<int64_t> order;
+  std::vector<Batch> batches;
+  for (int b = 0; b < 50; ++b) {
+    std::vector<Value> rows;
+    for (int i = 0; i < 500; ++i) {
+      int64_t k = static_cast<int64_t>(rng() % 6000), v = static_cast<int64_t>(rng() % 1000) - 500;
+      if (!expected.count(k)) order.push_back(k);
+      expected[k].first += v;
+      expected[k].second += 1;
+      rows.push_back(Rec({{"k", Value::Int(k)}, {"v", Value::Int(v)}}));
+    }
+    batches.push_back(MakeRows("{k: int, v: int}", rows));
+  }
+  CollectingEmitter out;
+  Feed(*step, batches, out);
+  std::vector<Value> rows = out.Rows(0);
+  ASSERT_EQ(rows.size(), order.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_EQ(rows[i].fields[0].second.int_value, order[i]);
+    EXPECT_EQ(rows[i].fields[1].second.int_value, expected[order[i]].first);
+    EXPECT_EQ(rows[i].fields[2].second.int_value, expected[order[i]].second);
+  }
+  ASSERT_GT(out.batches[0].size(), 1u);
+  EXPECT_EQ(out.batches[0][0].Size(), kDefaultBatchRows);
+  ExpectSequences(out, node);
+}
+
+TEST(OpAggregate, BindErrorsNameTheNode) {
+  ir::Node node = AggNode({{"p", Call("percentile", {Amount(), Amount()}, "float")}});
+  std::string error;
+  EXPECT_FALSE(MakeOperator(node, {}, &error));
+  EXPECT_NE(error.find("st#1"), std::string::npos) << error;
+  node = AggNode({{"x", Call("nope", {Amount()}, "float")}});
+  EXPECT_FALSE(MakeOperator(node, {}, &error));
+  EXPECT_NE(error.find("nope"), std::string::npos) << error;
+}
+
+TEST(OpAggregate, ThroughputOfGroupByThirtyKeys) {
+  // aggregate by country { n = count(), s = sum(amount), q = sum(qty) } over 1M rows, 30 groups.
+  constexpr const char* schema = "{country: string, qty: int, amount: float}";
+  ir::Node node = StatefulNode(ir::NodeKind::Aggregate, schema, "{country: string, n: int, s: float, q: int}");
+  node.keys.push_back({"country", Fld(0, "country", "string")});
+  node.aggregates = {Call("count", {}, "int"), Call("sum", {Fld(2, "amount", "float")}, "float"),
+                     Call("sum", {Fld(1, "qty", "int")}, "int")};
+  node.assignments = {{"n", AggRef(0, "int")}, {"s", AggRef(1, "float")}, {"q", AggRef(2, "int")}};
+  auto step = BindOp(node);
+  std::vector<Batch> batches;
+  constexpr size_t kBatches = 256;
+  std::mt19937_64 rng(1);
+  for (size_t b = 0; b < 16; ++b) {
+    ColumnBuilder country(T("string")), qty(T("int")), amount(T("float"));
+    for (size_t i = 0; i < kDefaultBatchRows; ++i) {
+      country.AppendString("country-" + std::to_string(rng() % 30));
+      qty.AppendInt(static_cast<int64_t>(rng() % 10));
+      amount.AppendFloat(static_cast<double>(rng() % 10000) / 100.0);
+    }
+    Batch batch;
+    batch.schema = T(schema);
+    batch.rows = kDefaultBatchRows;
+    batch.columns = {country.Finish(), qty.Finish(), amount.Finish()};
+    batches.push_back(batch);
+  }
+  CollectingEmitter out;
+  auto start = std::chrono::steady_clock::now();
+  for (size_t b = 0; b < kBatches; ++b) {
+    Batch batch = batches[b % batches.size()];
+    batch.sequence = b;
+    step->Push(0, batch, out);
+  }
+  step->Close(0, out);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<Value> rows = out.Rows(0);
+  ASSERT_EQ(rows.size(), 30u);
+  int64_t total = 0;
+  for (const Value& row : rows) total += row.fields[1].second.int_value;
+  EXPECT_EQ(total, static_cast<int64_t>(kBatches * kDefaultBatchRows));
+  std::printf("aggregate by 30 string keys (count, 2 sums): %zu rows in %.1f ms = %.1f M rows/s\n",
+              kBatches * kDefaultBatchRows, seconds * 1e3, kBatches * kDefaultBatchRows / seconds / 1e6);
+}
+
+}  // namespace
+}  // namespace etl::runtime::testing
