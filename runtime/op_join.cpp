@@ -120,26 +120,40 @@ class JoinOp : public OperatorBase {
     right_builders_.clear();
   }
 
+  // Joins a left batch: candidate pairs are gathered for a run of left rows until there are
+  // kMaxPairs of them (a nested loop against a large right side stays bounded), then
+  // resolved and emitted; row errors of the batch go out once at the end.
   void JoinLeft(const Batch& batch, Emitter& out) {
     Batch work = batch.selection ? Compact(batch) : batch;
     const size_t n = work.Size();
     errors_.Clear();
     std::vector<ColumnPtr> keys;
     for (const auto& kernel : b_.left_keys) keys.push_back(kernel->Evaluate(work, eval_, errors_));
-    // Candidate pairs, left row by left row, right rows in arrival order.
-    pair_left_.clear();
-    pair_right_.clear();
-    for (size_t i = 0; i < n; ++i) {
-      if (errors_.Failed(static_cast<uint32_t>(i))) continue;
-      if (b_.left_keys.empty()) {
-        for (uint32_t r = 0; r < right_rows_; ++r) AddPair(i, r);
-        continue;
+    size_t filtered = 0;
+    for (size_t i = 0; i < n;) {
+      const size_t begin = i;
+      pair_left_.clear();
+      pair_right_.clear();
+      for (; i < n && pair_left_.size() < kMaxPairs; ++i) {
+        if (errors_.Failed(static_cast<uint32_t>(i))) continue;
+        if (b_.left_keys.empty()) {
+          for (uint32_t r = 0; r < right_rows_; ++r) AddPair(i, r);
+          continue;
+        }
+        if (!EncodeKeys(keys, i)) continue;  // a null key never matches
+        uint32_t id = table_.Find(scratch_);
+        if (id == KeyTable::kMissing) continue;
+        for (uint32_t r = head_[id]; r != UINT32_MAX; r = next_[r]) AddPair(i, r);
       }
-      if (!EncodeKeys(keys, i)) continue;
-      uint32_t id = table_.Find(scratch_);
-      if (id == KeyTable::kMissing) continue;
-      for (uint32_t r = head_[id]; r != UINT32_MAX; r = next_[r]) AddPair(i, r);
+      filtered += Resolve(work, begin, i, out);
     }
+    FailRows(work, errors_, out);
+    if (filtered > 0) out.Filtered(filtered);
+  }
+
+  // Evaluates the residual condition on the gathered pairs of left rows [begin, end) and
+  // emits their output rows; returns how many of them an inner join filters.
+  size_t Resolve(const Batch& work, size_t begin, size_t end, Emitter& out) {
     // The rest of the condition, on the candidates gathered into one left+right batch.
     pass_.assign(pair_left_.size(), 1);
     if (b_.residual && !pair_left_.empty()) {
@@ -150,23 +164,17 @@ class JoinOp : public OperatorBase {
       for (size_t c = 0; c < b_.right->fields.size(); ++c) pairs.columns.push_back(Take(*right_columns_[c], pair_right_));
       pair_errors_.Clear();
       ColumnPtr result = b_.residual->Evaluate(pairs, eval_, pair_errors_);
-      for (size_t p = 0; p < pair_left_.size(); ++p) {
-        pass_[p] = !result->IsNull(p) && result->bools[p] != 0;
-        if (pair_errors_.Failed(static_cast<uint32_t>(p)) && !errors_.Failed(pair_left_[p])) {
-          for (const RowError& e : pair_errors_.Errors()) {
-            if (e.row == p) errors_.Add(pair_left_[p], e.code, e.message);
-          }
-        }
-      }
+      for (size_t p = 0; p < pair_left_.size(); ++p) pass_[p] = !result->IsNull(p) && result->bools[p] != 0;
+      // A pair that fails fails its left record (its first error).
+      for (const RowError& e : pair_errors_.Errors()) errors_.Add(pair_left_[e.row], e.code, e.message);
     }
-    FailRows(work, errors_, out);
     // The output pairs in left order; unmatched left rows: filtered, or null right fields.
     out_left_.clear();
     out_right_.clear();
     size_t filtered = 0;
     size_t p = 0;
     const uint32_t null_row = static_cast<uint32_t>(right_rows_);
-    for (uint32_t i = 0; i < n; ++i) {
+    for (uint32_t i = static_cast<uint32_t>(begin); i < end; ++i) {
       bool matched = false;
       for (; p < pair_left_.size() && pair_left_[p] == i; ++p) {
         if (!pass_[p] || errors_.Failed(i)) continue;
@@ -182,8 +190,7 @@ class JoinOp : public OperatorBase {
         ++filtered;
       }
     }
-    if (filtered > 0) out.Filtered(filtered);
-    if (out_left_.empty()) return;
+    if (out_left_.empty()) return filtered;
     Batch result;
     result.rows = out_left_.size();
     for (size_t f = 0; f < b_.out_left.size(); ++f) {
@@ -191,6 +198,7 @@ class JoinOp : public OperatorBase {
                                                    : Take(*right_columns_[static_cast<size_t>(b_.out_right[f])], out_right_));
     }
     EmitOn(0, std::move(result), out);
+    return filtered;
   }
 
   void AddPair(size_t left, uint32_t right) {
@@ -198,6 +206,7 @@ class JoinOp : public OperatorBase {
     pair_right_.push_back(right);
   }
 
+  static constexpr size_t kMaxPairs = size_t{1} << 16;  // candidate pairs resolved at once
   Bound b_;
   std::vector<ColumnBuilder> right_builders_;
   std::vector<ColumnPtr> right_columns_;  // right rows, then one all-null row

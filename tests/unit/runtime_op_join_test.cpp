@@ -138,6 +138,40 @@ TEST(OpJoin, ResidualConditionBesideKeysAndItsErrorsFailTheLeftRecord) {
   EXPECT_EQ(out.filtered, 0u);
 }
 
+TEST(OpJoin, LargeNestedLoopIsResolvedInChunksWithTheSameResult) {
+  // 1000 left x 300 right = 300,000 candidate pairs (several chunks of 65,536).
+  ir::Node node = JoinNode(false, Bin(BinaryOp::Gt, Fld(2, "amount", "int"), Fld(2, "tier", "int", 1), T("bool")),
+                           "{id: int, cid: int?, amount: int, rcid: int?, name: string, tier: int}");
+  node.inputs[1].type = T("{rcid: int?, name: string, tier: int}");
+  auto step = BindOp(node);
+  CollectingEmitter out;
+  std::vector<Value> rights, lefts;
+  for (int64_t t = 0; t < 300; ++t) rights.push_back(R(t, "r", t));
+  for (int64_t id = 0; id < 1000; ++id) lefts.push_back(L(id, id, id % 301));
+  Batch right = MakeRows(kRight, rights);
+  step->Push(1, right, out);
+  step->Close(1, out);
+  Batch left = MakeRows(kLeft, lefts);
+  step->Push(0, left, out);
+  // Left row with amount a matches tiers 0..a-1, in right order, rows in left order.
+  std::vector<Value> rows = out.Rows(0);
+  size_t expected = 0, unmatched = 0, k = 0;
+  bool ordered = true;
+  for (int64_t id = 0; id < 1000; ++id) {
+    int64_t a = id % 301;
+    expected += static_cast<size_t>(std::min<int64_t>(a, 300));
+    if (a == 0) ++unmatched;
+    for (int64_t t = 0; t < std::min<int64_t>(a, 300) && k < rows.size(); ++t, ++k) {
+      ordered = ordered && rows[k].fields[0].second.int_value == id && rows[k].fields[5].second.int_value == t;
+    }
+  }
+  EXPECT_EQ(rows.size(), expected);
+  EXPECT_TRUE(ordered);
+  EXPECT_EQ(out.filtered, unmatched);
+  EXPECT_GT(out.batches[0].size(), 2u);
+  ExpectSequences(out, node);
+}
+
 TEST(OpJoin, EmptyRightSideAndBindErrors) {
   ir::Node node = JoinNode(true, CidEq(), kMergedLeft);
   auto step = BindOp(node);
