@@ -460,6 +460,11 @@ Plan PlanFromJsonValue(const Json& json) {
       throw ReadError(Child(at, "name"), "duplicate pipeline `" + plan.pipelines.back().name + "`");
     }
   }
+  // Optional (added in version 1 without a bump): absent means no tests.
+  if (json.contains("tests")) {
+    const Json& tests = ArrayMember(json, "tests", "");
+    for (size_t i = 0; i < tests.size(); ++i) plan.tests.push_back(json_codec::TestFromJson(tests[i], Child("/tests", i), plan));
+  }
   return plan;
 }
 
@@ -496,6 +501,9 @@ std::string PlanToJson(const Plan& plan) {
     pipelines.push_back(std::move(p));
   }
   out["pipelines"] = std::move(pipelines);
+  Json tests = Json::array();
+  for (const auto& test : plan.tests) tests.push_back(json_codec::TestToJson(test));
+  out["tests"] = std::move(tests);
   return out.dump(2) + "\n";
 }
 

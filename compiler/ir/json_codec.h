@@ -32,6 +32,10 @@ Expr ExprFromJson(const Json& json, const std::string& pointer);
 Port PortFromJson(const Json& json, const std::string& pointer);
 StepArg StepArgFromJson(const Json& json, const std::string& pointer);
 
+// A test of Plan::tests; reading checks its pipeline, nodes and ports against `plan`.
+Json TestToJson(const Test& test);
+Test TestFromJson(const Json& json, const std::string& pointer, const Plan& plan);
+
 // Checked member access: throws ReadError naming the pointer when absent or mistyped.
 const Json& Member(const Json& object, const char* key, const std::string& pointer);
 std::string StringMember(const Json& object, const char* key, const std::string& pointer);

@@ -475,6 +475,7 @@ std::optional<Plan> Lower(const sema::Program& program, diag::Diagnostics& diagn
       plan.pipelines.emplace_back();
       PipelineLowerer(program, *pipeline, plan.pipelines.back()).Run();
     }
+    lowering::LowerTests(program, plan);
   } catch (const InternalError& e) {
     // No dedicated code exists for compiler bugs; the message says what it is.
     diagnostics.Report(diag::Code::InvalidType, e.range, std::string("internal compiler error (plan lowering): ") + e.what());

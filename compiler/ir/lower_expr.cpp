@@ -219,9 +219,18 @@ Expr ExprLowerer::LowerName(const ast::Expr& expr) {
       }
       return fn_args_.back()[static_cast<size_t>(expr.ref.slot)];
     }
+    case RefKind::Step:
+      return Stream(expr, expr.text);
     default:
       throw InternalError("name `" + expr.text + "` does not denote a value here", expr.range);
   }
+}
+
+Expr ExprLowerer::Stream(const ast::Expr& expr, const std::string& key) {
+  if (!scope_.streams) throw InternalError("stream `" + key + "` outside a test", expr.range);
+  auto it = scope_.streams->find(key);
+  if (it == scope_.streams->end()) throw InternalError("unknown stream `" + key + "`", expr.range);
+  return FieldExpr(it->second, key, TypeOf(expr));
 }
 
 Expr ExprLowerer::LowerFieldAccess(const ast::Expr& expr) {
@@ -231,6 +240,9 @@ Expr ExprLowerer::LowerFieldAccess(const ast::Expr& expr) {
     case RefKind::Const:
     case RefKind::Param:
       return LowerName(expr);  // `module.name` of an import
+    case RefKind::Port:  // `step.port` in a test expectation
+      if (expr.children.empty() || !expr.children[0]) throw InternalError("port without a step", expr.range);
+      return Stream(expr, expr.children[0]->text + "." + expr.text);
     default:
       break;
   }

@@ -1,6 +1,7 @@
 // Internal to the lowering: the expression lowerer shared by lower.cpp and lower_expr.cpp.
 #pragma once
 
+#include <map>
 #include <stdexcept>
 #include <utility>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "compiler/ast/ast.h"
 #include "compiler/ir/plan.h"
+#include "compiler/sema/program.h"
 
 namespace etl::ir::lowering {
 
@@ -26,6 +28,8 @@ struct Scope {
   // aggregate calls are collected into `aggregates`.
   std::vector<AggregateCall>* aggregates = nullptr;
   TypeRef aggregate_input;  // the record the aggregate calls' arguments read
+  // Test expectations: "step" / "step.port" -> the field of the record of streams.
+  const std::map<std::string, int>* streams = nullptr;
 };
 
 // Lowers annotated AST expressions: folds consts, inlines user fns, makes widening explicit.
@@ -42,6 +46,7 @@ class ExprLowerer {
   Expr LowerBinary(const ast::Expr& expr);
   Expr InlineFn(const ast::Expr& call, const ast::FnDecl& fn);
   Expr Field(const ast::Expr& expr, int side);
+  Expr Stream(const ast::Expr& expr, const std::string& key);
   TypeRef TypeOf(const ast::Expr& expr) const;
 
   Scope scope_;
@@ -51,6 +56,9 @@ class ExprLowerer {
 
 // `expr` converted to `target` when an int flows into a float or decimal; otherwise unchanged.
 Expr Coerce(Expr expr, const TypeRef& target);
+
+// Appends the root module's `test` blocks to plan.tests (after its pipelines are lowered).
+void LowerTests(const sema::Program& program, Plan& plan);
 
 // Whether a call of `name` with `arg_count` arguments is an aggregate (in aggregate outputs).
 bool IsAggregateCall(const std::string& name, size_t arg_count);

@@ -209,12 +209,63 @@ struct Param {
   bool required = false;
 };
 
+// An output port of a node, as a test names it.
+struct TestPort {
+  std::string node;
+  std::string port;
+};
+
+// `given step = [...]` of a test: the step's main output is replaced by `records`.
+struct TestGiven {
+  std::string step;   // the binding as written
+  std::string node;   // the node whose main output is replaced (the binding's last node)
+  TypeRef type;       // the record type of that output
+  Expr records;       // a list<type> expression over no input (constants), fields complete and in order
+  Location location;
+};
+
+// A stream an expectation reads (`sizes.big`, `raw.errors`): the records of its ports, in
+// port order. Field `slot` of an expectation's input record is stream `slot`.
+struct TestStream {
+  std::string name;              // "sizes.big", "raw.errors", "clean"
+  std::vector<TestPort> ports;   // `x.errors` is every node of x's chain
+  TypeRef type;                  // list<record>
+};
+
+// One `expect` line of a test.
+struct TestExpect {
+  enum class Kind { Rows, Empty, Condition };
+  Kind kind = Kind::Condition;
+  std::string text;      // the line as written, for messages ("sizes.big has 1 rows")
+  Location location;
+  int stream = -1;       // Rows, Empty: the stream counted
+  std::optional<Expr> count;      // Rows: the expected count (an int over no input)
+  std::optional<Expr> condition;  // Condition: a bool over the record of the test's streams
+};
+
+// `test "title" for pipeline { ... }` (language.md §9).
+struct Test {
+  std::string title;
+  std::string pipeline;
+  Location location;
+  std::vector<TestGiven> given;
+  std::vector<TestStream> streams;
+  std::vector<TestExpect> expects;
+
+  // The record whose field i is streams[i] (list<record>), which conditions read.
+  TypeRef StreamsRecord() const;
+};
+
+// The JSON spelling of an expectation kind ("rows", "empty", "condition").
+std::string_view Spelling(TestExpect::Kind kind);
+
 // A compiled program.
 struct Plan {
   int version = kPlanVersion;
   std::string source;  // the root .etl file as given to the compiler
   std::vector<Param> params;
   std::vector<Pipeline> pipelines;
+  std::vector<Test> tests;  // the root file's tests, in declaration order
 
   const Pipeline* Find(std::string_view name) const;
 };
