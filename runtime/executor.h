@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <iosfwd>
 #include <map>
 #include <memory>
 #include <optional>
@@ -72,6 +73,8 @@ struct RunOptions {
   RunObserver* observer = nullptr;
   // How often RunObserver::OnProgress is called (0 = never).
   int64_t progress_interval_us = 1'000'000;
+  // Where `stdout()` sinks print; null = std::cout.
+  std::ostream* out = nullptr;
 };
 
 // How a run ended.
@@ -90,6 +93,9 @@ struct RunResult {
   uint64_t unconsumed_error_count = 0;              // of which no step consumed
   std::vector<ErrorRecord> unconsumed_errors;       // the first RunOptions::keep_errors
   std::map<PortRef, std::vector<Batch>> tapped;     // RunOptions::taps
+  // The most batches any input queue held at once (back-pressure: about channel_batches
+  // plus what one call emits).
+  size_t max_queued_batches = 0;
   int64_t started_us = 0, finished_us = 0;
 };
 

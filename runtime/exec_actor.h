@@ -1,0 +1,81 @@
+// One actor per plan node: the bound step (operator, sink, source or `given` batches), its
+// place in the graph, its input queue and its counters. The scheduler state is guarded by
+// the run's mutex; the step itself is only touched by the one worker running the actor.
+// docs/dev/runtime-executor.md.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/exec_graph.h"
+#include "runtime/io_factory.h"
+#include "runtime/run_events.h"
+#include "runtime/step.h"
+
+namespace etl::runtime {
+
+// A queued input: a batch, or the end of an input port (every producer edge finished).
+struct Message {
+  size_t input = 0;
+  bool close = false;
+  Batch batch;
+};
+
+// What the actor runs.
+enum class ActorKind { Operator, Sink, Source, Given };
+
+// A plan node at run time.
+struct Actor {
+  // ---- fixed after binding
+  size_t index = 0;
+  const ir::Node* node = nullptr;
+  bool live = false;                    // runs (see GraphNode::live)
+  ActorKind kind = ActorKind::Operator;
+  std::unique_ptr<Step> step;           // Operator, Sink (owns the sink)
+  BufferedSink* sink = nullptr;         // Sink: the same object as `step`
+  std::string sink_target;              // Sink: the path written, "stdout"
+  std::unique_ptr<BoundSource> source;  // Source
+  std::vector<Batch> given;             // Given: the records of its main output
+  std::vector<std::vector<ConsumerRef>> consumers;  // per output port
+  std::vector<size_t> producers;        // distinct producer actors
+  std::vector<TypeRef> port_types;      // per output port
+  size_t errors_port = 0;               // the last output port
+  bool errors_to_batch = false;         // `errors` has consumers or is tapped: emit batches
+  std::vector<bool> tapped;             // per output port: RunOptions::taps
+
+  // ---- scheduler state (guarded by the run's mutex)
+  std::deque<Message> inbox;
+  std::vector<size_t> open_edges;       // per input: producer edges not finished yet
+  std::vector<uint64_t> next_sequence;  // per input: sequence numbers given to its batches
+  bool queued = false;                  // in the ready queue
+  bool running = false;                 // a worker holds it
+  bool started = false;
+  bool finished = false;
+  bool done = false;                    // Step::Done(): input is no longer delivered
+  bool unneeded = false;                // every consumer is done: stop producing
+  bool exhausted = false;               // Source/Given: nothing more to read
+  size_t given_next = 0;                // Given: the next batch
+  size_t inputs_closed = 0;             // Close() calls made (worker-owned)
+  size_t failures_logged = 0;           // record_failed events sent (at most 5)
+  StepMetrics metrics;
+};
+
+// The results of one call into a step (Open, Push, Close, Next), applied under the run's
+// mutex afterwards so that a call never holds the lock.
+class CallEmitter : public Emitter {
+ public:
+  void Emit(size_t port, Batch batch) override { emits.emplace_back(port, std::move(batch)); }
+  void Fail(ErrorRecord error) override { errors.push_back(std::move(error)); }
+  void Filtered(size_t count) override { filtered += count; }
+  void Ack(size_t, uint64_t) override {}
+
+  std::vector<std::pair<size_t, Batch>> emits;
+  std::vector<ErrorRecord> errors;
+  uint64_t filtered = 0;
+};
+
+}  // namespace etl::runtime

@@ -1,0 +1,108 @@
+// Binding every node of a pipeline to an actor (executor.h CheckRunnable and the run).
+#include <set>
+
+#include "runtime/exec_run.h"
+#include "runtime/op_factory.h"
+
+namespace etl::runtime {
+
+bool BindActors(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOptions& options,
+                std::vector<Actor>* actors, std::string* error) {
+  (void)plan;
+  std::set<std::string, std::less<>> given;
+  for (const auto& [name, batches] : options.given) given.insert(name);
+  std::vector<GraphNode> graph;
+  if (!BuildGraph(pipeline, given, &graph, error)) return false;
+
+  StepContext step_ctx;
+  for (const auto& [name, value] : options.params) step_ctx.params[name] = value;
+  step_ctx.now_us = options.now_us;
+  step_ctx.seed = options.seed;
+  IoBindContext io;
+  io.eval.params = options.params;
+  io.eval.now_us = options.now_us;
+  io.eval.seed = options.seed;
+  io.seed = options.seed;
+  io.dry_sinks = options.dry_sinks;
+  io.out = options.out;
+
+  actors->clear();
+  actors->resize(graph.size());
+  for (size_t i = 0; i < graph.size(); ++i) {
+    const GraphNode& g = graph[i];
+    const ir::Node& node = *g.node;
+    Actor& a = (*actors)[i];
+    a.index = i;
+    a.node = &node;
+    a.live = g.live;
+    a.consumers = g.consumers;
+    a.producers = g.producers;
+    a.open_edges = g.input_edges;
+    a.next_sequence.assign(node.inputs.size(), 0);
+    for (const ir::Port& port : node.outputs) a.port_types.push_back(port.type);
+    a.tapped.assign(node.outputs.size(), false);
+    for (const PortRef& tap : options.taps) {
+      if (tap.node != node.id) continue;
+      bool found = false;
+      for (size_t p = 0; p < node.outputs.size(); ++p) {
+        if (node.outputs[p].name == tap.port) a.tapped[p] = found = true;
+      }
+      if (!found) {
+        *error = "tap `" + tap.node + "." + tap.port + "`: no such output port";
+        return false;
+      }
+    }
+    a.errors_port = node.outputs.size();
+    if (!node.outputs.empty() && node.outputs.back().name == ir::kErrorsPort) a.errors_port = node.outputs.size() - 1;
+    a.errors_to_batch = a.errors_port < node.outputs.size() &&
+                        (!a.consumers[a.errors_port].empty() || a.tapped[a.errors_port]);
+    a.metrics.step = node.id;
+    a.metrics.kind = node.kind;
+    a.metrics.name = node.step.empty() ? std::string(ir::Spelling(node.kind)) : node.step;
+    if (!g.live) continue;
+
+    step_ctx.step = node.id;
+    if (g.given) {
+      a.kind = ActorKind::Given;
+      a.given = options.given.find(node.id)->second;
+      for (Batch& batch : a.given) {
+        if (!batch.schema && !a.port_types.empty()) batch.schema = a.port_types[0];
+      }
+      if (node.outputs.empty() || a.errors_port == 0) {
+        *error = "given `" + node.id + "`: the node has no main output";
+        return false;
+      }
+      continue;
+    }
+    switch (node.kind) {
+      case ir::NodeKind::Source: {
+        a.kind = ActorKind::Source;
+        a.source = BindSource(node, io, error);
+        if (!a.source) return false;
+        if (a.source->bytes_total) a.metrics.bytes_total = a.source->bytes_total;
+        break;
+      }
+      case ir::NodeKind::Sink: {
+        a.kind = ActorKind::Sink;
+        BoundSink bound = BindSink(node, io, error);
+        if (!bound.sink) return false;
+        a.sink = bound.sink.get();
+        a.sink_target = bound.target;
+        a.step = std::move(bound.sink);
+        break;
+      }
+      case ir::NodeKind::Step:
+        *error = "`" + node.id + "`: step `" + node.step + "` is not supported by this build yet";
+        return false;
+      default: {
+        a.kind = ActorKind::Operator;
+        a.step = MakeOperator(node, step_ctx, error);
+        if (!a.step) return false;
+        break;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace etl::runtime

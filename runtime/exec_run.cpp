@@ -1,0 +1,525 @@
+#include "runtime/exec_run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "runtime/error_file.h"
+#include "runtime/source_common.h"
+
+namespace etl::runtime {
+
+namespace {
+
+// Messages an operator or sink processes per turn before the worker picks another actor.
+constexpr size_t kTurnMessages = 8;
+// record_failed events per step; later failures are only counted.
+constexpr size_t kLoggedFailuresPerStep = 5;
+// How often the monitor polls the cancellation flag and the timeout.
+constexpr auto kMonitorPoll = std::chrono::milliseconds(5);
+
+// A duration for messages: "1h", "1h30m", "2.5s", "250ms".
+std::string FormatDuration(int64_t us) {
+  if (us % 1'000'000 != 0) {
+    if (us < 1'000'000) return fmt::format("{}ms", us / 1000);
+    return fmt::format("{:.3g}s", static_cast<double>(us) / 1e6);
+  }
+  int64_t s = us / 1'000'000;
+  std::string out;
+  if (s >= 3600) out += fmt::format("{}h", s / 3600);
+  if (s % 3600 >= 60) out += fmt::format("{}m", s % 3600 / 60);
+  if (s % 60 != 0 || out.empty()) out += fmt::format("{}s", s % 60);
+  return out;
+}
+
+}  // namespace
+
+PipelineRun::PipelineRun(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOptions& options)
+    : plan_(plan), pipeline_(pipeline), options_(options) {
+  max_errors_ = options.max_errors ? options.max_errors : pipeline.settings.max_errors;
+  timeout_us_ = options.timeout_us ? options.timeout_us : pipeline.settings.timeout_us;
+  workers_ = options.workers ? options.workers : std::max(1u, std::thread::hardware_concurrency());
+}
+
+PipelineRun::~PipelineRun() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  work_cv_.notify_all();
+  done_cv_.notify_all();
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+RunResult PipelineRun::Execute() {
+  started_us_ = NowMicros();
+  std::string error;
+  bool bound = BindActors(plan_, pipeline_, options_, &actors_, &error);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    EventLocked("", "run_started", LogLevel::Info, {{"workers", ast::Value::Int(static_cast<int64_t>(workers_))}});
+    if (!bound) {
+      stop_ = true;
+      status_ = RunStatus::Failed;
+      failure_ = error;
+    } else {
+      for (Actor& a : actors_) {
+        if (!a.live) continue;
+        ++live_count_;
+        for (size_t input = 0; input < a.open_edges.size(); ++input) {
+          if (a.open_edges[input] == 0) a.inbox.push_back({input, true, {}});
+        }
+      }
+      for (Actor& a : actors_) {
+        if (a.live) TryReadyLocked(a);
+      }
+      if (AllFinishedLocked()) stop_ = true;
+    }
+  }
+  FlushEvents();
+  if (bound) {
+    for (size_t i = 0; i < workers_; ++i) threads_.emplace_back([this] { WorkerLoop(); });
+    threads_.emplace_back([this] { MonitorLoop(); });
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      done_cv_.wait(lock, [this] { return stop_ || AllFinishedLocked(); });
+      stop_ = true;
+    }
+    work_cv_.notify_all();
+    done_cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+    threads_.clear();
+  }
+  // Every worker has stopped: the actors are ours.
+  if (status_ != RunStatus::Succeeded) {
+    for (Actor& a : actors_) {
+      if (a.sink) a.sink->Abort();
+    }
+  }
+  if (error_file_.is_open()) error_file_.close();
+
+  RunResult result;
+  result.status = status_;
+  result.failure = failure_;
+  result.errors = errors_;
+  result.unconsumed_error_count = unconsumed_count_;
+  result.unconsumed_errors = std::move(unconsumed_);
+  result.tapped = std::move(tapped_);
+  result.max_queued_batches = max_queued_;
+  result.started_us = started_us_;
+  result.finished_us = NowMicros();
+  uint64_t rows_in = 0;
+  for (const Actor& a : actors_) {
+    result.steps.push_back(a.metrics);
+    if (a.kind == ActorKind::Source) rows_in += a.metrics.rows_in;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::pair<std::string, ast::Value>> fields = {
+        {"status", ast::Value::String(std::string(Spelling(status_)))}};
+    if (!failure_.empty()) fields.emplace_back("failure", ast::Value::String(failure_));
+    fields.emplace_back("rows_in", ast::Value::Int(static_cast<int64_t>(rows_in)));
+    fields.emplace_back("errors", ast::Value::Int(static_cast<int64_t>(errors_)));
+    fields.emplace_back("seconds", ast::Value::Float(static_cast<double>(result.finished_us - started_us_) / 1e6));
+    EventLocked("", "run_finished", status_ == RunStatus::Succeeded ? LogLevel::Info : LogLevel::Error,
+                std::move(fields));
+  }
+  FlushEvents();
+  return result;
+}
+
+// ---- scheduling
+
+void PipelineRun::WorkerLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    work_cv_.wait(lock, [this] { return stop_ || !ready_.empty(); });
+    if (stop_) break;
+    Actor& a = actors_[ready_.front()];
+    ready_.pop_front();
+    a.queued = false;
+    if (!CanRunLocked(a)) continue;
+    a.running = true;
+    RunTurn(a, lock);
+    a.running = false;
+    bool producer = a.kind == ActorKind::Source || a.kind == ActorKind::Given;
+    if (producer && !a.finished && !stop_ && (a.exhausted || a.unneeded)) FinishLocked(a);
+    TryReadyLocked(a);
+    if (!pending_events_.empty()) {
+      lock.unlock();
+      FlushEvents();
+      lock.lock();
+    }
+  }
+}
+
+void PipelineRun::MonitorLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  int64_t interval = options_.progress_interval_us;
+  int64_t next_progress = started_us_ + interval;
+  while (!stop_ && !AllFinishedLocked()) {
+    done_cv_.wait_for(lock, kMonitorPoll);
+    if (stop_ || AllFinishedLocked()) break;
+    int64_t now = NowMicros();
+    if (options_.cancel && options_.cancel->load()) {
+      EventLocked("", "cancelled", LogLevel::Warn, {{"reason", ast::Value::String("cancelled")}});
+      StopLocked(RunStatus::Cancelled, "cancelled");
+      break;
+    }
+    if (timeout_us_ && now - started_us_ >= *timeout_us_) {
+      std::string why = "timed out after " + FormatDuration(*timeout_us_);
+      EventLocked("", "cancelled", LogLevel::Warn, {{"reason", ast::Value::String(why)}});
+      StopLocked(RunStatus::TimedOut, why);
+      break;
+    }
+    if (options_.observer && interval > 0 && now >= next_progress) {
+      RunProgress progress;
+      progress.now_us = now;
+      progress.started_us = started_us_;
+      for (const Actor& a : actors_) progress.steps.push_back(a.metrics);
+      next_progress = now + interval;
+      lock.unlock();
+      FlushEvents();
+      {
+        std::lock_guard<std::mutex> events(events_mu_);
+        options_.observer->OnProgress(progress);
+      }
+      lock.lock();
+    }
+  }
+  lock.unlock();
+  work_cv_.notify_all();
+  done_cv_.notify_all();
+}
+
+bool PipelineRun::HasRoomLocked(const Actor& actor) const {
+  for (const auto& port : actor.consumers) {
+    for (const ConsumerRef& c : port) {
+      const Actor& to = actors_[c.node];
+      if (to.done || to.unneeded || to.finished) continue;
+      if (to.inbox.size() >= options_.channel_batches) return false;
+    }
+  }
+  return true;
+}
+
+bool PipelineRun::CanRunLocked(const Actor& actor) const {
+  if (!actor.live || actor.finished || actor.running || stop_) return false;
+  if (actor.kind == ActorKind::Source || actor.kind == ActorKind::Given) {
+    return !actor.exhausted && !actor.unneeded && HasRoomLocked(actor);
+  }
+  return !actor.inbox.empty() && HasRoomLocked(actor);
+}
+
+void PipelineRun::TryReadyLocked(Actor& actor) {
+  if (actor.queued || !CanRunLocked(actor)) return;
+  actor.queued = true;
+  ready_.push_back(actor.index);
+  work_cv_.notify_one();
+}
+
+void PipelineRun::RunTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
+  const std::string& id = a.node->id;
+  if (!a.started) {
+    a.started = true;
+    a.metrics.started_us = NowMicros();
+    EventLocked(id, "step_started", LogLevel::Info);
+    if (a.kind == ActorKind::Source && !a.source->target.empty()) {
+      EventLocked(id, "source_opened", LogLevel::Info, {{"file", ast::Value::String(a.source->target)}});
+    }
+    if (a.step) {
+      lock.unlock();
+      CallEmitter out;
+      std::optional<std::string> internal;
+      try {
+        a.step->Open(out);
+      } catch (const std::exception& e) {
+        internal = e.what();
+      } catch (...) {
+        internal = "unknown exception";
+      }
+      lock.lock();
+      if (internal) return StopLocked(RunStatus::Failed, "internal error in `" + id + "`: " + *internal);
+      Commit(a, out, lock);
+    }
+  }
+  bool producer = a.kind == ActorKind::Source || a.kind == ActorKind::Given;
+  size_t budget = producer ? 1 : kTurnMessages;
+  for (size_t n = 0; n < budget && !stop_ && !a.finished; ++n) {
+    if (!HasRoomLocked(a)) break;
+    if (producer) {
+      if (a.exhausted || a.unneeded) break;
+      lock.unlock();
+      CallEmitter out;
+      bool more = true;
+      SourceStats stats;
+      std::optional<std::string> failure, internal;
+      int64_t t0 = NowMicros();
+      if (a.kind == ActorKind::Given) {
+        if (a.given_next < a.given.size()) {
+          stats.records_in = a.given[a.given_next].Size();
+          out.Emit(0, a.given[a.given_next++]);
+        }
+        more = a.given_next < a.given.size();
+      } else {
+        try {
+          more = a.source->source().Next(out);
+        } catch (const std::exception& e) {
+          internal = e.what();
+        } catch (...) {
+          internal = "unknown exception";
+        }
+        stats = a.source->stats();
+        if (a.source->failure()) failure = a.source->failure()->ToString();
+      }
+      int64_t busy = NowMicros() - t0;
+      lock.lock();
+      a.metrics.busy_us += busy;
+      if (internal) return StopLocked(RunStatus::Failed, "internal error in `" + id + "`: " + *internal);
+      if (failure) return StopLocked(RunStatus::Failed, "`" + id + "`: " + *failure);
+      if (a.kind == ActorKind::Given) {
+        a.metrics.rows_in += stats.records_in;
+      } else {
+        a.metrics.rows_in = stats.records_in;
+        a.metrics.bytes_in = stats.bytes;
+      }
+      Commit(a, out, lock);
+      if (!more) a.exhausted = true;
+      continue;
+    }
+    if (a.inbox.empty()) break;
+    Message m = std::move(a.inbox.front());
+    a.inbox.pop_front();
+    for (size_t p : a.producers) TryReadyLocked(actors_[p]);
+    if (!m.close) {
+      size_t rows = m.batch.Size();
+      a.metrics.rows_in += rows;
+      ++a.metrics.batches_in;
+      if (a.done || a.unneeded) {
+        a.metrics.filtered += rows;
+        continue;
+      }
+    }
+    lock.unlock();
+    CallEmitter out;
+    bool step_done = false;
+    std::optional<std::string> internal;
+    int64_t t0 = NowMicros();
+    try {
+      if (m.close) a.step->Close(m.input, out);
+      else a.step->Push(m.input, m.batch, out);
+      step_done = a.step->Done();
+    } catch (const std::exception& e) {
+      internal = e.what();
+    } catch (...) {
+      internal = "unknown exception";
+    }
+    int64_t busy = NowMicros() - t0;
+    lock.lock();
+    a.metrics.busy_us += busy;
+    if (internal) return StopLocked(RunStatus::Failed, "internal error in `" + id + "`: " + *internal);
+    if (a.sink && a.sink->failure()) return StopLocked(RunStatus::Failed, "`" + id + "`: " + a.sink->failure()->ToString());
+    Commit(a, out, lock);
+    if (m.close && ++a.inputs_closed == a.node->inputs.size()) {
+      if (a.sink && !stop_) {
+        EventLocked(id, "sink_committed", LogLevel::Info,
+                    {{"target", ast::Value::String(a.sink_target)},
+                     {"rows", ast::Value::Int(a.sink->rows())},
+                     {"bytes", ast::Value::Int(a.sink->bytes())}});
+      }
+      FinishLocked(a);
+      break;
+    }
+    if (step_done && !a.done && a.kind != ActorKind::Sink) MarkDoneLocked(a);
+  }
+}
+
+void PipelineRun::DeliverLocked(Actor& producer, size_t port, const Batch& batch) {
+  if (port < producer.tapped.size() && producer.tapped[port]) {
+    tapped_[PortRef{producer.node->id, producer.node->outputs[port].name}].push_back(batch);
+  }
+  if (port >= producer.consumers.size()) return;
+  size_t rows = batch.Size();
+  for (const ConsumerRef& c : producer.consumers[port]) {
+    Actor& to = actors_[c.node];
+    if (to.done || to.unneeded) {
+      to.metrics.rows_in += rows;
+      to.metrics.filtered += rows;
+      ++to.metrics.batches_in;
+      continue;
+    }
+    Message m{c.input, false, batch};
+    m.batch.sequence = to.next_sequence[c.input]++;
+    to.inbox.push_back(std::move(m));
+    max_queued_ = std::max(max_queued_, to.inbox.size());
+    TryReadyLocked(to);
+  }
+}
+
+void PipelineRun::FinishLocked(Actor& a) {
+  if (a.finished) return;
+  a.finished = true;
+  a.metrics.finished = true;
+  a.metrics.finished_us = NowMicros();
+  ++finished_count_;
+  std::vector<std::pair<std::string, ast::Value>> fields = {
+      {"rows_in", ast::Value::Int(static_cast<int64_t>(a.metrics.rows_in))},
+      {"rows_out", ast::Value::Int(static_cast<int64_t>(a.metrics.rows_out))},
+      {"filtered", ast::Value::Int(static_cast<int64_t>(a.metrics.filtered))},
+      {"errors", ast::Value::Int(static_cast<int64_t>(a.metrics.errors))},
+      {"busy_ms", ast::Value::Int(a.metrics.busy_us / 1000)}};
+  if (a.metrics.errors > a.failures_logged) {
+    fields.emplace_back("errors_not_logged", ast::Value::Int(static_cast<int64_t>(a.metrics.errors - a.failures_logged)));
+  }
+  EventLocked(a.node->id, "step_finished", LogLevel::Info, std::move(fields));
+  for (const auto& port : a.consumers) {
+    for (const ConsumerRef& c : port) {
+      Actor& to = actors_[c.node];
+      if (--to.open_edges[c.input] == 0) {
+        to.inbox.push_back({c.input, true, {}});
+        TryReadyLocked(to);
+      }
+    }
+  }
+  if (AllFinishedLocked()) done_cv_.notify_all();
+}
+
+void PipelineRun::DropInboxDataLocked(Actor& a) {
+  std::deque<Message> keep;
+  for (Message& m : a.inbox) {
+    if (m.close) {
+      keep.push_back(std::move(m));
+      continue;
+    }
+    a.metrics.rows_in += m.batch.Size();
+    a.metrics.filtered += m.batch.Size();
+    ++a.metrics.batches_in;
+  }
+  a.inbox = std::move(keep);
+  for (size_t p : a.producers) TryReadyLocked(actors_[p]);
+}
+
+void PipelineRun::MarkDoneLocked(Actor& a) {
+  a.done = true;
+  DropInboxDataLocked(a);
+  for (size_t p : a.producers) CheckUnneededLocked(actors_[p]);
+}
+
+void PipelineRun::CheckUnneededLocked(Actor& p) {
+  if (p.unneeded || p.finished || p.kind == ActorKind::Sink) return;
+  bool any = false;
+  for (const auto& port : p.consumers) {
+    for (const ConsumerRef& c : port) {
+      const Actor& to = actors_[c.node];
+      if (!(to.done || to.unneeded || to.finished)) return;
+      any = true;
+    }
+  }
+  if (!any) return;
+  p.unneeded = true;
+  DropInboxDataLocked(p);
+  for (size_t q : p.producers) CheckUnneededLocked(actors_[q]);
+  if ((p.kind == ActorKind::Source || p.kind == ActorKind::Given) && !p.running) FinishLocked(p);
+}
+
+void PipelineRun::StopLocked(RunStatus status, std::string failure) {
+  if (stop_) return;
+  stop_ = true;
+  status_ = status;
+  failure_ = std::move(failure);
+  work_cv_.notify_all();
+  done_cv_.notify_all();
+}
+
+// ---- one call's results
+
+void PipelineRun::Commit(Actor& a, CallEmitter& out, std::unique_lock<std::mutex>& lock) {
+  (void)lock;
+  const std::string& id = a.node->id;
+  a.metrics.filtered += out.filtered;
+  for (auto& [port, batch] : out.emits) {
+    if (batch.Size() == 0) continue;
+    if (port != a.errors_port && a.kind != ActorKind::Sink) a.metrics.rows_out += batch.Size();
+    DeliverLocked(a, port, batch);
+  }
+  if (a.sink) {
+    a.metrics.rows_out = static_cast<uint64_t>(a.sink->rows());
+    a.metrics.bytes_out = static_cast<uint64_t>(a.sink->bytes());
+  }
+  if (out.errors.empty()) return;
+  int64_t now = NowMicros();
+  for (ErrorRecord& e : out.errors) {
+    if (e.at_us == 0) e.at_us = now;
+    if (e.step.empty()) e.step = id;
+  }
+  uint64_t n = out.errors.size();
+  a.metrics.errors += n;
+  errors_ += n;
+  for (const ErrorRecord& e : out.errors) {
+    if (a.failures_logged >= kLoggedFailuresPerStep) break;
+    ++a.failures_logged;
+    std::vector<std::pair<std::string, ast::Value>> fields = {{"code", ast::Value::String(e.code)},
+                                                              {"message", ast::Value::String(e.message)}};
+    if (e.line) fields.emplace_back("line", ast::Value::Int(*e.line));
+    EventLocked(id, "record_failed", LogLevel::Warn, std::move(fields));
+  }
+  if (a.errors_to_batch) DeliverLocked(a, a.errors_port, MakeErrorsBatch(a.port_types[a.errors_port], out.errors));
+  bool consumed = a.errors_port < a.consumers.size() && !a.consumers[a.errors_port].empty();
+  if (!consumed) WriteUnconsumed(a, out.errors);
+  if (max_errors_ && errors_ > static_cast<uint64_t>(*max_errors_)) {
+    EventLocked("", "max_errors_exceeded", LogLevel::Error, {{"limit", ast::Value::Int(*max_errors_)}});
+    StopLocked(RunStatus::Failed, fmt::format("more than {} records failed (max_errors {})", *max_errors_, *max_errors_));
+  }
+}
+
+void PipelineRun::WriteUnconsumed(Actor& a, std::vector<ErrorRecord>& errors) {
+  unconsumed_count_ += errors.size();
+  if (!options_.error_file.empty() && !error_file_failed_) {
+    if (!error_file_.is_open()) error_file_.open(options_.error_file, std::ios::binary | std::ios::app);
+    std::string text;
+    for (const ErrorRecord& e : errors) AppendErrorJsonLine(e, text);
+    error_file_.write(text.data(), static_cast<std::streamsize>(text.size()));
+    error_file_.flush();
+    if (!error_file_) {
+      error_file_failed_ = true;
+      StopLocked(RunStatus::Failed, "`" + a.node->id + "`: cannot write the error file `" + options_.error_file + "`");
+    }
+  }
+  for (ErrorRecord& e : errors) {
+    if (unconsumed_.size() >= options_.keep_errors) break;
+    unconsumed_.push_back(std::move(e));
+  }
+}
+
+// ---- events
+
+void PipelineRun::EventLocked(const std::string& step, const std::string& event, LogLevel level,
+                              std::vector<std::pair<std::string, ast::Value>> fields) {
+  if (!options_.observer) return;
+  RunEvent e;
+  e.time_us = NowMicros();
+  e.level = level;
+  e.run = options_.run_id;
+  e.pipeline = pipeline_.name;
+  e.step = step;
+  e.event = event;
+  e.fields = std::move(fields);
+  pending_events_.push_back(std::move(e));
+}
+
+void PipelineRun::FlushEvents() {
+  std::lock_guard<std::mutex> events(events_mu_);
+  std::vector<RunEvent> batch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    batch.swap(pending_events_);
+  }
+  if (!options_.observer) return;
+  for (const RunEvent& e : batch) options_.observer->OnEvent(e);
+}
+
+}  // namespace etl::runtime
