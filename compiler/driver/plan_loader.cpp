@@ -45,6 +45,7 @@ int KeepPipeline(std::string_view command, const std::string& name, Io& io, ir::
     return UsageError(command, message, io);
   }
   std::erase_if(plan.pipelines, [&](const ir::Pipeline& pipeline) { return pipeline.name != name; });
+  std::erase_if(plan.tests, [&](const ir::Test& test) { return test.pipeline != name; });
   return kExitOk;
 }
 
