@@ -224,5 +224,76 @@ pipeline p {
             std::vector<std::string>{"{target: \"" + (dir / "big.csv") + "\", rows: 1, bytes: 0}"});
 }
 
+TEST(ExecutorFlow, AggregateAndSortEmitOnClose) {
+  constexpr const char* kProgram = R"(
+schema Sale { shop: string, amount: int }
+pipeline p {
+  sales = from csv("$DIR/in.csv", schema: Sale)
+  sales | aggregate by shop { n = count(), total = sum(amount) } | sort by total desc | into csv("$DIR/out.csv")
+}
+)";
+  for (size_t workers : {1u, 4u}) {
+    ScratchDir dir;
+    test::WriteText(dir / "in.csv", "shop,amount\na,1\nb,10\na,2\nc,5\nb,1\n");
+    RunOptions options;
+    options.workers = workers;
+    RunResult result = RunEtl(test::WithDir(kProgram, dir.path()), options);
+    ASSERT_EQ(result.status, RunStatus::Succeeded) << result.failure;
+    EXPECT_EQ(test::ReadText(dir / "out.csv"), "shop,n,total\nb,2,11\nc,1,5\na,2,3\n");
+  }
+}
+
+TEST(ExecutorFlow, SelfJoinThroughABroadcastDoesNotDeadlock) {
+  // `users` feeds the join's left input directly and its right input through `right`: with
+  // tiny queues, a scheduler that blocked on a full queue would deadlock here.
+  constexpr const char* kProgram = R"(
+schema U { user: int, n: int }
+pipeline p {
+  users = from generate(count: 40000, schema: U, seed: 3) | select user = n % 1000, n
+  right = users | select u2 = user, n2 = n
+  users | join right on user == right.u2 | into csv("$DIR/out.csv", header: false)
+}
+)";
+  uint64_t rows[2] = {0, 0};
+  int i = 0;
+  for (size_t workers : {1u, 4u}) {
+    ScratchDir dir;
+    RunOptions options;
+    options.workers = workers;
+    options.channel_batches = 1;
+    options.timeout_us = 120'000'000;  // a deadlock fails the test instead of hanging it
+    RunResult result = RunEtl(test::WithDir(kProgram, dir.path()), options);
+    ASSERT_EQ(result.status, RunStatus::Succeeded) << result.failure;
+    for (const StepMetrics& s : result.steps) {
+      if (s.kind == ir::NodeKind::Join) rows[i] = s.rows_out;
+    }
+    std::string out = test::ReadText(dir / "out.csv");
+    EXPECT_EQ(static_cast<uint64_t>(std::count(out.begin(), out.end(), '\n')), rows[i]);
+    ++i;
+  }
+  EXPECT_GE(rows[0], 40000u);  // every record matches at least itself
+  EXPECT_EQ(rows[0], rows[1]);
+}
+
+TEST(ExecutorFlow, SinkFailureFailsTheRunNamingTheSink) {
+  constexpr const char* kProgram = R"(
+schema Item { id: int, price: int }
+pipeline p {
+  raw = from csv("$DIR/in.csv", schema: Item)
+  raw | into csv("$DIR/in.csv/out.csv")
+  raw | into csv("$DIR/good.csv")
+}
+)";
+  ScratchDir dir;
+  test::WriteText(dir / "in.csv", "id,price\n1,5\n");
+  RunResult result = RunEtl(test::WithDir(kProgram, dir.path()));
+  EXPECT_EQ(result.status, RunStatus::Failed);
+  EXPECT_EQ(result.failure.rfind("`into_csv@5`: ", 0), 0u) << result.failure;
+  std::vector<std::string> left = dir.List();
+  EXPECT_TRUE(left == std::vector<std::string>{"in.csv"} ||
+              left == (std::vector<std::string>{"good.csv", "in.csv"}))  // committed before the failure
+      << left.size();
+}
+
 }  // namespace
 }  // namespace etl::runtime
