@@ -16,11 +16,20 @@ namespace etl::runtime {
 namespace {
 
 // A buffered row: bytes [offset, offset + key) are its sort key, the next `row` its cells.
+// `prefix` holds the key's first 8 bytes big-endian (zero-padded), so most comparisons
+// never touch the arena.
 struct Entry {
+  uint64_t prefix = 0;
   uint64_t offset = 0;
   uint32_t key = 0;
   uint32_t row = 0;
 };
+
+uint64_t KeyPrefix(const char* key, size_t size) {
+  uint64_t prefix = 0;
+  for (size_t i = 0; i < 8; ++i) prefix = (prefix << 8) | (i < size ? static_cast<uint8_t>(key[i]) : 0);
+  return prefix;
+}
 
 struct FileCloser {
   void operator()(std::FILE* file) const { std::fclose(file); }
@@ -104,6 +113,7 @@ class SortOp : public OperatorBase {
       e.offset = arena_.size();
       for (size_t k = 0; k < key_columns_.size(); ++k) EncodeSortKey(*key_columns_[k], i, descending_[k], arena_);
       e.key = static_cast<uint32_t>(arena_.size() - e.offset);
+      e.prefix = KeyPrefix(arena_.data() + e.offset, e.key);
       for (const ColumnPtr& column : work.columns) EncodeCell(*column, i, arena_);
       e.row = static_cast<uint32_t>(arena_.size() - e.offset - e.key);
       entries_.push_back(e);
@@ -139,6 +149,7 @@ class SortOp : public OperatorBase {
   void SortEntries() {
     const char* base = arena_.data();
     std::stable_sort(entries_.begin(), entries_.end(), [base](const Entry& a, const Entry& b) {
+      if (a.prefix != b.prefix) return a.prefix < b.prefix;
       int c = std::memcmp(base + a.offset, base + b.offset, std::min(a.key, b.key));
       return c != 0 ? c < 0 : a.key < b.key;
     });

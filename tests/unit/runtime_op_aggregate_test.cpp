@@ -2,6 +2,7 @@
 // int overflow, row errors, empty input, many batches, and a throughput figure.
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <random>
 
@@ -230,6 +231,7 @@ TEST(OpAggregate, ThroughputOfGroupByThirtyKeys) {
   }
   CollectingEmitter out;
   auto start = std::chrono::steady_clock::now();
+  std::clock_t cpu_start = std::clock();
   for (size_t b = 0; b < kBatches; ++b) {
     Batch batch = batches[b % batches.size()];
     batch.sequence = b;
@@ -237,13 +239,15 @@ TEST(OpAggregate, ThroughputOfGroupByThirtyKeys) {
   }
   step->Close(0, out);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
   std::vector<Value> rows = out.Rows(0);
   ASSERT_EQ(rows.size(), 30u);
   int64_t total = 0;
   for (const Value& row : rows) total += row.fields[1].second.int_value;
   EXPECT_EQ(total, static_cast<int64_t>(kBatches * kDefaultBatchRows));
-  std::printf("aggregate by 30 string keys (count, 2 sums): %zu rows in %.1f ms = %.1f M rows/s\n",
-              kBatches * kDefaultBatchRows, seconds * 1e3, kBatches * kDefaultBatchRows / seconds / 1e6);
+  // CPU time too: on a shared machine the wall time says more about the neighbours.
+  std::printf("aggregate by 30 string keys (count, 2 sums): %zu rows in %.1f ms wall, %.1f ms CPU = %.1f M rows/s of CPU\n",
+              kBatches * kDefaultBatchRows, seconds * 1e3, cpu * 1e3, kBatches * kDefaultBatchRows / cpu / 1e6);
 }
 
 }  // namespace

@@ -30,13 +30,18 @@ ir::StepArg DurationArg(const char* name, int64_t seconds) {
 }
 
 // aggregate by user window <kind>(...) { n = count(), s = sum(v), vs = list(v) }
-ir::Node WindowNode(const char* kind, std::vector<ir::StepArg> args) {
+// `on` is given as the plan writes it (`"value": "ts"`, the field's name) or as an expression.
+ir::Node WindowNode(const char* kind, std::vector<ir::StepArg> args, bool on_by_name = true) {
   ir::Node node = StatefulNode(ir::NodeKind::Aggregate, kIn, kOut);
   node.keys.push_back({"user", Fld(0, "user", "string")});
   ir::StepArg on;
   on.name = "on";
   on.type = T("timestamp");
-  on.expr = Fld(2, "ts", "timestamp");
+  if (on_by_name) {
+    on.value = Value::String("ts");
+  } else {
+    on.expr = Fld(2, "ts", "timestamp");
+  }
   args.push_back(on);
   node.window = ir::Window{kind, std::move(args)};
   node.aggregates = {ir::AggregateCall{"count", {}, T("int")}, ir::AggregateCall{"sum", {Fld(1, "v", "int")}, T("int")},
@@ -82,7 +87,7 @@ TEST(OpWindow, TumblingEmitsEachWindowOnceTheEventTimePassesItsEnd) {
 }
 
 TEST(OpWindow, SlidingPutsARecordInEveryWindowHoldingIt) {
-  ir::Node node = WindowNode("sliding", {DurationArg("size", 10), DurationArg("every", 5)});
+  ir::Node node = WindowNode("sliding", {DurationArg("size", 10), DurationArg("every", 5)}, false);
   auto step = BindOp(node);
   CollectingEmitter out;
   Push(*step, {Row("a", 1, 7), Row("a", 2, 12)}, out, 0);
@@ -118,6 +123,10 @@ TEST(OpWindow, BadWindowsAreBindErrors) {
   EXPECT_NE(error.find("size"), std::string::npos) << error;
   EXPECT_FALSE(MakeOperator(WindowNode("sliding", {DurationArg("size", 5), DurationArg("every", 10)}), {}, &error));
   EXPECT_FALSE(MakeOperator(WindowNode("hopping", {}), {}, &error));
+  ir::Node no_field = WindowNode("tumbling", {DurationArg("size", 10)});
+  no_field.window->args.back().value = Value::String("nope");
+  EXPECT_FALSE(MakeOperator(no_field, {}, &error));
+  EXPECT_NE(error.find("on"), std::string::npos) << error;
 }
 
 }  // namespace
