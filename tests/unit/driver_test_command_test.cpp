@@ -206,6 +206,70 @@ TEST_F(TestCommand, PlanJsonRunsTheSameTests) {
   EXPECT_TRUE(Contains(r.out, "test \"every kind passes\" ... ok\n")) << r.out;
 }
 
+TEST_F(TestCommand, ConstGivenAliasesSinksAndMaxErrors) {
+  std::string path = (dir_ / "e.etl").string();
+  std::ofstream(path) << R"(schema R {
+  id: int
+  qty: int = 3
+  note: string?
+}
+const rows = [{note: "c", id: 7, qty: 1}]
+pipeline p {
+  max_errors 0
+  raw = from csv("/nonexistent/in.csv", schema: R)
+  src = raw
+  d = src | derive r = 10 / qty
+  w = d | into stdout()
+}
+test "const given" for p {
+  given raw = rows
+  expect d[0].note == "c" and d[0].id == 7
+}
+test "alias given, default and sink done" for p {
+  given src = [{id: 1}]
+  expect d[0].r == 3
+  expect w has 1 rows
+  expect w[0].rows == 1
+}
+test "errors over max" for p {
+  given raw = [{id: 1, qty: 0}]
+  expect d is empty
+}
+test "false" for p {
+  given raw = [{id: 1, qty: 1}]
+  expect d[0].note is not null
+}
+)";
+  Result r = Etlc({"test", path});
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.out, "test \"const given\" ... ok\n")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "test \"alias given, default and sink done\" ... ok\n")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "test \"errors over max\" ... FAILED\n  " + path +
+                                  ":24:1: the run failed: more than 0 records failed (max_errors 0)\n"))
+      << r.out;
+  EXPECT_TRUE(Contains(r.out, path + ":30:3: expected d[0].note is not null, the condition is false\n")) << r.out;
+  // The stdout sink printed nothing: only the report is on stdout.
+  EXPECT_TRUE(r.out.rfind("running 4 tests from ", 0) == 0) << r.out;
+  EXPECT_FALSE(Contains(r.out, "id")) << r.out;
+}
+
+TEST_F(TestCommand, SameResultsWithOneAndFourWorkers) {
+  std::string path = Program(std::string(kPassing) + R"(
+test "wrong" for p {
+  given raw = [{id: 1, qty: 1}, {id: 2, qty: 1}, {id: 3, qty: 10}]
+  expect sizes.big has 1 rows
+}
+)");
+  Result one = Etlc({"test", path, "--workers", "1"});
+  Result four = Etlc({"test", path, "--workers", "4"});
+  EXPECT_EQ(one.code, 3);
+  EXPECT_EQ(four.code, 3);
+  EXPECT_EQ(one.out, four.out);
+  EXPECT_TRUE(Contains(one.out, "found 2 rows\n      {id: 1, qty: 1, note: null, ratio: 100}\n"
+                                "      {id: 2, qty: 1, note: null, ratio: 100}\n"))
+      << one.out;
+}
+
 // The `test` blocks of examples/*.etl (they need the stateful operators).
 TEST(TestCommandExamples, ExampleTestsPass) {
   for (const char* name : {"orders", "customers", "clickstream"}) {
