@@ -8,22 +8,42 @@
 #include <cstdlib>
 #include <cstring>
 #include <queue>
+#include <unordered_set>
 
+#include "runtime/agg_key.h"
 #include "runtime/op_sort_codec.h"
 
 namespace etl::runtime {
 
 namespace {
 
-// A buffered row: bytes [offset, offset + key) are its sort key, the next `row` its cells.
-// `prefix` holds the key's first 8 bytes big-endian (zero-padded), so most comparisons
-// never touch the arena.
+// A buffered row: bytes [offset, offset + key) of the key arena are its sort key; the row
+// itself is row `row` of buffered batch `batch`. `prefix` holds the key's first 8 bytes
+// big-endian (zero-padded), so most comparisons never touch the arena.
 struct Entry {
   uint64_t prefix = 0;
   uint64_t offset = 0;
   uint32_t key = 0;
+  uint32_t batch = 0;
   uint32_t row = 0;
 };
+
+// Bytes held by `column` that `seen` does not hold yet (columns and string buffers can be
+// shared between batches).
+size_t ColumnBytes(const Column& c, std::unordered_set<const void*>& seen) {
+  if (!seen.insert(&c).second) return 0;
+  size_t n = sizeof(Column) + c.bools.capacity() + c.ints.capacity() * 8 + c.wide.capacity() * 16 +
+             c.days.capacity() * 4 + c.floats.capacity() * 8 + c.strings.capacity() * sizeof(StringView) +
+             c.offsets.capacity() * 4 + c.validity.Words().capacity() * 8;
+  if (c.bytes && seen.insert(c.bytes.get()).second) n += c.bytes->capacity();
+  for (const auto& child : c.children) n += ColumnBytes(*child, seen);
+  return n;
+}
+
+// Appends the cells of row `row` of `batch` to `out` (the spill row encoding).
+void EncodeRow(const Batch& batch, uint32_t row, std::string& out) {
+  for (const ColumnPtr& column : batch.columns) EncodeCell(*column, row, out);
+}
 
 uint64_t KeyPrefix(const char* key, size_t size) {
   uint64_t prefix = 0;
@@ -46,20 +66,26 @@ class Run {
   bool failed = false;
 };
 
+// The buffered rows that could not be spilled, merged with the spill files.
 class MemoryRun : public Run {
  public:
-  MemoryRun(const std::string& arena, const std::vector<Entry>& entries) : arena_(arena), entries_(entries) {}
+  MemoryRun(const std::string& arena, const std::vector<Entry>& entries, const std::vector<Batch>& batches)
+      : arena_(arena), entries_(entries), batches_(batches) {}
   bool Next() override {
     if (next_ >= entries_.size()) return false;
     const Entry& e = entries_[next_++];
     key = std::string_view(arena_).substr(e.offset, e.key);
-    row = std::string_view(arena_).substr(e.offset + e.key, e.row);
+    cells_.clear();
+    EncodeRow(batches_[e.batch], e.row, cells_);
+    row = cells_;
     return true;
   }
 
  private:
   const std::string& arena_;
   const std::vector<Entry>& entries_;
+  const std::vector<Batch>& batches_;
+  std::string cells_;
   size_t next_ = 0;
 };
 
@@ -100,13 +126,14 @@ class SortOp : public OperatorBase {
   }
   ~SortOp() override { RemoveSpills(); }
 
+  // Keeps the batch (its columns are shared, not copied) and encodes only the sort keys.
   void Push(size_t input, const Batch& batch, Emitter& out) override {
-    Batch work = batch.selection ? Compact(batch) : batch;
     errors_.Clear();
     key_columns_.clear();
-    for (const auto& kernel : keys_) key_columns_.push_back(kernel->Evaluate(work, eval_, errors_));
-    FailRows(work, errors_, out);
-    const size_t n = work.Size();
+    for (const auto& kernel : keys_) key_columns_.push_back(kernel->Evaluate(batch, eval_, errors_));
+    FailRows(batch, errors_, out);
+    const size_t n = batch.Size();
+    const auto index = static_cast<uint32_t>(batches_.size());
     for (size_t i = 0; i < n; ++i) {
       if (errors_.Failed(static_cast<uint32_t>(i))) continue;
       Entry e;
@@ -114,11 +141,13 @@ class SortOp : public OperatorBase {
       for (size_t k = 0; k < key_columns_.size(); ++k) EncodeSortKey(*key_columns_[k], i, descending_[k], arena_);
       e.key = static_cast<uint32_t>(arena_.size() - e.offset);
       e.prefix = KeyPrefix(arena_.data() + e.offset, e.key);
-      for (const ColumnPtr& column : work.columns) EncodeCell(*column, i, arena_);
-      e.row = static_cast<uint32_t>(arena_.size() - e.offset - e.key);
+      e.batch = index;
+      e.row = batch.RowAt(i);
       entries_.push_back(e);
     }
-    if (arena_.size() + entries_.size() * sizeof(Entry) > budget_) Spill();
+    batches_.push_back(batch);
+    for (const ColumnPtr& column : batch.columns) batch_bytes_ += ColumnBytes(*column, seen_);
+    if (arena_.capacity() + entries_.capacity() * sizeof(Entry) + batch_bytes_ > budget_) Spill();
     out.Ack(input, batch.sequence);
   }
 
@@ -126,6 +155,48 @@ class SortOp : public OperatorBase {
     if (closed_) return;
     closed_ = true;
     SortEntries();
+    if (spill_paths_.empty()) {
+      Gather(out);
+    } else {
+      Spill();  // the last run too, then merge the files (and what could not be spilled)
+      MergeRuns(out);
+    }
+    RemoveSpills();
+    Reset();
+  }
+
+  SortSpillInfo Info() const { return SortSpillInfo{runs_spilled_, spill_paths_}; }
+
+ private:
+  void Reset() {
+    std::string().swap(arena_);
+    std::vector<Entry>().swap(entries_);
+    std::vector<Batch>().swap(batches_);
+    seen_.clear();
+    batch_bytes_ = 0;
+  }
+
+  // Emits the sorted in-memory rows, gathering each output column from the kept batches.
+  void Gather(Emitter& out) {
+    const auto& fields = port_types_[0]->fields;
+    for (size_t begin = 0; begin < entries_.size(); begin += kDefaultBatchRows) {
+      const size_t end = std::min(entries_.size(), begin + kDefaultBatchRows);
+      Batch result;
+      result.rows = end - begin;
+      for (size_t c = 0; c < fields.size(); ++c) {
+        ColumnBuilder builder(fields[c].type);
+        builder.Reserve(end - begin);
+        for (size_t i = begin; i < end; ++i) {
+          const Entry& e = entries_[i];
+          AppendFrom(builder, *batches_[e.batch].columns[c], e.row);
+        }
+        result.columns.push_back(builder.Finish());
+      }
+      EmitOn(0, std::move(result), out);
+    }
+  }
+
+  void MergeRuns(Emitter& out) {
     std::vector<std::unique_ptr<Run>> runs;
     for (const std::string& path : spill_paths_) {
       File file(std::fopen(path.c_str(), "rb"));
@@ -136,16 +207,10 @@ class SortOp : public OperatorBase {
       std::setvbuf(file.get(), nullptr, _IOFBF, 1 << 16);
       runs.push_back(std::make_unique<FileRun>(std::move(file)));
     }
-    runs.push_back(std::make_unique<MemoryRun>(arena_, entries_));
+    runs.push_back(std::make_unique<MemoryRun>(arena_, entries_, batches_));
     Merge(runs, out);
-    RemoveSpills();
-    std::string().swap(arena_);
-    std::vector<Entry>().swap(entries_);
   }
 
-  SortSpillInfo Info() const { return SortSpillInfo{runs_spilled_, spill_paths_}; }
-
- private:
   void SortEntries() {
     const char* base = arena_.data();
     std::stable_sort(entries_.begin(), entries_.end(), [base](const Entry& a, const Entry& b) {
@@ -176,10 +241,14 @@ class SortOp : public OperatorBase {
     }
     std::setvbuf(file.get(), nullptr, _IOFBF, 1 << 16);
     bool ok = true;
+    std::string cells;
     for (const Entry& e : entries_) {
-      uint32_t sizes[2] = {e.key, e.row};
+      cells.clear();
+      EncodeRow(batches_[e.batch], e.row, cells);
+      uint32_t sizes[2] = {e.key, static_cast<uint32_t>(cells.size())};
       ok = ok && std::fwrite(sizes, sizeof(uint32_t), 2, file.get()) == 2 &&
-           std::fwrite(arena_.data() + e.offset, 1, size_t{e.key} + e.row, file.get()) == size_t{e.key} + e.row;
+           std::fwrite(arena_.data() + e.offset, 1, e.key, file.get()) == e.key &&
+           std::fwrite(cells.data(), 1, cells.size(), file.get()) == cells.size();
     }
     ok = std::fflush(file.get()) == 0 && ok;
     file.reset();
@@ -192,6 +261,9 @@ class SortOp : public OperatorBase {
     ++runs_spilled_;
     arena_.clear();
     entries_.clear();
+    batches_.clear();
+    seen_.clear();
+    batch_bytes_ = 0;
   }
 
   // K-way merge of sorted runs; ties go to the earlier run (the sort is stable).
@@ -263,8 +335,11 @@ class SortOp : public OperatorBase {
   std::vector<Layout> layouts_;
   std::vector<ColumnPtr> key_columns_;
   RowErrors errors_;
-  std::string arena_;            // keys and rows of the buffered run
+  std::string arena_;            // sort keys of the buffered run
   std::vector<Entry> entries_;   // the buffered run, in arrival order until sorted
+  std::vector<Batch> batches_;   // the buffered run's batches (shared columns)
+  std::unordered_set<const void*> seen_;  // columns and buffers counted in batch_bytes_
+  size_t batch_bytes_ = 0;
   std::vector<std::string> spill_paths_;
   size_t runs_spilled_ = 0;
   bool spill_broken_ = false;
