@@ -224,6 +224,7 @@ std::string RenderEventText(const RunEvent& event) {
 
 void ConsoleReporter::OnEvent(const RunEvent& event) {
   if (event.level != LogLevel::Warn && event.level != LogLevel::Error) return;
+  if (event.level == LogLevel::Warn && !options_.warnings) return;
   ClearProgress();
   err_ << (event.level == LogLevel::Warn ? "warning: " : "error: ") << RenderEventText(event) << '\n';
   err_.flush();

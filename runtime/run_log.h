@@ -81,10 +81,12 @@ class FanOutObserver : public RunObserver {
 // How the console reports.
 struct ConsoleOptions {
   bool progress = false;              // redraw a progress line (only on a terminal)
+  bool warnings = true;               // print warn events (`--quiet` turns them off)
   int64_t progress_every_us = 1'000'000;  // at most this often
 };
 
-// The human console on stderr: warn/error events as `warning: ` / `error: ` lines, and on
+// The human console on stderr: warn/error events as `warning: ` / `error: ` lines (warnings
+// unless turned off), and on
 // a terminal a progress line redrawn in place (carriage return + erase to end of line).
 class ConsoleReporter : public RunObserver {
  public:

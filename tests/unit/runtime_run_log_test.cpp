@@ -199,6 +199,21 @@ TEST(RunLog, ConsolePrintsWarningsAndErrorsOnly) {
             "error: max_errors_exceeded (limit=10)\n");
 }
 
+TEST(RunLog, ConsoleCanLeaveWarningsOut) {
+  std::ostringstream err;
+  ConsoleReporter console(err, ConsoleOptions{.warnings = false});
+  RunEvent warn;
+  warn.level = LogLevel::Warn;
+  warn.event = "record_failed";
+  console.OnEvent(warn);
+  RunEvent error;
+  error.level = LogLevel::Error;
+  error.event = "cancelled";
+  error.fields = {{"reason", ast::Value::String("interrupted")}};
+  console.OnEvent(error);
+  EXPECT_EQ(err.str(), "error: interrupted\n");
+}
+
 TEST(RunLog, ConsoleProgressRedrawsAtMostEverySecond) {
   std::ostringstream err;
   ConsoleReporter console(err, ConsoleOptions{.progress = true});
