@@ -47,7 +47,10 @@ class JoinOp : public OperatorBase {
   };
 
   JoinOp(const ir::Node& node, const StepContext& ctx, Bound bound) : OperatorBase(node, ctx), b_(std::move(bound)) {
-    for (const ast::Field& field : b_.right->fields) right_builders_.emplace_back(ast::WithNullable(field.type, true));
+    // Left join: the right fields are nullable in the output (and the all-null row is used).
+    for (const ast::Field& field : b_.right->fields) {
+      right_builders_.emplace_back(b_.left_join ? ast::WithNullable(field.type, true) : field.type);
+    }
   }
 
   void Push(size_t input, const Batch& batch, Emitter& out) override {
@@ -209,7 +212,7 @@ class JoinOp : public OperatorBase {
   static constexpr size_t kMaxPairs = size_t{1} << 16;  // candidate pairs resolved at once
   Bound b_;
   std::vector<ColumnBuilder> right_builders_;
-  std::vector<ColumnPtr> right_columns_;  // right rows, then one all-null row
+  std::vector<ColumnPtr> right_columns_;  // right rows, then one all-null row (left join only reads it)
   size_t right_rows_ = 0;
   bool right_done_ = false;
   KeyTable table_;                     // right key bytes -> id

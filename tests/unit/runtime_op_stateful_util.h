@@ -62,12 +62,21 @@ inline void Feed(Step& step, std::vector<Batch> batches, CollectingEmitter& out,
   step.Close(input, out);
 }
 
-// Checks that every batch on `port` has the port's schema and sequences 0, 1, ...
+// Checks that every batch on `port` has the port's schema, columns of its field types and
+// sequences 0, 1, ...
 inline void ExpectSequences(const CollectingEmitter& out, const ir::Node& node, size_t port = 0) {
   if (out.batches.size() <= port) return;
+  const TypeRef& type = node.outputs[port].type;
   for (size_t i = 0; i < out.batches[port].size(); ++i) {
-    EXPECT_EQ(out.batches[port][i].sequence, i);
-    EXPECT_EQ(out.batches[port][i].schema, node.outputs[port].type);
+    const Batch& batch = out.batches[port][i];
+    EXPECT_EQ(batch.sequence, i);
+    EXPECT_EQ(batch.schema, type);
+    ASSERT_EQ(batch.columns.size(), type->fields.size());
+    for (size_t c = 0; c < batch.columns.size(); ++c) {
+      EXPECT_TRUE(ast::SameType(batch.columns[c]->type, type->fields[c].type))
+          << type->fields[c].name << ": " << ast::ToString(batch.columns[c]->type) << " vs "
+          << ast::ToString(type->fields[c].type);
+    }
   }
 }
 
