@@ -245,6 +245,7 @@ void PipelineRun::RunTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
       lock.lock();
       if (internal) return StopLocked(RunStatus::Failed, "internal error in `" + id + "`: " + *internal);
       Commit(a, out, lock);
+      if (a.kind == ActorKind::Operator && !a.done && a.step->Done()) MarkDoneLocked(a);  // `take 0`
     }
   }
   bool producer = a.kind == ActorKind::Source || a.kind == ActorKind::Given;

@@ -1,6 +1,7 @@
 #include "runtime/executor.h"
 
 #include "runtime/exec_run.h"
+#include "runtime/source_common.h"
 
 namespace etl::runtime {
 
@@ -35,7 +36,14 @@ std::optional<std::string> CheckRunnable(const ir::Plan& plan, const ir::Pipelin
 }
 
 RunResult RunPipeline(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOptions& options) {
-  PipelineRun run(plan, pipeline, options);
+  // `now()` is fixed for the run: the caller's clock, else the wall clock at the start.
+  if (options.now_us != 0) {
+    PipelineRun run(plan, pipeline, options);
+    return run.Execute();
+  }
+  RunOptions stamped = options;
+  stamped.now_us = NowMicros();
+  PipelineRun run(plan, pipeline, stamped);
   return run.Execute();
 }
 

@@ -67,6 +67,23 @@ pipeline p {
   test::ExpectBalanced(result);
 }
 
+TEST(ExecutorScale, TakeZeroReadsAlmostNothing) {
+  constexpr const char* kProgram = R"(
+schema Row { id: int, x: int }
+pipeline p {
+  from generate(count: 100000000, schema: Row, seed: 1) | take 0 | into csv("$DIR/out.csv")
+}
+)";
+  ScratchDir dir;
+  auto start = std::chrono::steady_clock::now();
+  RunResult result = RunEtl(test::WithDir(kProgram, dir.path()));
+  ASSERT_EQ(result.status, RunStatus::Succeeded) << result.failure;
+  EXPECT_LT(SecondsSince(start), 5.0);
+  EXPECT_EQ(test::ReadText(dir / "out.csv"), "id,x\n");
+  EXPECT_LT(result.steps[0].rows_in, 1000000u);
+  test::ExpectBalanced(result);
+}
+
 TEST(ExecutorScale, CancellationStopsAndLeavesNoFile) {
   ScratchDir dir;
   std::atomic<bool> cancel{false};
