@@ -237,20 +237,49 @@ class TestRun {
         }
         out.passed = value.kind == ast::Value::Kind::Bool && value.bool_value;
         if (out.passed) return out;
-        out.message = value.kind == ast::Value::Kind::Null ? "the condition is null" : "the condition is false";
-        if (IsComparison(*expect.condition)) {
-          ast::Value left, right;
-          std::string left_error, right_error;
-          bool has_left = EvaluateOverStreams(expect.condition->children[0], streams, ctx_, &left, &left_error);
-          bool has_right = EvaluateOverStreams(expect.condition->children[1], streams, ctx_, &right, &right_error);
-          out.message = fmt::format("left side is {}, right side is {}",
-                                    has_left ? ast::ToLiteral(left) : "an error (" + left_error + ")",
-                                    has_right ? ast::ToLiteral(right) : "an error (" + right_error + ")");
-        }
+        out.message = Explain(*expect.condition, value, streams, 0);
         return out;
       }
     }
     return out;
+  }
+
+  // Why `condition` (which evaluated to `value`, not true) failed: for `a and b`, the first
+  // operand that is not true (numbered when there are several); for a comparison, both sides.
+  std::string Explain(const ir::Expr& condition, const ast::Value& value, const Batch& streams, int depth) {
+    if (condition.kind == ir::ExprKind::Binary && condition.binary_op == ast::BinaryOp::And && depth < 16) {
+      std::vector<const ir::Expr*> operands;
+      Flatten(condition, &operands);
+      for (size_t i = 0; i < operands.size(); ++i) {
+        ast::Value part;
+        std::string error;
+        if (!EvaluateOverStreams(*operands[i], streams, ctx_, &part, &error)) {
+          return fmt::format("operand {} of `and`: evaluation failed: {}", i + 1, error);
+        }
+        if (part.kind == ast::Value::Kind::Bool && part.bool_value) continue;
+        return fmt::format("operand {} of `and`: {}", i + 1, Explain(*operands[i], part, streams, depth + 1));
+      }
+    }
+    if (IsComparison(condition)) {
+      ast::Value left, right;
+      std::string left_error, right_error;
+      bool has_left = EvaluateOverStreams(condition.children[0], streams, ctx_, &left, &left_error);
+      bool has_right = EvaluateOverStreams(condition.children[1], streams, ctx_, &right, &right_error);
+      return fmt::format("left side is {}, right side is {}",
+                         has_left ? ast::ToLiteral(left) : "an error (" + left_error + ")",
+                         has_right ? ast::ToLiteral(right) : "an error (" + right_error + ")");
+    }
+    return value.kind == ast::Value::Kind::Null ? "the condition is null" : "the condition is false";
+  }
+
+  // The operands of a chain of `and`s, left to right.
+  static void Flatten(const ir::Expr& expr, std::vector<const ir::Expr*>* out) {
+    if (expr.kind == ir::ExprKind::Binary && expr.binary_op == ast::BinaryOp::And) {
+      Flatten(expr.children[0], out);
+      Flatten(expr.children[1], out);
+    } else {
+      out->push_back(&expr);
+    }
   }
 
   const ir::Plan& plan_;

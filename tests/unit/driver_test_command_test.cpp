@@ -238,6 +238,7 @@ test "errors over max" for p {
 test "false" for p {
   given raw = [{id: 1, qty: 1}]
   expect d[0].note is not null
+  expect d[0].id == 1 and d[0].r == 11 and d[0].qty == 1
 }
 )";
   Result r = Etlc({"test", path});
@@ -248,9 +249,17 @@ test "false" for p {
                                   ":24:1: the run failed: more than 0 records failed (max_errors 0)\n"))
       << r.out;
   EXPECT_TRUE(Contains(r.out, path + ":30:3: expected d[0].note is not null, the condition is false\n")) << r.out;
+  EXPECT_TRUE(Contains(r.out, path + ":31:3: expected d[0].id == 1 and d[0].r == 11 and d[0].qty == 1, "
+                                     "operand 2 of `and`: left side is 10, right side is 11\n"))
+      << r.out;
   // The stdout sink printed nothing: only the report is on stdout.
   EXPECT_TRUE(r.out.rfind("running 4 tests from ", 0) == 0) << r.out;
-  EXPECT_FALSE(Contains(r.out, "id")) << r.out;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    bool report = line.rfind("running ", 0) == 0 || line.rfind("test \"", 0) == 0 || line.rfind("  ", 0) == 0 ||
+                  line == "2 passed, 2 failed";
+    EXPECT_TRUE(report) << "not part of the report: " << line;
+  }
 }
 
 TEST_F(TestCommand, SameResultsWithOneAndFourWorkers) {
