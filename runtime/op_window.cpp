@@ -158,21 +158,36 @@ class SessionAggregate : public WindowBase {
     size_t refs = 0;  // members in open sessions
   };
 
-  // Adds the record at time t to the open sessions of its key, merging those it bridges.
+  // Adds the record at time t to the open sessions of its key, merging those it bridges
+  // (in place: the common case extends one session and allocates nothing).
   void Join(std::vector<Session>& open, int64_t t, uint32_t chunk, uint32_t row) {
-    Session joined{t, t, {{chunk, row}}};
-    std::vector<Session> kept;
-    for (Session& s : open) {
-      if (t > s.start - spec_.gap && t < s.last + spec_.gap) {
-        joined.start = std::min(joined.start, s.start);
-        joined.last = std::max(joined.last, s.last);
-        joined.members.insert(joined.members.end(), s.members.begin(), s.members.end());
-      } else {
-        kept.push_back(std::move(s));
+    size_t target = open.size();
+    bool merged = false;
+    for (size_t s = 0; s < open.size(); ++s) {
+      if (!(t > open[s].start - spec_.gap && t < open[s].last + spec_.gap)) continue;
+      if (target == open.size()) {
+        target = s;
+        continue;
       }
+      Session& into = open[target];
+      into.start = std::min(into.start, open[s].start);
+      into.last = std::max(into.last, open[s].last);
+      into.members.insert(into.members.end(), open[s].members.begin(), open[s].members.end());
+      open[s].members.clear();
+      open[s].start = open[s].last = INT64_MIN;  // emptied: removed below
+      merged = true;
     }
-    kept.push_back(std::move(joined));
-    open = std::move(kept);
+    if (target == open.size()) {
+      open.push_back(Session{t, t, {{chunk, row}}});
+      return;
+    }
+    Session& session = open[target];
+    session.start = std::min(session.start, t);
+    session.last = std::max(session.last, t);
+    session.members.emplace_back(chunk, row);
+    if (merged) {
+      open.erase(std::remove_if(open.begin(), open.end(), [](const Session& s) { return s.members.empty(); }), open.end());
+    }
   }
 
   // Emits the sessions that ended (all of them at the end of input), ordered by end, start

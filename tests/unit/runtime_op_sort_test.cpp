@@ -60,6 +60,15 @@ TEST(OpSort, AscendingPutsNullsLastDescendingFirstAndTiesKeepInputOrder) {
     EXPECT_EQ(Ids(out), (std::vector<int64_t>{2, 7, 4, 1, 6, 5, 3}));
   }
   {
+    // A batch with a selection: only its selected rows are sorted.
+    ir::Node node = SortNode({{Fld(0, "id", "int"), true}});
+    auto step = BindOp(node);
+    CollectingEmitter out;
+    Feed(*step, {Select(input[1], {0, 2, 3}), Select(input[0], {1})}, out);
+    EXPECT_EQ(Ids(out), (std::vector<int64_t>{7, 6, 4, 2}));
+    ExpectSequences(out, node);
+  }
+  {
     // Strings bytewise, descending: nulls first; "" and a string with a NUL byte order right.
     ir::Node node = SortNode({{Fld(2, "name", "string?"), true}});
     auto step = BindOp(node);
