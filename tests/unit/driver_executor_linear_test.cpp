@@ -100,6 +100,27 @@ pipeline p {
   EXPECT_EQ(result.failure, *problem);
 }
 
+TEST(ExecutorLinear, UnsupportedStepAndSinkAreBindErrors) {
+  constexpr const char* kProgram = R"(
+schema Row { id: int }
+pipeline p {
+  rows = from generate(count: 3, schema: Row)
+  scored = rows | exec("python3 score.py")
+  scored | into stdout()
+}
+pipeline q {
+  from generate(count: 3, schema: Row) | into parquet("out.parquet")
+}
+)";
+  std::optional<ir::Plan> plan = test::CompileEtl(kProgram);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(CheckRunnable(*plan, *plan->Find("p"), {}),
+            std::optional<std::string>("`scored`: step `exec` is not supported by this build yet"));
+  std::optional<std::string> sink = CheckRunnable(*plan, *plan->Find("q"), {});
+  ASSERT_TRUE(sink);
+  EXPECT_NE(sink->find(": sink `parquet` is not supported by this build yet"), std::string::npos) << *sink;
+}
+
 TEST(ExecutorLinear, CheckRunnableAcceptsARunnablePipeline) {
   std::optional<ir::Plan> plan = test::CompileEtl(test::WithDir(kLinear, "/nonexistent"));
   ASSERT_TRUE(plan);
