@@ -225,6 +225,8 @@ std::string RenderEventText(const RunEvent& event) {
 void ConsoleReporter::OnEvent(const RunEvent& event) {
   if (event.level != LogLevel::Warn && event.level != LogLevel::Error) return;
   if (event.level == LogLevel::Warn && !options_.warnings) return;
+  // How the run ended is the caller's summary line, not a second message.
+  if (event.event == "run_finished" || event.event == "cancelled") return;
   ClearProgress();
   err_ << (event.level == LogLevel::Warn ? "warning: " : "error: ") << RenderEventText(event) << '\n';
   err_.flush();

@@ -86,7 +86,7 @@ struct ConsoleOptions {
 };
 
 // The human console on stderr: warn/error events as `warning: ` / `error: ` lines (warnings
-// unless turned off), and on
+// unless turned off; not run_finished and cancelled: the caller sums up the run), and on
 // a terminal a progress line redrawn in place (carriage return + erase to end of line).
 class ConsoleReporter : public RunObserver {
  public:

@@ -1,6 +1,7 @@
 // `etlc run FILE [PIPELINE] [options]` (language.md §8): compile (or load a plan.json),
 // resolve params, run one pipeline with the executor, and report: events as JSON lines or
 // a human console, always the run's log.jsonl, and the error file. docs/running.md.
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -230,8 +231,12 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
                             result.unconsumed_error_count == 1 ? "" : "s", options.error_file);
     }
     if (!succeeded) {
-      io.err << fmt::format("etlc run: error: {}\n",
-                            result.failure.empty() ? std::string(runtime::Spelling(result.status)) : result.failure);
+      std::string failure = result.failure.empty() ? std::string(runtime::Spelling(result.status)) : result.failure;
+      int signal = CancelOnSignals::Received();
+      if (result.status == runtime::RunStatus::Cancelled && signal != 0) {
+        failure += signal == SIGINT ? " (interrupted: SIGINT)" : " (terminated: SIGTERM)";
+      }
+      io.err << fmt::format("etlc run: error: {}\n", failure);
     }
   }
   io.err.flush();

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -288,6 +289,43 @@ TEST_F(DriverRun, StdoutSinkWritesToTheCommandsOutput) {
   ASSERT_EQ(r.code, kExitOk) << r.err;
   EXPECT_EQ(r.out, "{\"id\":1,\"amount\":5.5}\n{\"id\":2,\"amount\":50.5}\n{\"id\":4,\"amount\":500.5}\n");
   EXPECT_EQ(r.err.find("amount\":5.5"), std::string::npos);  // not mixed into the log
+}
+
+TEST_F(DriverRun, SigintCancelsTheRunCleanly) {
+  std::string file = Write("slow.etl", "schema G { id: int, name: string }\npipeline p {\n"
+                                       "  from generate(count: 2000000000, schema: G) | into csv(\"" +
+                                           P("g.csv") + "\")\n}\n");
+  // Interrupt once the run has logged its first event: by then the handler is installed.
+  std::atomic<bool> done{false};
+  std::thread interrupter([&] {
+    while (!done.load()) {
+      fs::path runs = fs::path(State()) / "runs";
+      std::error_code ec;
+      if (fs::exists(runs, ec)) {
+        for (const auto& run : fs::directory_iterator(runs, ec)) {
+          if (fs::file_size(run.path() / "log.jsonl", ec) > 0 && !ec) {
+            ::raise(SIGINT);
+            return;
+          }
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  Result r = Etlc({"run", file, "--state-dir", State(), "--workers", "2"});
+  done = true;
+  interrupter.join();
+  EXPECT_EQ(r.code, kExitRunFailed) << r.err;
+  EXPECT_NE(r.err.find("etlc run: error: cancelled (interrupted: SIGINT)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" cancelled after "), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(P("g.csv")));
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
+  }
+  // The default action is back once the run is over.
+  struct sigaction now {};
+  sigaction(SIGINT, nullptr, &now);
+  EXPECT_EQ(now.sa_handler, SIG_DFL);
 }
 
 TEST_F(DriverRun, RunsAPlanJson) {

@@ -208,10 +208,19 @@ TEST(RunLog, ConsoleCanLeaveWarningsOut) {
   console.OnEvent(warn);
   RunEvent error;
   error.level = LogLevel::Error;
-  error.event = "cancelled";
-  error.fields = {{"reason", ast::Value::String("interrupted")}};
+  error.event = "sink_failed";
+  error.fields = {{"reason", ast::Value::String("disk full")}};
   console.OnEvent(error);
-  EXPECT_EQ(err.str(), "error: interrupted\n");
+  // How the run ended is left to the caller's summary.
+  RunEvent finished;
+  finished.level = LogLevel::Error;
+  finished.event = "run_finished";
+  console.OnEvent(finished);
+  RunEvent cancelled;
+  cancelled.level = LogLevel::Warn;
+  cancelled.event = "cancelled";
+  console.OnEvent(cancelled);
+  EXPECT_EQ(err.str(), "error: disk full\n");
 }
 
 TEST(RunLog, ConsoleProgressRedrawsAtMostEverySecond) {
