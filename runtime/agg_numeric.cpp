@@ -158,10 +158,59 @@ class SumDecimalAgg : public AggState {
   std::vector<uint8_t> seen_, overflow_;
 };
 
-// avg and stddev: count, mean and M2 (Welford), so stddev stays accurate on large values.
-class MomentsAgg : public AggState {
+// avg: the sum divided by the count, so `avg` agrees with `sum / count` to the last bit.
+// Ints and decimals are summed exactly in 128 bits; floats in a double.
+class AvgAgg : public AggState {
  public:
-  MomentsAgg(TypeRef type, bool stddev) : type_(std::move(type)), stddev_(stddev) {}
+  explicit AvgAgg(TypeRef type) : type_(std::move(type)) {}
+  void Grow(size_t groups) override {
+    counts_.resize(groups, 0);
+    exact_.resize(groups, 0);
+    floats_.resize(groups, 0);
+  }
+  void Update(const std::vector<ColumnPtr>& args, const std::vector<uint32_t>& groups) override {
+    const Column& x = *args[0];
+    if (x.layout == Layout::Int64 || x.layout == Layout::Int128) {
+      scale_ = x.type && x.type->kind == TypeKind::Decimal ? Pow10(x.type->scale) : 1.0;
+    }
+    for (size_t i = 0; i < groups.size(); ++i) {
+      uint32_t g = groups[i];
+      if (g == kNoGroup || x.IsNull(i)) continue;
+      ++counts_[g];
+      switch (x.layout) {
+        case Layout::Int64: exact_[g] += x.ints[i]; break;
+        case Layout::Int128: exact_[g] += x.wide[i]; break;
+        default: floats_[g] += x.floats[i]; break;
+      }
+    }
+  }
+  ColumnPtr Finish(size_t begin, size_t end) override {
+    ColumnBuilder b(type_);
+    b.Reserve(end - begin);
+    for (size_t g = begin; g < end; ++g) {
+      if (counts_[g] == 0) {
+        b.AppendNull();
+      } else if (scale_ > 0) {
+        b.AppendFloat(static_cast<double>(exact_[g]) / scale_ / static_cast<double>(counts_[g]));
+      } else {
+        b.AppendFloat(floats_[g] / static_cast<double>(counts_[g]));
+      }
+    }
+    return b.Finish();
+  }
+
+ private:
+  TypeRef type_;
+  double scale_ = 0;  // 0: a float argument; else 10^scale of an int (1) or decimal argument
+  std::vector<int64_t> counts_;
+  std::vector<__int128> exact_;
+  std::vector<double> floats_;
+};
+
+// stddev: count, mean and M2 (Welford), so it stays accurate on large values.
+class StddevAgg : public AggState {
+ public:
+  explicit StddevAgg(TypeRef type) : type_(std::move(type)) {}
   void Grow(size_t groups) override {
     counts_.resize(groups, 0);
     means_.resize(groups, 0);
@@ -184,16 +233,10 @@ class MomentsAgg : public AggState {
     b.Reserve(end - begin);
     for (size_t g = begin; g < end; ++g) {
       int64_t n = counts_[g];
-      if (stddev_) {
-        if (n < 2) {
-          b.AppendNull();
-        } else {
-          b.AppendFloat(std::sqrt(m2_[g] / static_cast<double>(n - 1)));
-        }
-      } else if (n == 0) {
+      if (n < 2) {
         b.AppendNull();
       } else {
-        b.AppendFloat(means_[g]);
+        b.AppendFloat(std::sqrt(m2_[g] / static_cast<double>(n - 1)));
       }
     }
     return b.Finish();
@@ -201,7 +244,6 @@ class MomentsAgg : public AggState {
 
  private:
   TypeRef type_;
-  bool stddev_;
   std::vector<int64_t> counts_;
   std::vector<double> means_, m2_;
 };
@@ -296,8 +338,8 @@ std::unique_ptr<AggState> MakeNumericAgg(const ir::AggregateCall& call, std::str
     if (x->kind == TypeKind::Float) return std::make_unique<SumFloatAgg>(call.type);
     return std::make_unique<SumDecimalAgg>(call.type);
   }
-  if (fn == "avg") return std::make_unique<MomentsAgg>(call.type, false);
-  if (fn == "stddev") return std::make_unique<MomentsAgg>(call.type, true);
+  if (fn == "avg") return std::make_unique<AvgAgg>(call.type);
+  if (fn == "stddev") return std::make_unique<StddevAgg>(call.type);
   if (fn == "percentile") {
     double p = 0;
     if (call.args.size() != 2 || !ConstantNumber(call.args[1], &p) || p < 0 || p > 1) {

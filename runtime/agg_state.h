@@ -16,6 +16,7 @@ namespace etl::runtime {
 // A row that belongs to no group (it failed while its keys or arguments were evaluated).
 inline constexpr uint32_t kNoGroup = UINT32_MAX;
 
+// The running values of one aggregate call for every group of a group set.
 class AggState {
  public:
   virtual ~AggState() = default;

@@ -45,7 +45,8 @@ class GroupSet {
   // Adds the rows of `args` (per call, dense) to the groups `ids`.
   void Update(const std::vector<std::vector<ColumnPtr>>& args, const std::vector<uint32_t>& ids);
   // Adds a new group whose keys are row `row` of `keys`, even when a group with equal keys
-  // exists (session windows: one group per session). Returns its id.
+  // exists (session windows: one group per session). Returns its id. A group set uses
+  // either Assign or AddGroup, never both.
   uint32_t AddGroup(const std::vector<ColumnPtr>& keys, size_t row);
   size_t Size() const { return size_; }
   bool Empty() const { return size_ == 0; }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <set>
 #include <random>
 
 #include "runtime_op_stateful_util.h"
@@ -191,6 +192,84 @@ TEST(OpAggregate, ManyBatchesMatchAMapAndComeOutInBatchesOfDefaultSize) {
   }
   ASSERT_GT(out.batches[0].size(), 1u);
   EXPECT_EQ(out.batches[0][0].Size(), kDefaultBatchRows);
+  ExpectSequences(out, node);
+}
+
+TEST(OpAggregate, RandomBatchesWithNullsAgreeWithAPlainReference) {
+  // Two keys (one nullable), every value function, 40 batches of random rows with nulls.
+  constexpr const char* schema = "{k: int, s: string?, x: int?, f: float?}";
+  ir::Node node = StatefulNode(ir::NodeKind::Aggregate, schema,
+                               "{k: int, s: string?, mn: int?, mx: float?, fi: int?, la: string?, cd: int, av: float?, c: int}");
+  node.keys = {{"k", Fld(0, "k", "int")}, {"s", Fld(1, "s", "string?")}};
+  node.aggregates = {Call("min", {Fld(2, "x", "int?")}, "int?"),        Call("max", {Fld(3, "f", "float?")}, "float?"),
+                     Call("first", {Fld(2, "x", "int?")}, "int?"),      Call("last", {Fld(1, "s", "string?")}, "string?"),
+                     Call("count_distinct", {Fld(2, "x", "int?")}, "int"), Call("avg", {Fld(2, "x", "int?")}, "float?"),
+                     Call("count", {}, "int")};
+  const char* types[] = {"int?", "float?", "int?", "string?", "int", "float?", "int"};
+  for (size_t i = 0; i < 7; ++i) {
+    node.assignments.push_back({node.outputs[0].type->fields[i + 2].name, AggRef(static_cast<int>(i), types[i])});
+  }
+  auto step = BindOp(node);
+  struct Ref {
+    std::optional<int64_t> mn, fi;
+    std::optional<double> mx;
+    std::optional<std::string> la;
+    std::set<int64_t> distinct;
+    double sum = 0;
+    int64_t n = 0, c = 0;
+  };
+  std::map<std::pair<int64_t, std::optional<std::string>>, Ref> ref;
+  std::vector<std::pair<int64_t, std::optional<std::string>>> order;
+  std::mt19937_64 rng(99);
+  std::vector<Batch> batches;
+  for (int b = 0; b < 40; ++b) {
+    std::vector<Value> rows;
+    for (int i = 0; i < 100; ++i) {
+      int64_t k = static_cast<int64_t>(rng() % 5);
+      std::optional<std::string> str;
+      if (rng() % 4) str = std::string(1, static_cast<char>('a' + rng() % 3));
+      std::optional<int64_t> x;
+      if (rng() % 3) x = static_cast<int64_t>(rng() % 50) - 25;
+      std::optional<double> f;
+      if (rng() % 3) f = static_cast<double>(rng() % 1000) / 8.0;
+      auto key = std::make_pair(k, str);
+      if (!ref.count(key)) order.push_back(key);
+      Ref& r = ref[key];
+      ++r.c;
+      if (x) {
+        r.mn = r.mn ? std::min(*r.mn, *x) : *x;
+        if (!r.fi) r.fi = x;
+        r.distinct.insert(*x);
+        r.sum += static_cast<double>(*x);
+        ++r.n;
+      }
+      if (f) r.mx = r.mx ? std::max(*r.mx, *f) : *f;
+      if (str) r.la = str;
+      rows.push_back(Rec({{"k", Value::Int(k)}, {"s", str ? Value::String(*str) : Value::Null()},
+                          {"x", x ? Value::Int(*x) : Value::Null()}, {"f", f ? Value::Float(*f) : Value::Null()}}));
+    }
+    batches.push_back(MakeRows(schema, rows));
+  }
+  CollectingEmitter out;
+  Feed(*step, batches, out);
+  std::vector<std::string> want;
+  auto opt_int = [](const std::optional<int64_t>& v) { return v ? Value::Int(*v) : Value::Null(); };
+  for (const auto& key : order) {
+    const Ref& r = ref[key];
+    want.push_back(ValueToJson(Rec({{"k", Value::Int(key.first)},
+                                    {"s", key.second ? Value::String(*key.second) : Value::Null()},
+                                    {"mn", opt_int(r.mn)},
+                                    {"mx", r.mx ? Value::Float(*r.mx) : Value::Null()},
+                                    {"fi", opt_int(r.fi)},
+                                    {"la", r.la ? Value::String(*r.la) : Value::Null()},
+                                    {"cd", Value::Int(static_cast<int64_t>(r.distinct.size()))},
+                                    {"av", r.n ? Value::Float(r.sum / static_cast<double>(r.n)) : Value::Null()},
+                                    {"c", Value::Int(r.c)}})));
+  }
+  // Exact, avg included: it is the exact sum divided by the count, like `sum / count`.
+  std::vector<std::string> got = JsonRows(out);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], want[i]);
   ExpectSequences(out, node);
 }
 
