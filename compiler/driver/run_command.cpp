@@ -62,6 +62,7 @@ struct RunArgs {
   std::optional<int64_t> max_errors;
   std::optional<int64_t> timeout_us;
   uint64_t seed = 0;
+  diag::ColorMode color = diag::ColorMode::Auto;
 };
 
 // Parses and validates the command line; an exit code when done (help, usage error).
@@ -101,6 +102,7 @@ std::optional<int> ParseRunArgs(const std::vector<std::string>& args, Io& io, Ru
     return UsageError("run", "--jit: the JIT compiler is not in this build yet (issue 5); runs are interpreted", io);
   }
   run.file = files[0];
+  run.color = ColorOption(vm);
   if (files.size() == 2) run.pipeline = files[1];
   if (vm.count("param")) run.params = vm["param"].as<std::vector<std::string>>();
   std::string format = vm["log-format"].as<std::string>();
@@ -167,7 +169,7 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
 
   std::optional<ir::Plan> plan;
   {
-    DiagnosticPrinter printer(io, DiagnosticFormat::Text, diag::ColorMode::Auto);
+    DiagnosticPrinter printer(io, DiagnosticFormat::Text, run.color);
     int code = PlanFor("run", run.file, printer, io, plan);
     printer.Finish();
     if (code != kExitOk) return code;
@@ -230,14 +232,15 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
       io.err << fmt::format("etlc run: {} failed record{} in {}\n", runtime::FormatCount(result.unconsumed_error_count),
                             result.unconsumed_error_count == 1 ? "" : "s", options.error_file);
     }
-    if (!succeeded) {
-      std::string failure = result.failure.empty() ? std::string(runtime::Spelling(result.status)) : result.failure;
-      int signal = CancelOnSignals::Received();
-      if (result.status == runtime::RunStatus::Cancelled && signal != 0) {
-        failure += signal == SIGINT ? " (interrupted: SIGINT)" : " (terminated: SIGTERM)";
-      }
-      io.err << fmt::format("etlc run: error: {}\n", failure);
+  }
+  // Also after JSON lines: one plain line that says why, as every other failure does.
+  if (!succeeded) {
+    std::string failure = result.failure.empty() ? std::string(runtime::Spelling(result.status)) : result.failure;
+    int signal = CancelOnSignals::Received();
+    if (result.status == runtime::RunStatus::Cancelled && signal != 0) {
+      failure += signal == SIGINT ? " (interrupted: SIGINT)" : " (terminated: SIGTERM)";
     }
+    io.err << fmt::format("etlc run: error: {}\n", failure);
   }
   io.err.flush();
   return succeeded ? kExitOk : kExitRunFailed;

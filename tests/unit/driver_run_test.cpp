@@ -262,6 +262,15 @@ TEST_F(DriverRun, RunFailuresExitThree) {
   EXPECT_NE(r.err.find("etlc run: error: "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("in.csv"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(P("out.csv")));
+  // With JSON logs: run_finished says failed, then one plain line says why.
+  Result json = Etlc({"run", Orders(), "--state-dir", State() + "2", "--log-format", "json"});
+  EXPECT_EQ(json.code, kExitRunFailed);
+  auto events = JsonLines(json.err);
+  const nlohmann::json* finished = FindEvent(events, "run_finished");
+  ASSERT_NE(finished, nullptr) << json.err;
+  EXPECT_EQ((*finished)["status"], "failed");
+  std::string last = json.err.substr(json.err.rfind('\n', json.err.size() - 2) + 1);
+  EXPECT_TRUE(last.starts_with("etlc run: error: ")) << json.err;
 }
 
 TEST_F(DriverRun, MaxErrorsFromTheCommandLine) {
