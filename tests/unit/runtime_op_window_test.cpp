@@ -86,6 +86,20 @@ TEST(OpWindow, TumblingEmitsEachWindowOnceTheEventTimePassesItsEnd) {
   EXPECT_EQ(out.acks.size(), 2u);
 }
 
+TEST(OpWindow, AWindowIsEmittedWhenTheEventTimeReachesItsEndExactly) {
+  ir::Node node = WindowNode("tumbling", {DurationArg("size", 10)});
+  auto step = BindOp(node);
+  CollectingEmitter out;
+  Push(*step, {Row("a", 1, 1), Row("a", 2, 9)}, out, 0);
+  EXPECT_TRUE(out.Rows(0).empty());  // 9s: [0, 10) may still get records
+  Push(*step, {Row("a", 3, 10)}, out, 1);  // 10s is in [10, 20): [0, 10) is complete
+  EXPECT_EQ(Lines(out), (std::vector<std::string>{"a 0..10 2 3 [1,2]"}));
+  Push(*step, {Row("a", 4, 9)}, out, 2);  // too late for [0, 10)
+  step->Close(0, out);
+  EXPECT_EQ(Lines(out), (std::vector<std::string>{"a 0..10 2 3 [1,2]", "a 10..20 1 3 [3]"}));
+  EXPECT_EQ(ErrorLines(out), (std::vector<std::string>{R"(late {"user":"a","v":4,"ts":"1970-01-01T00:00:09Z"})"}));
+}
+
 TEST(OpWindow, SlidingPutsARecordInEveryWindowHoldingIt) {
   ir::Node node = WindowNode("sliding", {DurationArg("size", 10), DurationArg("every", 5)}, false);
   auto step = BindOp(node);
