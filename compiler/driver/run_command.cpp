@@ -214,7 +214,12 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
   runtime::RunResult result;
   {
     CancelOnSignals signals(cancel);
+    // std::cerr is tied to std::cout: every event written to stderr would flush stdout
+    // from the observer's thread while a stdout() sink writes it from another (a data
+    // race that duplicated output). Untied for the run; the sink flushes when it commits.
+    std::ostream* tied = io.err.tie(nullptr);
     result = runtime::RunPipeline(*plan, pipeline, options);
+    io.err.tie(tied);
   }
   console.ClearProgress();
   if (!log_file.flush()) io.err << fmt::format("etlc run: warning: cannot write `{}`\n", log_path);
