@@ -79,6 +79,8 @@ bool CsvSource::Next(Emitter& out) {
       if (failure_) return false;
     }
     if (reader_->NextBlock(block_)) {
+      // Bytes so far, also mid-file: `etlc run`'s progress line derives percent and ETA.
+      stats_.bytes = finished_bytes_ + reader_->stats().bytes;
       ConvertBlock(out);
       return true;
     }
@@ -86,7 +88,8 @@ bool CsvSource::Next(Emitter& out) {
       failure_ = reader_->error();
       return false;
     }
-    stats_.bytes += reader_->stats().bytes;
+    finished_bytes_ += reader_->stats().bytes;
+    stats_.bytes = finished_bytes_;
     reader_.reset();
   }
   return false;

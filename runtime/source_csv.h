@@ -58,6 +58,7 @@ class CsvSource : public Source {
   std::vector<uint8_t> bad_;
   std::optional<InputError> failure_;
   SourceStats stats_;
+  uint64_t finished_bytes_ = 0;          // bytes of the files read to their end (progress)
   uint64_t sequence_ = 0;
   bool has_strings_ = false;
 };
