@@ -29,8 +29,8 @@ std::string EventToJson(const RunEvent& event);
 
 // What the progress line shows, computed from a snapshot.
 struct ProgressEstimate {
-  uint64_t rows_read = 0;         // records read by every source
-  double rows_per_second = 0;     // rows_read over the time since the run started
+  uint64_t rows_read = 0;          // records read by every source
+  double rows_per_second = 0;      // rows_read over the time since the run started
   std::optional<double> fraction;  // of the input bytes consumed, when every source knows its size
   std::optional<int64_t> eta_us;   // time left at the rate so far, when fraction is known and > 0
 };
@@ -80,8 +80,8 @@ class FanOutObserver : public RunObserver {
 
 // How the console reports.
 struct ConsoleOptions {
-  bool progress = false;              // redraw a progress line (only on a terminal)
-  bool warnings = true;               // print warn events (`--quiet` turns them off)
+  bool progress = false;                  // redraw a progress line (only on a terminal)
+  bool warnings = true;                   // print warn events (`--quiet` turns them off)
   int64_t progress_every_us = 1'000'000;  // at most this often
 };
 

@@ -1,6 +1,7 @@
 // `etlc run FILE [PIPELINE] [options]` (language.md §8): compile (or load a plan.json),
 // resolve params, run one pipeline with the executor, and report: events as JSON lines or
 // a human console, always the run's log.jsonl, and the error file. docs/running.md.
+#include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -8,8 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "compiler/driver/command.h"
 #include "compiler/driver/commands.h"
@@ -77,9 +76,11 @@ std::optional<int> ParseRunArgs(const std::vector<std::string>& args, Io& io, Ru
                    "Exit: 0 succeeded, 1 compile errors, 2 usage, 3 the run failed, was cancelled\n"
                    "or timed out."};
   po::options_description options("options");
-  options.add_options()("param,p", po::value<std::vector<std::string>>()->value_name("NAME=VALUE")->composing(),
+  options.add_options()("param,p",
+                        po::value<std::vector<std::string>>()->value_name("NAME=VALUE")->composing(),
                         "a param's value, parsed as its declared type (repeatable)")(
-      "workers,w", po::value<std::string>()->value_name("N"), "worker threads (default: the number of cores)")(
+      "workers,w", po::value<std::string>()->value_name("N"),
+      "worker threads (default: the number of cores)")(
       "log-format", po::value<std::string>()->value_name("FORMAT")->default_value("text"),
       "text (progress and summary on stderr) or json (events as JSON lines on stderr)")(
       "state-dir", po::value<std::string>()->value_name("DIR")->default_value(".etl"),
@@ -99,7 +100,8 @@ std::optional<int> ParseRunArgs(const std::vector<std::string>& args, Io& io, Ru
     return UsageError("run", fmt::format("unexpected argument `{}`: expected FILE [PIPELINE]", files[2]), io);
   }
   if (vm.count("jit")) {
-    return UsageError("run", "--jit: the JIT compiler is not in this build yet (issue 5); runs are interpreted", io);
+    return UsageError("run",
+                      "--jit: the JIT compiler is not in this build yet (issue 5); runs are interpreted", io);
   }
   run.file = files[0];
   run.color = ColorOption(vm);
@@ -122,14 +124,16 @@ std::optional<int> ParseRunArgs(const std::vector<std::string>& args, Io& io, Ru
   if (vm.count("max-errors")) {
     std::string text = vm["max-errors"].as<std::string>();
     auto n = runtime::ParseIntText(text);
-    if (!n || *n < 0) return UsageError("run", fmt::format("--max-errors `{}`: expected a number >= 0", text), io);
+    if (!n || *n < 0)
+      return UsageError("run", fmt::format("--max-errors `{}`: expected a number >= 0", text), io);
     run.max_errors = *n;
   }
   if (vm.count("timeout")) {
     std::string text = vm["timeout"].as<std::string>();
     auto us = runtime::ParseDurationText(text);
     if (!us || *us <= 0) {
-      return UsageError("run", fmt::format("--timeout `{}`: expected a positive duration like 30s or 1h", text), io);
+      return UsageError("run",
+                        fmt::format("--timeout `{}`: expected a positive duration like 30s or 1h", text), io);
     }
     run.timeout_us = *us;
   }
@@ -146,12 +150,14 @@ std::optional<int> ParseRunArgs(const std::vector<std::string>& args, Io& io, Ru
 int SelectPipeline(const RunArgs& run, Io& io, ir::Plan& plan) {
   if (run.pipeline) return KeepPipeline("run", *run.pipeline, io, plan);
   if (plan.pipelines.size() == 1) return kExitOk;
-  if (plan.pipelines.empty()) return UsageError("run", fmt::format("`{}` has no pipeline to run", run.file), io);
+  if (plan.pipelines.empty())
+    return UsageError("run", fmt::format("`{}` has no pipeline to run", run.file), io);
   std::vector<std::string> names;
   for (const ir::Pipeline& pipeline : plan.pipelines) names.push_back(pipeline.name);
-  return UsageError("run",
-                    fmt::format("`{}` has {} pipelines: name one of {}", run.file, names.size(), fmt::join(names, ", ")),
-                    io);
+  return UsageError(
+      "run",
+      fmt::format("`{}` has {} pipelines: name one of {}", run.file, names.size(), fmt::join(names, ", ")),
+      io);
 }
 
 // Whether `path` exists and has bytes.
@@ -179,7 +185,8 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
 
   runtime::RunOptions options;
   std::string error;
-  if (!ResolveParams(*plan, run.params, ProcessEnv(), options.params, error)) return UsageError("run", error, io);
+  if (!ResolveParams(*plan, run.params, ProcessEnv(), options.params, error))
+    return UsageError("run", error, io);
   options.now_us = NowUs();
   options.run_id = MakeRunId(options.now_us);
   options.workers = run.workers;
@@ -201,7 +208,8 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
   runtime::JsonLogWriter log_writer(log_file);
   runtime::JsonLogWriter json_console(io.err);
   bool terminal = io.err_fd >= 0 && ::isatty(io.err_fd) == 1;
-  runtime::ConsoleReporter console(io.err, runtime::ConsoleOptions{.progress = terminal && !run.quiet, .warnings = !run.quiet});
+  runtime::ConsoleReporter console(
+      io.err, runtime::ConsoleOptions{.progress = terminal && !run.quiet, .warnings = !run.quiet});
   runtime::FanOutObserver observers;
   observers.Add(&log_writer);
   observers.Add(run.json_log ? static_cast<runtime::RunObserver*>(&json_console) : &console);
@@ -229,18 +237,20 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
   if (!run.json_log) {
     if (!run.quiet) {
       io.err << "\n" << runtime::RenderSummaryTable(result.steps);
-      io.err << runtime::RenderRunSummary(options.run_id, runtime::Spelling(result.status),
-                                          result.finished_us - result.started_us, runtime::RowsRead(result.steps),
-                                          result.errors, error_file_used ? options.error_file : "")
+      io.err << runtime::RenderRunSummary(
+                    options.run_id, runtime::Spelling(result.status), result.finished_us - result.started_us,
+                    runtime::RowsRead(result.steps), result.errors, error_file_used ? options.error_file : "")
              << "\n";
     } else if (error_file_used) {
-      io.err << fmt::format("etlc run: {} failed record{} in {}\n", runtime::FormatCount(result.unconsumed_error_count),
+      io.err << fmt::format("etlc run: {} failed record{} in {}\n",
+                            runtime::FormatCount(result.unconsumed_error_count),
                             result.unconsumed_error_count == 1 ? "" : "s", options.error_file);
     }
   }
   // Also after JSON lines: one plain line that says why, as every other failure does.
   if (!succeeded) {
-    std::string failure = result.failure.empty() ? std::string(runtime::Spelling(result.status)) : result.failure;
+    std::string failure =
+        result.failure.empty() ? std::string(runtime::Spelling(result.status)) : result.failure;
     int signal = CancelOnSignals::Received();
     if (result.status == runtime::RunStatus::Cancelled && signal != 0) {
       failure += signal == SIGINT ? " (interrupted: SIGINT)" : " (terminated: SIGTERM)";

@@ -37,7 +37,8 @@ std::optional<Value> ParseParamValue(const ast::TypeRef& type, std::string_view 
       return Value::Bool(*v);
     }
     case TypeKind::String:
-    case TypeKind::Secret: return Value::String(std::string(text));
+    case TypeKind::Secret:
+      return Value::String(std::string(text));
     case TypeKind::Date: {
       auto v = runtime::ParseIsoDate(text);
       if (!v) return std::nullopt;
@@ -59,7 +60,8 @@ std::optional<Value> ParseParamValue(const ast::TypeRef& type, std::string_view 
       value.int_value = *v;
       return value;
     }
-    default: return std::nullopt;  // lists, records, json...: not expressible as one word
+    default:
+      return std::nullopt;  // lists, records, json...: not expressible as one word
   }
 }
 
@@ -67,15 +69,33 @@ std::string ExpectedParamText(const ast::TypeRef& type) {
   if (!type) return "a value";
   std::string text;
   switch (type->kind) {
-    case TypeKind::Int: text = "an int like 42"; break;
-    case TypeKind::Float: text = "a float like 1.5"; break;
-    case TypeKind::Decimal: text = "a decimal like 12.50"; break;
-    case TypeKind::Bool: text = "a bool (true or false)"; break;
-    case TypeKind::String: text = "a string"; break;
-    case TypeKind::Secret: text = "a secret string"; break;
-    case TypeKind::Date: text = "a date like 2024-01-31"; break;
-    case TypeKind::Timestamp: text = "a timestamp like 2024-01-31T12:00:00Z"; break;
-    case TypeKind::Duration: text = "a duration like 15m or 1h30m"; break;
+    case TypeKind::Int:
+      text = "an int like 42";
+      break;
+    case TypeKind::Float:
+      text = "a float like 1.5";
+      break;
+    case TypeKind::Decimal:
+      text = "a decimal like 12.50";
+      break;
+    case TypeKind::Bool:
+      text = "a bool (true or false)";
+      break;
+    case TypeKind::String:
+      text = "a string";
+      break;
+    case TypeKind::Secret:
+      text = "a secret string";
+      break;
+    case TypeKind::Date:
+      text = "a date like 2024-01-31";
+      break;
+    case TypeKind::Timestamp:
+      text = "a timestamp like 2024-01-31T12:00:00Z";
+      break;
+    case TypeKind::Duration:
+      text = "a duration like 15m or 1h30m";
+      break;
     default:
       return fmt::format("`{}`, which cannot be given on the command line", ast::ToString(type));
   }

@@ -7,11 +7,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "compiler/driver/cli.h"
 #include "compiler/driver/run_params.h"
@@ -85,8 +84,8 @@ class DriverRun : public ::testing::Test {
   std::string Orders(const std::string& param = "param min: float = 10.0\n") {
     return Write("orders.etl", "schema Order {\n  id: int\n  amount: float\n}\n\n" + param +
                                    "\npipeline p {\n  raw = from csv(\"" + P("in.csv") +
-                                   "\", schema: Order)\n  raw | filter amount > min | into csv(\"" + P("out.csv") +
-                                   "\")\n}\n");
+                                   "\", schema: Order)\n  raw | filter amount > min | into csv(\"" +
+                                   P("out.csv") + "\")\n}\n");
   }
 
   // The only run folder under the state dir.
@@ -114,7 +113,8 @@ TEST_F(DriverRun, RunsAPipelineAndSummarises) {
   std::string id = run_dir.filename().string();
   EXPECT_TRUE(std::regex_match(id, std::regex("[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}"))) << id;
   EXPECT_NE(r.err.find("run " + id + " succeeded in "), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("4 rows read, 1 error (see " + (run_dir / "errors.jsonl").string() + ")"), std::string::npos)
+  EXPECT_NE(r.err.find("4 rows read, 1 error (see " + (run_dir / "errors.jsonl").string() + ")"),
+            std::string::npos)
       << r.err;
   // The bad row is in the error file, with its line; the log has JSON events.
   auto errors = JsonLines(ReadFile(run_dir / "errors.jsonl"));
@@ -159,8 +159,9 @@ TEST_F(DriverRun, JsonLogOnStderr) {
   for (const auto& event : events) {
     if (event["event"] != "step_finished") continue;
     ++steps;
-    EXPECT_EQ(event["rows_in"].get<int64_t>(),
-              event["rows_out"].get<int64_t>() + event["filtered"].get<int64_t>() + event["errors"].get<int64_t>())
+    EXPECT_EQ(
+        event["rows_in"].get<int64_t>(),
+        event["rows_out"].get<int64_t>() + event["filtered"].get<int64_t>() + event["errors"].get<int64_t>())
         << event.dump();
   }
   EXPECT_EQ(steps, 3);
@@ -200,7 +201,8 @@ TEST_F(DriverRun, BadParamsAreUsageErrors) {
   Result env = Etlc({"run", file, "--state-dir", State()});
   ::unsetenv("ETL_PARAM_MIN");
   EXPECT_EQ(env.code, kExitUsage);
-  EXPECT_NE(env.err.find("ETL_PARAM_MIN (for param `min`): `lots` is not a float"), std::string::npos) << env.err;
+  EXPECT_NE(env.err.find("ETL_PARAM_MIN (for param `min`): `lots` is not a float"), std::string::npos)
+      << env.err;
   Result missing = Etlc({"run", Orders("param min: float\n"), "--state-dir", State()});
   EXPECT_EQ(missing.code, kExitUsage);
   EXPECT_NE(missing.err.find("missing param `min`"), std::string::npos) << missing.err;
@@ -282,9 +284,10 @@ TEST_F(DriverRun, MaxErrorsFromTheCommandLine) {
 }
 
 TEST_F(DriverRun, TimeoutCancelsTheRun) {
-  std::string file = Write("slow.etl", "schema G { id: int, name: string }\npipeline p {\n"
-                                       "  from generate(count: 2000000000, schema: G) | into csv(\"" +
-                                           P("g.csv") + "\")\n}\n");
+  std::string file = Write("slow.etl",
+                           "schema G { id: int, name: string }\npipeline p {\n"
+                           "  from generate(count: 2000000000, schema: G) | into csv(\"" +
+                               P("g.csv") + "\")\n}\n");
   Result r = Etlc({"run", file, "--state-dir", State(), "--timeout", "200ms", "--workers", "1"});
   EXPECT_EQ(r.code, kExitRunFailed) << r.err;
   EXPECT_NE(r.err.find("timed out"), std::string::npos) << r.err;
@@ -292,8 +295,9 @@ TEST_F(DriverRun, TimeoutCancelsTheRun) {
 }
 
 TEST_F(DriverRun, StdoutSinkWritesToTheCommandsOutput) {
-  std::string file = Write("show.etl", "schema R { id: int, amount: float }\npipeline p {\n  from csv(\"" +
-                                           P("in.csv") + "\", schema: R) | into stdout(format: \"jsonl\")\n}\n");
+  std::string file =
+      Write("show.etl", "schema R { id: int, amount: float }\npipeline p {\n  from csv(\"" + P("in.csv") +
+                            "\", schema: R) | into stdout(format: \"jsonl\")\n}\n");
   Result r = Etlc({"run", file, "--state-dir", State(), "--log-format", "json"});
   ASSERT_EQ(r.code, kExitOk) << r.err;
   EXPECT_EQ(r.out, "{\"id\":1,\"amount\":5.5}\n{\"id\":2,\"amount\":50.5}\n{\"id\":4,\"amount\":500.5}\n");
@@ -301,9 +305,10 @@ TEST_F(DriverRun, StdoutSinkWritesToTheCommandsOutput) {
 }
 
 TEST_F(DriverRun, SigintCancelsTheRunCleanly) {
-  std::string file = Write("slow.etl", "schema G { id: int, name: string }\npipeline p {\n"
-                                       "  from generate(count: 2000000000, schema: G) | into csv(\"" +
-                                           P("g.csv") + "\")\n}\n");
+  std::string file = Write("slow.etl",
+                           "schema G { id: int, name: string }\npipeline p {\n"
+                           "  from generate(count: 2000000000, schema: G) | into csv(\"" +
+                               P("g.csv") + "\")\n}\n");
   // Interrupt once the run has logged its first event: by then the handler is installed.
   std::atomic<bool> done{false};
   std::thread interrupter([&] {
@@ -395,8 +400,9 @@ TEST(RunParams, ResolveOrderAndMessages) {
   EXPECT_EQ(params["since"].int_value, 19724);
   environment.clear();
   EXPECT_FALSE(ResolveParams(plan, {}, env, params, error));
-  EXPECT_EQ(error,
-            "missing param `since`: give --param since=VALUE (a date like 2024-01-31) or set ETL_PARAM_SINCE");
+  EXPECT_EQ(
+      error,
+      "missing param `since`: give --param since=VALUE (a date like 2024-01-31) or set ETL_PARAM_SINCE");
   EXPECT_FALSE(ResolveParams(plan, {"since=31/01/2024"}, env, params, error));
   EXPECT_EQ(error, "--param since: `31/01/2024` is not a date like 2024-01-31");
   EXPECT_FALSE(ResolveParams(plan, {"x=1"}, env, params, error));
@@ -404,7 +410,8 @@ TEST(RunParams, ResolveOrderAndMessages) {
 }
 
 TEST(RunSignals, FirstSignalCancelsThenDefaultIsBack) {
-  struct sigaction mine {}, seen {};
+  struct sigaction mine {
+  }, seen{};
   mine.sa_handler = SIG_IGN;
   sigaction(SIGTERM, &mine, nullptr);
   std::atomic<bool> cancel{false};

@@ -1,12 +1,11 @@
 // The run's log output: JSON lines of events (escaping, field order, null step), the
 // console (warnings, progress redraw rate), the summary table and line, ETA maths.
-#include "runtime/run_log.h"
-
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
+#include "runtime/run_log.h"
 
 namespace etl::runtime {
 namespace {
@@ -82,7 +81,8 @@ TEST(RunLog, RunLevelEventHasNullStep) {
   event.run = "r";
   event.pipeline = "p";
   event.event = "run_finished";
-  event.fields = {{"status", ast::Value::String("succeeded")}, {"rows_in", ast::Value::Int(1000)},
+  event.fields = {{"status", ast::Value::String("succeeded")},
+                  {"rows_in", ast::Value::Int(1000)},
                   {"seconds", ast::Value::Float(1.5)}};
   auto json = nlohmann::json::parse(EventToJson(event));
   EXPECT_TRUE(json["step"].is_null());
@@ -129,7 +129,8 @@ TEST(RunLog, RunSummaryLine) {
             "(see .etl/runs/20240131T120000Z-abcdef/errors.jsonl)");
   EXPECT_EQ(RenderRunSummary("r", "succeeded", 50'000, 1, 0, "e.jsonl"),
             "run r succeeded in 0.05 s: 1 row read, 0 errors");
-  EXPECT_EQ(RenderRunSummary("r", "timed_out", 2'000'000, 0, 1, ""), "run r timed out after 2.00 s: 0 rows read, 1 error");
+  EXPECT_EQ(RenderRunSummary("r", "timed_out", 2'000'000, 0, 1, ""),
+            "run r timed out after 2.00 s: 0 rows read, 1 error");
 }
 
 RunProgress Snapshot(int64_t elapsed_us, uint64_t rows, uint64_t bytes_in, std::optional<uint64_t> total) {
@@ -186,7 +187,8 @@ TEST(RunLog, ConsolePrintsWarningsAndErrorsOnly) {
   warn.level = LogLevel::Warn;
   warn.step = "raw";
   warn.event = "record_failed";
-  warn.fields = {{"code", ast::Value::String("csv_parse")}, {"message", ast::Value::String("unterminated quote")},
+  warn.fields = {{"code", ast::Value::String("csv_parse")},
+                 {"message", ast::Value::String("unterminated quote")},
                  {"line", ast::Value::Int(7)}};
   console.OnEvent(warn);
   RunEvent error;
