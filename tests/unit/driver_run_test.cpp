@@ -1,9 +1,11 @@
 // `etlc run` in-process: option and param handling, pipeline selection, exit codes 0/1/2/3,
 // output files, the run's error file and log.jsonl, JSON events on stderr, plan.json
 // input, timeouts and the Ctrl-C guard.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -340,6 +342,36 @@ TEST_F(DriverRun, SigintCancelsTheRunCleanly) {
   struct sigaction now {};
   sigaction(SIGINT, nullptr, &now);
   EXPECT_EQ(now.sa_handler, SIG_DFL);
+}
+
+TEST_F(DriverRun, ProgressLineOnlyOnATerminal) {
+  // A pseudo-terminal stands in for stderr's fd: only isatty() is asked of it.
+  int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(::grantpt(master), 0);
+  ASSERT_EQ(::unlockpt(master), 0);
+  int terminal = ::open(::ptsname(master), O_RDWR | O_NOCTTY);
+  ASSERT_GE(terminal, 0);
+  std::string file = Write("slow.etl",
+                           "schema G { id: int, name: string }\npipeline p {\n"
+                           "  from generate(count: 2000000000, schema: G) | into csv(\"" +
+                               P("g.csv") + "\")\n}\n");
+  std::istringstream in;
+  std::ostringstream out, err;
+  Io io{in, out, err, -1, terminal};
+  int code = RunEtlc({"run", file, "--state-dir", State(), "--timeout", "1500ms"}, io);
+  ::close(terminal);
+  ::close(master);
+  EXPECT_EQ(code, kExitRunFailed);
+  std::string text = err.str();
+  // Drawn in place, erased before the summary.
+  EXPECT_NE(text.find("\r"), std::string::npos) << text;
+  EXPECT_TRUE(std::regex_search(text, std::regex("\r[0-9,]+ rows read, [0-9,]+ rows/s\x1b\\[K"))) << text;
+  EXPECT_NE(text.find("\r\x1b[K"), std::string::npos) << text;
+  EXPECT_LT(text.rfind("\x1b[K"), text.find("step "));
+  // Not on a non-terminal (the other tests: err_fd -1).
+  Result plain = Etlc({"run", Orders(), "--state-dir", State()});
+  EXPECT_EQ(plain.err.find("\x1b[K"), std::string::npos);
 }
 
 TEST_F(DriverRun, RunsAPlanJson) {
