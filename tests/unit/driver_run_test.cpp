@@ -122,6 +122,11 @@ TEST_F(DriverRun, RunsAPipelineAndSummarises) {
   auto errors = JsonLines(ReadFile(run_dir / "errors.jsonl"));
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0]["line"], 4);
+  EXPECT_EQ(errors[0]["step"], "raw");
+  EXPECT_EQ(errors[0]["code"], "csv_type");
+  EXPECT_EQ(errors[0]["source"], P("in.csv"));
+  EXPECT_EQ(errors[0]["record"], "3,x");
+  EXPECT_NE(errors[0]["message"].get<std::string>().find("amount"), std::string::npos);
   auto log = JsonLines(ReadFile(run_dir / "log.jsonl"));
   const nlohmann::json* finished = FindEvent(log, "run_finished");
   ASSERT_NE(finished, nullptr);
