@@ -126,8 +126,7 @@ def write_results_md(path, results, command, ratios_md, tables_md):
     m = results["machine"]
     worst, median = background_load(results)
     contended = sum(r.get("contended_runs", 0) for r in results["tasks"])
-    rev = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
-                         text=True).stdout.strip()
+    rev = results.get("commit", "?")
     lines = [
         "# etlc benchmark results",
         "",
@@ -142,7 +141,7 @@ def write_results_md(path, results, command, ratios_md, tables_md):
         command,
         "```",
         "",
-        "- Commit: %s; label `%s`; started %s, finished %s; %d runs per cell (median)." % (
+        "- etlc built from: %s (`-dirty`: the working tree had uncommitted changes); label `%s`; started %s, finished %s; %d runs per cell (median)." % (
             rev, results["label"], results["started"], results.get("finished", "?"), results["runs"]),
         "- Machine: %s, %s cores, %s GiB RAM, %s." % (m.get("cpu"), m.get("cores"), m.get("mem_gib"),
                                                        m.get("os")),
@@ -162,63 +161,92 @@ def write_results_md(path, results, command, ratios_md, tables_md):
         f.write("\n".join(lines) + "\n")
 
 
+def option_value(argv, name):
+    """The value of `--name V` or `--name=V` in argv, or None."""
+    for i, a in enumerate(argv):
+        if a == name and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith(name + "="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def strip_option(argv, name):
+    """argv without `--name V` / `--name=V`."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == name:
+            skip = True
+        elif not a.startswith(name + "="):
+            out.append(a)
+    return out
+
+
 def main():
     invoked = [os.path.relpath(sys.argv[0], REPO)] + sys.argv[1:]
     ap = argparse.ArgumentParser(add_help=False)
-    ap.add_argument("--etlc", required=True, help="the etlc binary to time")
+    ap.add_argument("--etlc", default="", help="the etlc binary to time")
     ap.add_argument("--shared", default=os.environ.get("ETL_SHARED_BENCH",
                                                       os.path.join(os.path.dirname(REPO), "shared", "bench")))
     ap.add_argument("--write-results", default="", help="also write this RESULTS.md")
+    ap.add_argument("--from-json", default="", help="no run: the ratios (and RESULTS.md) of this results JSON")
     ap.add_argument("-h", "--help", action="store_true")
-    own, rest = ap.parse_known_args()
+    own, argv = ap.parse_known_args()
     if own.help:
         print(__doc__)
         return 0
-    etlc = os.path.abspath(own.etlc)
-    if not os.access(etlc, os.X_OK):
-        sys.exit("bench_etlc: %s is not an executable" % etlc)
-
     sb = load_shared(own.shared)
-    sb.TOOLS.append(("etlc-w1", "", etlc_commands(etlc, 1)))
-    sb.TOOLS.append(("etlc-w2", "", etlc_commands(etlc, 2)))
-    sb.STARTUP.append(("etlc --version", "%s --version" % shlex.quote(etlc)))
+    # Relative paths are the caller's: run.sh runs this from a scratch directory.
+    base = os.environ.get("ETL_BENCH_INVOKE_DIR", os.getcwd())
+    write_results = os.path.join(base, own.write_results) if own.write_results else ""
+    command = os.environ.get("ETL_BENCH_COMMAND") or " ".join(shlex.quote(a) for a in invoked)
 
-    label = time.strftime("etlc-%Y%m%d-%H%M%S")
-    argv = list(rest)
-    opt = lambda name: any(a == name or a.startswith(name + "=") for a in argv)  # noqa: E731
-    if not opt("--tools"):
-        argv += ["--tools", ",".join(DEFAULT_TOOLS)]
-    elif "--tools=all" in argv or ("--tools" in argv and argv[argv.index("--tools") + 1] == "all"):
-        i = argv.index("--tools") if "--tools" in argv else argv.index("--tools=all")
-        del argv[i:i + (2 if argv[i] == "--tools" else 1)]
-    if not opt("--results"):
-        argv += ["--results", os.path.join(HERE, "results")]
-    if not opt("--label"):
-        argv += ["--label", label]
+    if own.from_json:
+        path = os.path.join(base, own.from_json)
+        with open(path) as f:
+            results = json.load(f)
+        command = results.get("command", command)
+        md_path = os.path.splitext(path)[0] + ".md"
     else:
-        label = argv[argv.index("--label") + 1] if "--label" in argv else \
-            [a for a in argv if a.startswith("--label=")][0].split("=", 1)[1]
-    results_dir = argv[argv.index("--results") + 1] if "--results" in argv else \
-        [a for a in argv if a.startswith("--results=")][0].split("=", 1)[1]
+        etlc = os.path.abspath(own.etlc)
+        if not own.etlc or not os.access(etlc, os.X_OK):
+            sys.exit("bench_etlc: --etlc %r is not an executable" % own.etlc)
+        sb.TOOLS.append(("etlc-w1", "", etlc_commands(etlc, 1)))
+        sb.TOOLS.append(("etlc-w2", "", etlc_commands(etlc, 2)))
+        sb.STARTUP.append(("etlc --version", "%s --version" % shlex.quote(etlc)))
+        tools = option_value(argv, "--tools")
+        if tools is None:
+            argv += ["--tools", ",".join(DEFAULT_TOOLS)]
+        elif tools == "all":
+            argv = strip_option(argv, "--tools")
+        label = option_value(argv, "--label") or time.strftime("etlc-%Y%m%d-%H%M%S")
+        results_dir = os.path.join(base, option_value(argv, "--results") or os.path.join(HERE, "results"))
+        argv = strip_option(strip_option(argv, "--label"), "--results") + [
+            "--label", label, "--results", results_dir]
+        sys.argv = [sb.__file__] + argv
+        sb.main()
+        json_path = os.path.join(results_dir, label + ".json")
+        with open(json_path) as f:
+            results = json.load(f)
+        results["command"] = command
+        results["commit"] = subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"],
+                                           capture_output=True, text=True).stdout.strip()
+        with open(json_path, "w") as f:
+            json.dump(results, f, indent=1)
+        md_path = os.path.join(results_dir, label + ".md")
 
-    sys.argv = [sb.__file__] + argv
-    sb.main()
-
-    json_path = os.path.join(results_dir, label + ".json")
-    with open(json_path) as f:
-        results = json.load(f)
     rows, headers, all_met = ratio_rows(results)
     ratios = sb.fmt_table(rows, headers)
     print("\n== etlc throughput ratios (input MB/s, median wall incl. start-up)\n" + ratios, flush=True)
-    md_path = os.path.join(results_dir, label + ".md")
     with open(md_path) as f:
-        tables_md = f.read()
-    with open(md_path, "a") as f:
-        f.write("\n### etlc throughput ratios\n\n" + ratios + "\n")
-    if own.write_results:
-        command = os.environ.get("ETL_BENCH_COMMAND") or " ".join(shlex.quote(a) for a in invoked)
-        write_results_md(own.write_results, results, command, ratios, tables_md)
-        print("wrote %s" % own.write_results)
+        tables_md = f.read().split("\n### etlc throughput ratios")[0]
+    with open(md_path, "w") as f:
+        f.write(tables_md + "\n### etlc throughput ratios\n\n" + ratios + "\n")
+    if write_results:
+        write_results_md(write_results, results, command, ratios, tables_md)
+        print("wrote %s" % write_results)
 
     etlc_failed = [r for r in results["tasks"] if r["tool"].startswith("etlc") and not r.get("ok")]
     for r in etlc_failed:

@@ -59,6 +59,7 @@ done
 
 # etlc runs in a scratch directory, so that anything it writes next to the working
 # directory (run store, error file) stays out of the repository.
+export ETL_BENCH_INVOKE_DIR="$PWD"
 mkdir -p "$ETLBENCH_DIR/etlc-cwd"
 cd "$ETLBENCH_DIR/etlc-cwd"
 export ETL_BENCH_COMMAND="${ETL_BENCH_COMMAND:-$INVOKED}"
