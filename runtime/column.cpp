@@ -287,7 +287,8 @@ bool ColumnBuilder::AppendValue(const ast::Value& value, std::string* error) {
     if (error) *error = why;
     return false;
   }
-  if (value.kind == VK::Null && column_->type->kind != TypeKind::Json) {
+  // A null in a `json` column is the JSON value null; in a `json?` column it is missing.
+  if (value.kind == VK::Null && (column_->type->kind != TypeKind::Json || column_->type->nullable)) {
     AppendNull();
     return true;
   }

@@ -1,5 +1,6 @@
 // Other functions (language.md §11, stdlib/functions_other.cpp): coalesce, uuid, env,
 // parse_json, to_json, keys, lookup.
+#include <algorithm>
 #include <cstdlib>
 #include <random>
 
@@ -58,6 +59,9 @@ bool Keys(Args a, const FnCall&, Value& out, ValueError&) {
   out = Value();
   out.kind = VK::List;
   for (const auto& [key, value] : a[0].fields) out.items.push_back(Value::String(key));
+  // Sorted bytewise (the spec), so the result does not depend on insertion order.
+  std::sort(out.items.begin(), out.items.end(),
+            [](const Value& x, const Value& y) { return x.string_value < y.string_value; });
   return true;
 }
 bool Lookup(Args a, const FnCall&, Value& out, ValueError&) {

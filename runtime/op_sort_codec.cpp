@@ -157,7 +157,8 @@ void EncodeSortKey(const Column& column, size_t row, bool descending, std::strin
     }
   }
   if (descending) {
-    for (size_t i = start; i < out.size(); ++i) out[i] = static_cast<char>(~out[i]);
+    // The null marker stays as it is, so nulls sort last in both directions.
+    for (size_t i = start + 1; i < out.size(); ++i) out[i] = static_cast<char>(~out[i]);
   }
 }
 

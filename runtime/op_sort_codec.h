@@ -13,7 +13,7 @@
 namespace etl::runtime {
 
 // Appends row `row` of `column` as an order-preserving key: ascending, nulls last; with
-// `descending` every byte is inverted (so nulls come first, as in PostgreSQL).
+// `descending` every byte after the null marker is inverted (nulls stay last, as DuckDB does).
 // Ints and timestamps big-endian with the sign flipped; floats by their IEEE bits (-0.0
 // as 0.0, NaN after +inf); strings with 0x00 escaped and a 0x00 0x00 terminator.
 void EncodeSortKey(const Column& column, size_t row, bool descending, std::string& out);

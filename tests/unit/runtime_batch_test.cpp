@@ -55,6 +55,17 @@ TEST(Column, ValidityIsFreeUntilTheFirstNull) {
   EXPECT_EQ(column->ints[127], 127);
 }
 
+TEST(Column, NullInJsonIsTheJsonNullAndInNullableJsonIsMissing) {
+  ColumnBuilder json(Parse("json"));
+  ASSERT_TRUE(json.AppendValue(ast::Value::Null()));
+  ColumnPtr plain = json.Finish();
+  EXPECT_FALSE(plain->IsNull(0));
+  EXPECT_EQ(plain->String(0), "null");
+  ColumnBuilder nullable(Parse("json?"));
+  ASSERT_TRUE(nullable.AppendValue(ast::Value::Null()));
+  EXPECT_TRUE(nullable.Finish()->IsNull(0));
+}
+
 TEST(Batch, RecordsRoundTripThroughColumns) {
   TypeRef schema = Parse("{id: int, name: string, score: float?, tags: list<string>, geo: {lat: float, lon: float}?, "
                          "attrs: map<int>, day: date, price: decimal(10, 2), raw: json}");

@@ -120,6 +120,10 @@ TEST(EvalFunctions, Other) {
   EXPECT_CALL_VALUE(Call("env", {Str("ETL_EVAL_TEST_VAR")}, T("string?")), Value::String("v1"));
   EXPECT_CALL_VALUE(Call("env", {Str("ETL_EVAL_TEST_UNSET_VAR")}, T("string?")), Value::Null());
   Value map = Rec({{"x", Value::Float(1.0)}, {"y", Value::Float(2.0)}});
+  Value unsorted = Rec({{"k2", Value::Float(1.0)}, {"k10", Value::Float(2.0)}, {"K", Value::Float(3.0)}});
+  EXPECT_CALL_VALUE(Call("keys", {ir::LiteralExpr(unsorted, T("map<float>"))}, T("list<string>")),
+                    ListV({Value::String("K"), Value::String("k10"), Value::String("k2")}));
+  EXPECT_CALL_VALUE(Call("json", {Null(T("int?"))}, T("json?")), Value::Null());
   EXPECT_CALL_VALUE(Call("keys", {ir::LiteralExpr(map, T("map<float>"))}, T("list<string>")), ListV({Value::String("x"), Value::String("y")}));
   EXPECT_CALL_VALUE(Call("lookup", {ir::LiteralExpr(map, T("map<float>")), Str("y")}, T("float?")), Value::Float(2.0));
   EXPECT_CALL_VALUE(Call("lookup", {ir::LiteralExpr(map, T("map<float>")), Str("z")}, T("float?")), Value::Null());

@@ -37,7 +37,7 @@ std::vector<int64_t> Ids(const CollectingEmitter& out) {
   return ids;
 }
 
-TEST(OpSort, AscendingPutsNullsLastDescendingFirstAndTiesKeepInputOrder) {
+TEST(OpSort, NullsGoLastInBothDirectionsAndTiesKeepInputOrder) {
   std::vector<Batch> input = {
       MakeRows(kIn, {Row(1, 2.5, "b"), Row(2, std::nullopt, "a"), Row(3, -1.0, nullptr)}),
       MakeRows(kIn, {Row(4, 2.5, "a"), Row(5, 0.0, "b"), Row(6, -0.0, "a"), Row(7, std::nullopt, nullptr)}),
@@ -57,7 +57,8 @@ TEST(OpSort, AscendingPutsNullsLastDescendingFirstAndTiesKeepInputOrder) {
     auto step = BindOp(node);
     CollectingEmitter out;
     Feed(*step, input, out);
-    EXPECT_EQ(Ids(out), (std::vector<int64_t>{2, 7, 4, 1, 6, 5, 3}));
+    // 2.5 (a before b), 0.0/-0.0 (a before b), -1, then the null amounts (name a, then null).
+    EXPECT_EQ(Ids(out), (std::vector<int64_t>{4, 1, 6, 5, 3, 2, 7}));
   }
   {
     // A batch with a selection: only its selected rows are sorted.
@@ -69,7 +70,7 @@ TEST(OpSort, AscendingPutsNullsLastDescendingFirstAndTiesKeepInputOrder) {
     ExpectSequences(out, node);
   }
   {
-    // Strings bytewise, descending: nulls first; "" and a string with a NUL byte order right.
+    // Strings bytewise, descending: nulls last; "" and a string with a NUL byte order right.
     ir::Node node = SortNode({{Fld(2, "name", "string?"), true}});
     auto step = BindOp(node);
     CollectingEmitter out;
@@ -77,7 +78,7 @@ TEST(OpSort, AscendingPutsNullsLastDescendingFirstAndTiesKeepInputOrder) {
          {MakeRows(kIn, {Row(1, 1.0, "ab"), Row(2, 1.0, ""), Row(3, 1.0, nullptr), Row(4, 1.0, "a"),
                          Rec({{"id", Value::Int(5)}, {"amount", Value::Float(1.0)}, {"name", Value::String(std::string("a\0b", 3))}, {"n", Value::Int(1)}}), Row(6, 1.0, "b")})},
          out);
-    EXPECT_EQ(Ids(out), (std::vector<int64_t>{3, 6, 1, 5, 4, 2}));
+    EXPECT_EQ(Ids(out), (std::vector<int64_t>{6, 1, 5, 4, 2, 3}));
   }
 }
 
@@ -164,11 +165,11 @@ TEST(OpSort, SpilledSortEqualsTheInMemorySortAndRemovesItsFiles) {
     }
   }
   ExpectSequences(got, node);
-  // The in-memory order is the reference stable sort (amount desc nulls first, name asc nulls last).
+  // The in-memory order is the reference stable sort (amount desc, name asc, nulls last in both).
   std::vector<Value> reference = all;
   std::stable_sort(reference.begin(), reference.end(), [](const Value& x, const Value& y) {
     const Value &xa = x.fields[1].second, &ya = y.fields[1].second;
-    if ((xa.kind == VK::Null) != (ya.kind == VK::Null)) return xa.kind == VK::Null;
+    if ((xa.kind == VK::Null) != (ya.kind == VK::Null)) return ya.kind == VK::Null;
     if (xa.kind != VK::Null && xa.float_value != ya.float_value) return xa.float_value > ya.float_value;
     const Value &xn = x.fields[2].second, &yn = y.fields[2].second;
     if ((xn.kind == VK::Null) != (yn.kind == VK::Null)) return yn.kind == VK::Null;
