@@ -6,9 +6,44 @@
 
 namespace etl::runtime {
 
+namespace {
+
+// The length of the valid UTF-8 sequence starting at text[i] (a byte >= 0x80), or 0 when it
+// is invalid (a stray continuation, an overlong form, a surrogate, past U+10FFFF, truncated).
+size_t ValidUtf8Length(std::string_view text, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  unsigned char c = byte(0);
+  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (n == 0 || i + n > text.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((byte(k) & 0xC0) != 0x80) return 0;
+  }
+  if (c == 0xE0 && byte(1) < 0xA0) return 0;   // overlong
+  if (c == 0xED && byte(1) >= 0xA0) return 0;  // surrogate
+  if (c == 0xF0 && byte(1) < 0x90) return 0;   // overlong
+  if (c == 0xF4 && byte(1) >= 0x90) return 0;  // past U+10FFFF
+  return n;
+}
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view text) {
   out += '"';
-  for (unsigned char c : text) {
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      // JSON text must be UTF-8: a byte that is not part of a valid sequence (raw input
+      // kept in an error record) becomes U+FFFD, as every lossy UTF-8 decoder does.
+      size_t n = ValidUtf8Length(text, i);
+      if (n == 0) {
+        out += "\xEF\xBF\xBD";
+        ++i;
+      } else {
+        out.append(text.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -24,6 +59,7 @@ void AppendJsonString(std::string& out, std::string_view text) {
           out += static_cast<char>(c);
         }
     }
+    ++i;
   }
   out += '"';
 }

@@ -66,6 +66,21 @@ TEST(Column, NullInJsonIsTheJsonNullAndInNullableJsonIsMissing) {
   EXPECT_TRUE(nullable.Finish()->IsNull(0));
 }
 
+TEST(ValueJson, StringsAreValidUtf8JsonWhateverTheBytes) {
+  auto quoted = [](std::string_view text) {
+    std::string out;
+    AppendJsonString(out, text);
+    return out;
+  };
+  EXPECT_EQ(quoted("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"");
+  EXPECT_EQ(quoted("été €𝄞"), "\"été €𝄞\"");  // valid 2-, 3- and 4-byte sequences kept
+  // A stray byte, a truncated sequence, an overlong form and a surrogate become U+FFFD each.
+  EXPECT_EQ(quoted("a\xff" "b"), "\"a\xEF\xBF\xBD" "b\"");
+  EXPECT_EQ(quoted("x\xc3"), "\"x\xEF\xBF\xBD\"");
+  EXPECT_EQ(quoted("\xc0\xaf"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  EXPECT_EQ(quoted("\xed\xa0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
+}
+
 TEST(Batch, RecordsRoundTripThroughColumns) {
   TypeRef schema = Parse("{id: int, name: string, score: float?, tags: list<string>, geo: {lat: float, lon: float}?, "
                          "attrs: map<int>, day: date, price: decimal(10, 2), raw: json}");
