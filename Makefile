@@ -4,6 +4,8 @@ BUILD_DIR ?= build
 JOBS ?= 2
 ETLC := $(BUILD_DIR)/etlc
 DEMO := examples/orders.etl
+DEMO_DIR := $(BUILD_DIR)/demo
+DEMO_ROWS ?= 200000
 
 .PHONY: all deps configure build test demo golden-update docs fmt-check conformance clean
 
@@ -26,10 +28,19 @@ test: deps build
 demo: deps build
 	@echo "== etlc check $(DEMO)"
 	$(ETLC) check $(DEMO)
-	@echo "== etlc explain $(DEMO)"
-	$(ETLC) explain $(DEMO)
 	@echo "== etlc graph --format mermaid $(DEMO)"
 	$(ETLC) graph --format mermaid $(DEMO)
+	@echo "== etlc test $(DEMO)"
+	$(ETLC) test $(DEMO)
+	@echo "== generated input: $(DEMO_DIR)/examples/data/orders.csv"
+	@mkdir -p $(DEMO_DIR)/examples/data
+	python3 scripts/gen_demo_orders.py $(DEMO_DIR)/examples/data/orders.csv $(DEMO_ROWS)
+	@echo "== etlc run $(DEMO)  (in $(DEMO_DIR))"
+	cd $(DEMO_DIR) && $(abspath $(ETLC)) run $(abspath $(DEMO))
+	@for f in big.jsonl small.csv daily.csv rejects.jsonl; do \
+	  echo "== $(DEMO_DIR)/out/$$f: $$(wc -l < $(DEMO_DIR)/out/$$f) lines, the first 4:"; \
+	  head -n 4 $(DEMO_DIR)/out/$$f; \
+	done
 
 # Rewrites every tests/golden/**/*.err from the current etlc output (review the diff).
 golden-update: build
