@@ -1,6 +1,7 @@
 // Unary and binary operators of the interpreter: one tight loop per (operator, layout),
 // chosen when the kernel is bound. Validity is combined word-wise; integer overflow and
 // division by zero are checked with __builtin_*_overflow and become row errors.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <unordered_set>
@@ -352,6 +353,15 @@ NodePtr BindBinary(const ir::Expr& expr, NodePtr left, NodePtr right, std::strin
     case BinaryOp::NotIn:
       if (expr.children[1].kind == ir::ExprKind::Literal && expr.children[1].value.kind == ast::Value::Kind::List) {
         return std::make_unique<InConstNode>(op == BinaryOp::NotIn, std::move(left), expr.children[1].value);
+      }
+      // `x in ["US", "DE"]` is lowered as a list of literals: the same constant set.
+      if (expr.children[1].kind == ir::ExprKind::List &&
+          std::all_of(expr.children[1].children.begin(), expr.children[1].children.end(),
+                      [](const ir::Expr& item) { return item.kind == ir::ExprKind::Literal; })) {
+        ast::Value list;
+        list.kind = ast::Value::Kind::List;
+        for (const ir::Expr& item : expr.children[1].children) list.items.push_back(item.value);
+        return std::make_unique<InConstNode>(op == BinaryOp::NotIn, std::move(left), std::move(list));
       }
       return BindGeneric(expr, [&] {
         std::vector<NodePtr> c;

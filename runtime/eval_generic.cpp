@@ -37,9 +37,17 @@ class RowwiseNode : public Node {
     constant = constant && !volatile_;
     size_t n = constant ? 1 : frame.n;
     std::vector<Value> values(n), row(args.size());
+    // Constant arguments (a literal list, a pattern) are materialised once, not per row.
+    bool constant_null = false;
+    for (size_t a = 0; a < args.size(); ++a) {
+      if (!args[a].constant) continue;
+      row[a] = ValueAt(args[a], 0);
+      constant_null = constant_null || row[a].kind == VK::Null;
+    }
     for (size_t k = 0; k < n; ++k) {
-      bool null = false;
+      bool null = constant_null;
       for (size_t a = 0; a < args.size(); ++a) {
+        if (args[a].constant) continue;
         row[a] = ValueAt(args[a], k);
         null = null || row[a].kind == VK::Null;
       }
