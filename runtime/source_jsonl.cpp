@@ -75,6 +75,81 @@ JsonlSource::JsonlSource(std::string step, JsonlSourceOptions options)
     failure_ = InputError{options_.path, "the jsonl schema must be a record type"};
   }
   options_.batch_rows = std::max<size_t>(options_.batch_rows, 1);
+  if (!failure_) {
+    fast_ = true;
+    for (const ast::Field& field : options_.schema->fields) {
+      switch (field.type->kind) {
+        case TypeKind::Int: case TypeKind::Float: case TypeKind::Bool: case TypeKind::String:
+        case TypeKind::Date: case TypeKind::Timestamp: case TypeKind::Duration:
+          break;
+        default:
+          fast_ = false;
+      }
+    }
+    matcher_ = std::make_unique<JsonFieldMatcher>(*options_.schema);
+    slots_.resize(options_.schema->fields.size());
+  }
+}
+
+bool JsonlSource::ConvertFast(simdjson::dom::object object) {
+  namespace dom = simdjson::dom;
+  const auto& fields = options_.schema->fields;
+  for (FastSlot& slot : slots_) slot.set = false;
+  matcher_->Reset();
+  for (auto [key, value] : object) {
+    int index = matcher_->Match(key);
+    if (index < 0) continue;
+    const ast::TypeRef& type = fields[static_cast<size_t>(index)].type;
+    FastSlot& slot = slots_[static_cast<size_t>(index)];
+    dom::element_type json_type = value.type();
+    slot.set = true;
+    slot.null = json_type == dom::element_type::NULL_VALUE;
+    if (slot.null) {
+      if (!type->nullable) return false;
+      continue;
+    }
+    // The same rules as jsonl_convert.cpp's Convert (docs/dev/runtime-jsonl.md).
+    switch (type->kind) {
+      case TypeKind::Int:
+        if (json_type != dom::element_type::INT64) return false;
+        slot.int_value = value.get_int64().value_unsafe();
+        break;
+      case TypeKind::Float:
+        if (json_type == dom::element_type::STRING || value.get_double().get(slot.float_value) != simdjson::SUCCESS) {
+          return false;
+        }
+        break;
+      case TypeKind::Bool:
+        if (json_type != dom::element_type::BOOL) return false;
+        slot.int_value = value.get_bool().value_unsafe();
+        break;
+      case TypeKind::String:
+        if (json_type != dom::element_type::STRING) return false;
+        slot.text = value.get_string().value_unsafe();
+        break;
+      case TypeKind::Date: case TypeKind::Timestamp: case TypeKind::Duration: {
+        if (json_type != dom::element_type::STRING) return false;
+        std::string_view text = value.get_string().value_unsafe();
+        std::optional<int64_t> parsed;
+        if (type->kind == TypeKind::Date) {
+          if (auto days = ParseIsoDate(text)) parsed = *days;
+        } else {
+          parsed = type->kind == TypeKind::Timestamp ? ParseIsoTimestamp(text) : ParseDurationText(text);
+        }
+        if (!parsed) return false;
+        slot.int_value = *parsed;
+        break;
+      }
+      default:
+        return false;
+    }
+  }
+  for (size_t f = 0; f < fields.size(); ++f) {
+    if (slots_[f].set) continue;
+    if (!fields[f].type->nullable) return false;  // missing: the general path names it
+    slots_[f].set = slots_[f].null = true;
+  }
+  return true;
 }
 
 JsonlSource::~JsonlSource() = default;
@@ -138,6 +213,25 @@ bool JsonlSource::Next(Emitter& out) {
                                        file_ + ":" + std::to_string(line.number) + ":" + std::to_string(e.column) +
                                            ": " + e.reason,
                                        line.text, file_, line.number));
+      continue;
+    }
+    if (fast_ && ConvertFast(reader_->object())) {
+      for (size_t f = 0; f < fields.size(); ++f) {
+        const FastSlot& slot = slots_[f];
+        ColumnBuilder& builder = *builders[f];
+        if (slot.null) {
+          builder.AppendNull();
+          continue;
+        }
+        switch (fields[f].type->kind) {
+          case TypeKind::Float: builder.AppendFloat(slot.float_value); break;
+          case TypeKind::Bool: builder.AppendBool(slot.int_value != 0); break;
+          case TypeKind::String: builder.AppendString(slot.text); break;
+          case TypeKind::Date: builder.AppendDate(static_cast<int32_t>(slot.int_value)); break;
+          default: builder.AppendInt(slot.int_value); break;
+        }
+      }
+      keep.push_back(static_cast<uint32_t>(fields.empty() ? 0 : builders[0]->Rows() - 1));
       continue;
     }
     if (!JsonRecordToValue(reader_->object(), *options_.schema, record, message)) {

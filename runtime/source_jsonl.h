@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/jsonl_convert.h"
 #include "runtime/jsonl_reader.h"
 #include "runtime/source_common.h"
 #include "runtime/step.h"
@@ -36,6 +37,19 @@ class JsonlSource : public Source {
 
  private:
   bool OpenNextFile();
+  // The direct columnar path for schemas of top-level scalars: converts one record's fields
+  // into `slots_` without building an ast::Value. False when the record needs the general
+  // path (a type mismatch, a missing field, ...), which then produces the exact error.
+  bool ConvertFast(simdjson::dom::object object);
+
+  // One converted field of the record being read (strings point into the parsed document).
+  struct FastSlot {
+    bool set = false;
+    bool null = false;
+    int64_t int_value = 0;  // int, date (days), timestamp and duration (µs), bool
+    double float_value = 0;
+    std::string_view text;
+  };
 
   std::string step_;
   JsonlSourceOptions options_;
@@ -47,6 +61,9 @@ class JsonlSource : public Source {
   std::optional<InputError> failure_;
   SourceStats stats_;
   uint64_t sequence_ = 0;
+  bool fast_ = false;  // every field is a top-level scalar: ConvertFast applies
+  std::unique_ptr<JsonFieldMatcher> matcher_;
+  std::vector<FastSlot> slots_;
 };
 
 }  // namespace etl::runtime

@@ -115,6 +115,50 @@ TEST_F(JsonlSourceTest, BadLinesAndMisfitsAreErrorsWithFileLineAndRawText) {
   EXPECT_EQ(Json(out.Rows(0)), "{\"id\":1,\"qty\":2}\n{\"id\":6,\"qty\":null}\n");
 }
 
+// Scalar-only schemas take the direct columnar path (ConvertFast); adding a json field forces
+// the general ast::Value path. Both must give the same rows and the same errors.
+TEST_F(JsonlSourceTest, DirectScalarPathAgreesWithTheGeneralPath) {
+  auto nullable = [](ast::TypeKind kind) { return ast::MakeType(kind, true); };
+  std::vector<ast::Field> fields = {{"i", ast::IntType()},
+                                    {"f", ast::FloatType()},
+                                    {"b", nullable(ast::TypeKind::Bool)},
+                                    {"s", nullable(ast::TypeKind::String)},
+                                    {"d", nullable(ast::TypeKind::Date)},
+                                    {"t", nullable(ast::TypeKind::Timestamp)},
+                                    {"u", nullable(ast::TypeKind::Duration)}};
+  std::string path = Write("scalars.jsonl",
+                           "{\"i\":1,\"f\":2,\"b\":true,\"s\":\"a\\\"b\\u00e9\",\"d\":\"2024-02-29\","
+                           "\"t\":\"2024-01-01T01:00:00+01:00\",\"u\":\"1h30m\"}\n"
+                           "{\"f\":-0.5,\"i\":-7,\"s\":null,\"i\":8}\n"          // keys out of order, repeated key
+                           "{\"i\":1.5,\"f\":1}\n"                                   // float for int
+                           "{\"i\":9223372036854775808,\"f\":1}\n"                   // overflow
+                           "{\"i\":1,\"f\":\"1\"}\n"                               // string for float
+                           "{\"i\":1,\"f\":1,\"d\":\"2023-02-29\"}\n"            // not a day
+                           "{\"i\":1,\"f\":1,\"t\":\"2024-01-01T00:00:00\"}\n"   // no zone
+                           "{\"i\":1,\"f\":1,\"u\":\"90\"}\n"                    // no unit
+                           "{\"i\":1,\"f\":null}\n"                                 // null for non-nullable
+                           "{\"f\":1}\n"                                              // missing
+                           "{\"i\":2,\"f\":3e2,\"b\":false,\"extra\":[1]}\n");
+  auto fast = Run(path, ast::RecordType(fields));
+  std::vector<ast::Field> general_fields = fields;
+  general_fields.push_back({"j", nullable(ast::TypeKind::Json)});
+  auto general = Run(path, ast::RecordType(general_fields));
+  std::vector<ast::Value> general_rows = general.Rows(0);
+  for (ast::Value& row : general_rows) row.fields.pop_back();
+  EXPECT_EQ(Json(fast.Rows(0)), Json(general_rows));
+  EXPECT_EQ(Json(fast.Rows(0)),
+            "{\"i\":1,\"f\":2,\"b\":true,\"s\":\"a\\\"b\u00e9\",\"d\":\"2024-02-29\",\"t\":\"2024-01-01T00:00:00Z\","
+            "\"u\":\"1h30m\"}\n"
+            "{\"i\":8,\"f\":-0.5,\"b\":null,\"s\":null,\"d\":null,\"t\":null,\"u\":null}\n"
+            "{\"i\":2,\"f\":300,\"b\":false,\"s\":null,\"d\":null,\"t\":null,\"u\":null}\n");
+  ASSERT_EQ(fast.errors.size(), general.errors.size());
+  for (size_t e = 0; e < fast.errors.size(); ++e) {
+    EXPECT_EQ(fast.errors[e].message, general.errors[e].message);
+    EXPECT_EQ(fast.errors[e].line, general.errors[e].line);
+  }
+  EXPECT_EQ(fast.errors.size(), 8u);
+}
+
 TEST_F(JsonlSourceTest, GlobGzipAndSmallBatches) {
   auto schema = ast::RecordType({{"id", ast::IntType()}});
   std::string text;
