@@ -166,8 +166,13 @@ TypeRef Checker::BindStep(ast::StepCall& call, stdlib::StepKind kind, const Type
       } else if (!param.default_value.empty()) {
         ast::BoundStepArg bound;
         bound.param = param.name;
-        bound.value = ParseDefault(param.default_value);
-        if (auto t = ast::ParseType(param.type)) bound.type = *t;
+        if (param.type == "mode") {  // a bare mode name (`append`), bound like a given one
+          bound.value = ast::Value::String(param.default_value);
+          bound.type = ast::JsonType();
+        } else {
+          bound.value = ParseDefault(param.default_value);
+          if (auto t = ast::ParseType(param.type)) bound.type = *t;
+        }
         call.bound.push_back(std::move(bound));
       }
       continue;

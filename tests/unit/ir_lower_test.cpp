@@ -223,6 +223,28 @@ pipeline p {
 }
 
 // Every example of the repository lowers, and its plan survives a JSON round trip.
+// A defaulted `mode:` parameter (sqlite, postgres sinks) lowers to its bare name, like a
+// given one (it used to be an internal error: "argument `mode` has no type").
+TEST(Lower, DefaultedWriteModeIsItsName) {
+  auto plan = Compile("modes.etl", R"(
+schema R { id: int }
+pipeline p {
+  rows = from csv("in.csv", schema: R)
+  rows | into sqlite("out.db", table: "t")
+  rows | into sqlite("out.db", table: "u", mode: replace)
+}
+)");
+  ASSERT_TRUE(plan);
+  const Pipeline& p = plan->pipelines[0];
+  std::vector<std::string> modes;
+  for (const Node& node : p.nodes) {
+    for (const StepArg& arg : node.args) {
+      if (arg.name == "mode" && arg.value) modes.push_back(arg.value->string_value);
+    }
+  }
+  EXPECT_EQ(modes, (std::vector<std::string>{"append", "replace"}));
+}
+
 TEST(Lower, ExamplesRoundTrip) {
   for (const char* name : {"orders", "clickstream"}) {
     std::string path = std::string(ETL_SOURCE_DIR) + "/examples/" + name + ".etl";
