@@ -460,17 +460,18 @@ void PipelineRun::Commit(Actor& a, CallEmitter& out, std::unique_lock<std::mutex
   uint64_t n = out.errors.size();
   a.metrics.errors += n;
   errors_ += n;
+  // A failure the pipeline handles (its `.errors` port is consumed) is news, not a warning.
+  const bool handled = a.errors_port < a.consumers.size() && !a.consumers[a.errors_port].empty();
   for (const ErrorRecord& e : out.errors) {
     if (a.failures_logged >= kLoggedFailuresPerStep) break;
     ++a.failures_logged;
     std::vector<std::pair<std::string, ast::Value>> fields = {{"code", ast::Value::String(e.code)},
                                                               {"message", ast::Value::String(e.message)}};
     if (e.line) fields.emplace_back("line", ast::Value::Int(*e.line));
-    EventLocked(id, "record_failed", LogLevel::Warn, std::move(fields));
+    EventLocked(id, "record_failed", handled ? LogLevel::Info : LogLevel::Warn, std::move(fields));
   }
   if (a.errors_to_batch) DeliverLocked(a, a.errors_port, MakeErrorsBatch(a.port_types[a.errors_port], out.errors));
-  bool consumed = a.errors_port < a.consumers.size() && !a.consumers[a.errors_port].empty();
-  if (!consumed) WriteUnconsumed(a, out.errors);
+  if (!handled) WriteUnconsumed(a, out.errors);
   if (max_errors_ && errors_ > static_cast<uint64_t>(*max_errors_)) {
     EventLocked("", "max_errors_exceeded", LogLevel::Error, {{"limit", ast::Value::Int(*max_errors_)}});
     StopLocked(RunStatus::Failed, fmt::format("more than {} records failed (max_errors {})", *max_errors_, *max_errors_));
