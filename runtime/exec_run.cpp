@@ -94,7 +94,25 @@ RunResult PipelineRun::Execute() {
     for (std::thread& t : threads_) t.join();
     threads_.clear();
   }
-  // Every worker has stopped: the actors are ours.
+  // Every worker has stopped: the actors are ours. The run succeeded: publish every sink's
+  // prepared output, in plan order; the first that cannot be published fails the run and the
+  // rest are discarded (a failed run publishes nothing it can still take back).
+  if (status_ == RunStatus::Succeeded) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (Actor& a : actors_) {
+      if (!a.sink || !a.live) continue;
+      if (!a.sink->Commit()) {
+        status_ = RunStatus::Failed;
+        failure_ = "`" + a.node->id + "`: " +
+                   (a.sink->failure() ? a.sink->failure()->ToString() : std::string("the output was not complete"));
+        break;
+      }
+      EventLocked(a.node->id, "sink_committed", LogLevel::Info,
+                  {{"target", ast::Value::String(a.sink_target)},
+                   {"rows", ast::Value::Int(a.sink->rows())},
+                   {"bytes", ast::Value::Int(a.sink->bytes())}});
+    }
+  }
   if (status_ != RunStatus::Succeeded) {
     for (Actor& a : actors_) {
       if (a.sink) a.sink->Abort();
@@ -326,12 +344,6 @@ void PipelineRun::RunTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
     if (a.sink && a.sink->failure()) return StopLocked(RunStatus::Failed, "`" + id + "`: " + a.sink->failure()->ToString());
     Commit(a, out, lock);
     if (m.close && ++a.inputs_closed == a.node->inputs.size()) {
-      if (a.sink && !stop_) {
-        EventLocked(id, "sink_committed", LogLevel::Info,
-                    {{"target", ast::Value::String(a.sink_target)},
-                     {"rows", ast::Value::Int(a.sink->rows())},
-                     {"bytes", ast::Value::Int(a.sink->bytes())}});
-      }
       FinishLocked(a);
       break;
     }

@@ -44,15 +44,27 @@ void BufferedSink::Close(size_t input, Emitter& out) {
   EnsureStarted();
   Finish(buffer_);
   if (!Flush()) return;
+  if (!output_->Prepare()) {
+    failure_ = output_->error();
+    if (!failure_) failure_ = InputError{target_, "cannot make the output durable"};
+    output_->Abort();
+    return;
+  }
+  prepared_ = true;
+  // Acknowledged only now: what a sink received is durable once it is prepared.
+  if (last_sequence_) out.Ack(input, *last_sequence_);
+  out.Emit(0, MakeDoneBatch(target_, rows_, bytes_));
+}
+
+bool BufferedSink::Commit() {
+  if (failure_ || aborted_ || !prepared_) return false;
   if (!output_->Commit()) {
     failure_ = output_->error();
     if (!failure_) failure_ = InputError{target_, "commit failed"};
     output_->Abort();
-    return;
+    return false;
   }
-  // Acknowledged only now: what a sink received is durable once it is committed.
-  if (last_sequence_) out.Ack(input, *last_sequence_);
-  out.Emit(0, MakeDoneBatch(target_, rows_, bytes_));
+  return true;
 }
 
 void BufferedSink::Abort() {

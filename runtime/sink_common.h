@@ -1,7 +1,8 @@
 // The machinery the sinks share: rows are formatted into one large buffer, written to a
 // SinkOutput when it is full, and committed on Close, which then emits the `done` record
 // {target, rows, bytes} on port 0. A failed write stops the sink (Done() becomes true), keeps
-// the failure for the executor and leaves nothing behind. docs/dev/runtime-sinks.md.
+// the failure for the executor and leaves nothing behind; Commit() publishes the output
+// once the run succeeded. docs/dev/runtime-sinks.md.
 #pragma once
 
 #include <cstdint>
@@ -21,8 +22,13 @@ class BufferedSink : public Step {
   BufferedSink(std::string target, std::unique_ptr<SinkOutput> output);
 
   void Push(size_t input, const Batch& batch, Emitter& out) final;
-  // Flushes, commits and emits the done record; on a failure emits nothing (see failure()).
+  // Flushes and prepares the output (durable, not yet visible) and emits the done record; on
+  // a failure emits nothing (see failure()). The executor publishes with Commit() once the
+  // whole run succeeded, so a failed run publishes no output at all.
   void Close(size_t input, Emitter& out) final;
+  // Publishes the prepared output (a file sink renames its temporary file into place); false
+  // (with failure() set, the output discarded) when that fails or the sink did not close.
+  bool Commit();
   // True once the sink failed or was aborted: it takes no more input.
   bool Done() const override { return failure_.has_value() || aborted_; }
   // The run failed or was cancelled: discard the output (a file sink removes its temporary
@@ -55,6 +61,7 @@ class BufferedSink : public Step {
   int64_t bytes_ = 0;
   bool started_ = false;
   bool closed_ = false;
+  bool prepared_ = false;
   bool aborted_ = false;
   std::optional<uint64_t> last_sequence_;
 };

@@ -69,14 +69,22 @@ bool AtomicFileOutput::Write(std::string_view bytes) {
   return true;
 }
 
-bool AtomicFileOutput::Commit() {
+bool AtomicFileOutput::Prepare() {
   if (error_) return false;
-  if (committed_) return true;
+  if (prepared_ || committed_) return true;
   if (fd_ < 0 && !Open()) return false;  // an empty output is still a file
   if (::fsync(fd_) != 0) return Failed(std::string("fsync failed: ") + std::strerror(errno));
   int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) return Failed(std::string("close failed: ") + std::strerror(errno));
+  prepared_ = true;
+  return true;
+}
+
+bool AtomicFileOutput::Commit() {
+  if (error_) return false;
+  if (committed_) return true;
+  if (!Prepare()) return false;
   if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
     return Failed(std::string("cannot rename the temporary file into place: ") + std::strerror(errno));
   }

@@ -21,7 +21,11 @@ class SinkOutput {
   virtual ~SinkOutput() = default;
   // Appends `bytes`; false on a write error.
   virtual bool Write(std::string_view bytes) = 0;
-  // Makes everything written visible at the target; false on an error (nothing is visible).
+  // Makes everything written durable without publishing it (a file: fsynced under its
+  // temporary name), so that the run can publish all its outputs together; false on an error.
+  virtual bool Prepare() { return !error_; }
+  // Makes everything written visible at the target (preparing first when not done); false on
+  // an error (nothing is visible).
   virtual bool Commit() = 0;
   // Discards everything written; the target is left as it was before the sink started.
   virtual void Abort() = 0;
@@ -43,6 +47,7 @@ class AtomicFileOutput : public SinkOutput {
   AtomicFileOutput& operator=(const AtomicFileOutput&) = delete;
 
   bool Write(std::string_view bytes) override;
+  bool Prepare() override;
   bool Commit() override;
   void Abort() override;
   // The temporary file's name (empty until the first write opens it; tests).
@@ -55,6 +60,7 @@ class AtomicFileOutput : public SinkOutput {
   std::string path_;
   std::string temp_path_;
   int fd_ = -1;
+  bool prepared_ = false;
   bool committed_ = false;
 };
 

@@ -289,10 +289,39 @@ pipeline p {
   RunResult result = RunEtl(test::WithDir(kProgram, dir.path()));
   EXPECT_EQ(result.status, RunStatus::Failed);
   EXPECT_EQ(result.failure.rfind("`into_csv@5`: ", 0), 0u) << result.failure;
-  std::vector<std::string> left = dir.List();
-  EXPECT_TRUE(left == std::vector<std::string>{"in.csv"} ||
-              left == (std::vector<std::string>{"good.csv", "in.csv"}))  // committed before the failure
-      << left.size();
+  // good.csv was complete, but a failed run publishes none of its outputs.
+  EXPECT_EQ(dir.List(), std::vector<std::string>{"in.csv"});
+}
+
+TEST(ExecutorFlow, AFailedRunPublishesNoOutputEvenOfBranchesThatFinished) {
+  constexpr const char* kProgram = R"(
+schema Item { id: int, price: int }
+pipeline p {
+  max_errors 1
+  small = from csv("$DIR/small.csv", schema: Item)
+  small | into csv("$DIR/small_out.csv")
+  raw = from csv("$DIR/in.csv", schema: Item)
+  raw | derive q = 100 / price | into csv("$DIR/out.csv")
+}
+)";
+  ScratchDir dir;
+  test::WriteText(dir / "small.csv", "id,price\n1,5\n");
+  std::string rows = "id,price\n";
+  for (int i = 0; i < 20000; ++i) rows += std::to_string(i) + (i % 5000 == 4999 ? ",0\n" : ",1\n");
+  test::WriteText(dir / "in.csv", rows);
+  for (size_t workers : {1, 4}) {
+    RunOptions options;
+    options.workers = workers;
+    RunResult result = RunEtl(test::WithDir(kProgram, dir.path()), options);
+    EXPECT_EQ(result.status, RunStatus::Failed);
+    EXPECT_EQ(dir.List(), (std::vector<std::string>{"in.csv", "small.csv"})) << workers;
+  }
+  // The same run without the limit publishes all three.
+  RunOptions options;
+  options.max_errors = 100;
+  RunResult result = RunEtl(test::WithDir(kProgram, dir.path()), options);
+  EXPECT_EQ(result.status, RunStatus::Succeeded) << result.failure;
+  EXPECT_EQ(dir.List(), (std::vector<std::string>{"in.csv", "out.csv", "small.csv", "small_out.csv"}));
 }
 
 }  // namespace

@@ -32,6 +32,7 @@ class CsvSinkTest : public SinkTest {
     sink.Open(out);
     for (const Batch& batch : batches) sink.Push(0, batch, out);
     sink.Close(0, out);
+    EXPECT_TRUE(sink.Commit());  // Close prepares, Commit publishes
     EXPECT_FALSE(sink.failure()) << sink.failure()->ToString();
     std::string text = ReadAll(options.path);
     EXPECT_EQ(DoneOf(out), "{target: \"" + options.path + "\", rows: " + std::to_string(sink.rows()) +
@@ -146,6 +147,7 @@ TEST_F(CsvSinkTest, SelectionWritesOnlySelectedRowsAndCountsThem) {
   sink.Push(0, selected, out);
   sink.Push(0, none, out);
   sink.Close(0, out);
+  EXPECT_TRUE(sink.Commit());  // Close prepares, Commit publishes
   EXPECT_EQ(ReadAll(options.path), "n\n1\n4\n9\n");
   EXPECT_EQ(DoneOf(out), "{target: \"" + options.path + "\", rows: 3, bytes: 8}");
 }
@@ -191,7 +193,7 @@ TEST_F(CsvSinkTest, RoundTripThroughTheCsvSource) {
   for (size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(ast::ToLiteral(back[i]), ast::ToLiteral(rows[i])) << i;
 }
 
-TEST_F(CsvSinkTest, NothingAtThePathBeforeCloseAndCompleteAfter) {
+TEST_F(CsvSinkTest, NothingAtThePathBeforeCommitAndCompleteAfter) {
   auto schema = ast::RecordType({{"n", ast::IntType()}});
   std::vector<Value> rows;
   for (int i = 0; i < 100000; ++i) rows.push_back(Record({{"n", Value::Int(i)}}));  // > one buffer
@@ -206,6 +208,12 @@ TEST_F(CsvSinkTest, NothingAtThePathBeforeCloseAndCompleteAfter) {
   EXPECT_EQ(during[2].rfind("sub/dir/out.csv.tmp-", 0), 0u) << during[2];
   EXPECT_TRUE(out.batches.empty());
   sink.Close(0, out);
+  // Close made the file durable under its temporary name and emitted `done`; nothing is at
+  // the path until the run publishes it.
+  EXPECT_FALSE(fs::exists(options.path));
+  EXPECT_EQ(Listing().size(), 3u);
+  EXPECT_FALSE(out.batches.empty());
+  EXPECT_TRUE(sink.Commit());
   EXPECT_EQ(Listing(), (std::vector<std::string>{"sub", "sub/dir", "sub/dir/out.csv"}));
   std::string text = ReadAll(options.path);
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 300001);
@@ -244,6 +252,20 @@ TEST_F(CsvSinkTest, AbortLeavesNothingAndKeepsAnOlderFile) {
     sink.Push(0, BatchOf(schema, rows), out);
   }
   EXPECT_EQ(Listing(), std::vector<std::string>{"old.csv"});
+  {
+    // Closed (prepared) but the run failed: Abort removes the temporary file, Commit refuses.
+    CsvSinkOptions options;
+    options.path = old;
+    CsvSink sink(schema, options);
+    CollectingEmitter out;
+    sink.Push(0, BatchOf(schema, rows), out);
+    sink.Close(0, out);
+    EXPECT_EQ(Listing().size(), 2u);
+    sink.Abort();
+    EXPECT_FALSE(sink.Commit());
+  }
+  EXPECT_EQ(Listing(), std::vector<std::string>{"old.csv"});
+  EXPECT_EQ(ReadAll(old), "previous\n");
 }
 
 TEST_F(CsvSinkTest, UnwritablePathFailsCleanly) {

@@ -49,6 +49,7 @@ TEST_F(SinkTest, JsonlLinesAndRoundTrip) {
   sink.Push(0, BatchOf(schema, rows), out);
   EXPECT_FALSE(fs::exists(options.path));
   sink.Close(0, out);
+  EXPECT_TRUE(sink.Commit());  // Close prepares, Commit publishes
   std::string text = ReadAll(options.path);
   EXPECT_EQ(text.substr(0, text.find('\n')),
             "{\"i\":null,\"f\":0,\"s\":\"\",\"day\":\"1968-11-27\",\"ts\":\"1969-12-31T23:59:59.999995Z\","
@@ -79,6 +80,7 @@ TEST_F(SinkTest, JsonlNonFiniteFloatsAreNullAndAbortLeavesNothing) {
     CollectingEmitter out;
     sink.Push(0, Select(batch, {0, 1, 2}), out);
     sink.Close(0, out);
+    EXPECT_TRUE(sink.Commit());  // Close prepares, Commit publishes
   }
   EXPECT_EQ(ReadAll(options.path), "{\"f\":null}\n{\"f\":null}\n{\"f\":1e-07}\n");
   JsonlSink aborted(schema, JsonlSinkOptions{PathOf("b.jsonl")});
