@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 #include "tests/unit/driver_executor_util.h"
@@ -45,6 +46,44 @@ pipeline p {
   // A producer only runs while every queue it feeds is below 4; one call emits one batch.
   EXPECT_LE(result.max_queued_batches, 5u);
   EXPECT_GE(result.max_queued_batches, 1u);
+}
+
+// A stream whose every write takes 150 ms: a slow sink.
+class SlowStreamBuf : public std::stringbuf {
+ protected:
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    return std::stringbuf::xsputn(s, n);
+  }
+};
+
+TEST(ExecutorScale, ASlowSinkDoesNotStallAnUnrelatedBranch) {
+  constexpr const char* kProgram = R"(
+schema Row { id: int, s: string }
+pipeline p {
+  from generate(count: 300000, schema: Row, seed: 1) | into stdout(format: "jsonl")
+  from generate(count: 300000, schema: Row, seed: 2) | into csv("$DIR/fast.csv")
+}
+)";
+  ScratchDir dir;
+  SlowStreamBuf slow;
+  std::ostream stream(&slow);
+  RunOptions options;
+  options.workers = 2;
+  options.channel_batches = 4;
+  options.out = &stream;
+  RunResult result = RunEtl(test::WithDir(kProgram, dir.path()), options);
+  ASSERT_EQ(result.status, RunStatus::Succeeded) << result.failure;
+  const StepMetrics& slow_sink = test::StepOf(result, "into_stdout@4");
+  const StepMetrics& fast_sink = test::StepOf(result, "into_csv@5");
+  EXPECT_EQ(slow_sink.rows_out, 300000u);
+  EXPECT_EQ(fast_sink.rows_out, 300000u);
+  // The slow branch is held back by its own channel only: the other one finishes in a
+  // fraction of the slow one's time.
+  int64_t slow_us = slow_sink.finished_us - result.started_us;
+  int64_t fast_us = fast_sink.finished_us - result.started_us;
+  EXPECT_GT(slow_us, 600'000) << "the stream is not slow enough for this test";
+  EXPECT_LT(fast_us, slow_us / 2) << fast_us << " us vs " << slow_us << " us";
 }
 
 TEST(ExecutorScale, TakeStopsAHugeSourcePromptly) {
