@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "runtime/agg_state.h"
+#include "runtime/decimal_math.h"
 
 namespace etl::runtime {
 
@@ -134,7 +135,8 @@ class SumDecimalAgg : public AggState {
       if (g == kNoGroup || x.IsNull(i)) continue;
       seen_[g] = 1;
       __int128 v = x.layout == Layout::Int128 ? x.wide[i] : static_cast<__int128>(x.ints[i]);
-      overflow_[g] |= static_cast<uint8_t>(__builtin_add_overflow(sums_[g], v, &sums_[g]));
+      // Past 10^38 the sum leaves decimal(38, s) even if 128 bits still hold it.
+      overflow_[g] |= static_cast<uint8_t>(__builtin_add_overflow(sums_[g], v, &sums_[g]) || !decimal::Fits(sums_[g], 38));
     }
   }
   ColumnPtr Finish(size_t begin, size_t end) override {
@@ -172,6 +174,8 @@ class AvgAgg : public AggState {
     const Column& x = *args[0];
     if (x.layout == Layout::Int64 || x.layout == Layout::Int128) {
       scale_ = x.type && x.type->kind == TypeKind::Decimal ? Pow10(x.type->scale) : 1.0;
+      decimals_ = x.type && x.type->kind == TypeKind::Decimal;
+      scale_digits_ = decimals_ ? x.type->scale : 0;
     }
     for (size_t i = 0; i < groups.size(); ++i) {
       uint32_t g = groups[i];
@@ -191,7 +195,9 @@ class AvgAgg : public AggState {
       if (counts_[g] == 0) {
         b.AppendNull();
       } else if (scale_ > 0) {
-        b.AppendFloat(static_cast<double>(exact_[g]) / scale_ / static_cast<double>(counts_[g]));
+        // The exact sum's nearest double (one rounding), then the division.
+        double sum = decimals_ ? decimal::ToDouble(exact_[g], scale_digits_) : static_cast<double>(exact_[g]);
+        b.AppendFloat(sum / static_cast<double>(counts_[g]));
       } else {
         b.AppendFloat(floats_[g] / static_cast<double>(counts_[g]));
       }
@@ -202,6 +208,8 @@ class AvgAgg : public AggState {
  private:
   TypeRef type_;
   double scale_ = 0;  // 0: a float argument; else 10^scale of an int (1) or decimal argument
+  bool decimals_ = false;  // a decimal argument, of scale scale_digits_
+  int scale_digits_ = 0;
   std::vector<int64_t> counts_;
   std::vector<__int128> exact_;
   std::vector<double> floats_;

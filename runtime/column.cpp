@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "runtime/decimal_math.h"
 #include "runtime/value_json.h"
 
 namespace etl::runtime {
@@ -59,30 +60,17 @@ size_t Validity::NullCount(size_t rows) const {
 
 // ---------------------------------------------------------------- reading values back
 
-namespace {
-
-int64_t Pow10(int n) {
-  int64_t p = 1;
-  for (int i = 0; i < n; ++i) p *= 10;
-  return p;
-}
-
-}  // namespace
-
 ast::Value Column::Get(size_t row) const {
   if (IsNull(row)) return ast::Value::Null();
   ast::Value v;
   switch (layout) {
     case Layout::Bool: return ast::Value::Bool(bools[row] != 0);
     case Layout::Int64:
-      if (type->kind == TypeKind::Decimal) {
-        return ast::Value::Float(static_cast<double>(ints[row]) / static_cast<double>(Pow10(type->scale)));
-      }
+      if (type->kind == TypeKind::Decimal) return ast::Value::Decimal(ints[row], type->scale);
       v.int_value = ints[row];
       v.kind = type->kind == TypeKind::Timestamp ? VK::Timestamp : type->kind == TypeKind::Duration ? VK::Duration : VK::Int;
       return v;
-    case Layout::Int128:
-      return ast::Value::Float(static_cast<double>(wide[row]) / std::pow(10.0, type->scale));
+    case Layout::Int128: return ast::Value::Decimal(wide[row], type->scale);
     case Layout::Int32:
       v.kind = VK::Date;
       v.int_value = days[row];
@@ -222,7 +210,8 @@ bool Fits(const ast::Value& value, const TypeRef& type, std::string& why) {
     case TypeKind::Bool: return value.kind == VK::Bool || mismatch();
     case TypeKind::Int: return value.kind == VK::Int || mismatch();
     case TypeKind::Float: return value.kind == VK::Float || value.kind == VK::Int || mismatch();
-    case TypeKind::Decimal: return value.kind == VK::Float || value.kind == VK::Int || mismatch();
+    case TypeKind::Decimal:
+      return value.kind == VK::Decimal || value.kind == VK::Float || value.kind == VK::Int || mismatch();
     case TypeKind::Timestamp: return value.kind == VK::Timestamp || mismatch();
     case TypeKind::Duration: return value.kind == VK::Duration || mismatch();
     case TypeKind::Date: return value.kind == VK::Date || mismatch();
@@ -266,17 +255,22 @@ bool Fits(const ast::Value& value, const TypeRef& type, std::string& why) {
   }
 }
 
-// The scaled integer of a decimal constant, or false on overflow.
-bool ScaleDecimal(const ast::Value& value, int scale, __int128& out) {
-  if (value.kind == VK::Int) {
-    out = static_cast<__int128>(value.int_value);
-    for (int i = 0; i < scale; ++i) out *= 10;
-    return true;
+// The unscaled integer of a constant for decimal(precision, scale) (a decimal rescaled
+// half away from zero, an int widened, a float rounded from its shortest text), or false
+// when it does not fit the precision.
+bool ScaleDecimal(const ast::Value& value, int precision, int scale, __int128& out) {
+  std::string why;
+  switch (value.kind) {
+    case VK::Decimal:
+      if (!decimal::Rescale(value.decimal_value, value.scale, scale, out)) return false;
+      break;
+    case VK::Int:
+      if (!decimal::Rescale(value.int_value, 0, scale, out)) return false;
+      break;
+    default:
+      if (!decimal::FromDouble(value.float_value, precision, scale, out, why)) return false;
   }
-  double scaled = std::round(value.float_value * std::pow(10.0, scale));
-  if (!std::isfinite(scaled) || std::fabs(scaled) > 1.7e38) return false;
-  out = static_cast<__int128>(scaled);
-  return true;
+  return decimal::Fits(out, precision);
 }
 
 }  // namespace
@@ -300,7 +294,7 @@ bool ColumnBuilder::AppendValue(const ast::Value& value, std::string* error) {
       if (type->kind == TypeKind::Decimal) {
         __int128 scaled = 0;
         bool small = column_->layout == Layout::Int64;
-        if (!ScaleDecimal(value, type->scale, scaled) ||
+        if (!ScaleDecimal(value, type->precision, type->scale, scaled) ||
             (small && (scaled > std::numeric_limits<int64_t>::max() || scaled < std::numeric_limits<int64_t>::min()))) {
           if (error) *error = fmt::format("{} does not fit `{}`", ast::ToLiteral(value), ast::ToString(type));
           return false;

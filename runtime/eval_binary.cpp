@@ -6,6 +6,7 @@
 #include <limits>
 #include <unordered_set>
 
+#include "runtime/decimal_math.h"
 #include "runtime/eval_node.h"
 #include "runtime/eval_value.h"
 
@@ -94,6 +95,41 @@ Vec FloatArith(const Vec& a, const Vec& b, const Frame& f, const TypeRef& t, Bin
     case BinaryOp::Div: return Loop2(a, b, f, t, w, [&](Column& o, size_t i, size_t j, size_t k) { o.floats[k] = x[i] / y[j]; return (const char*)nullptr; });
     default: return Loop2(a, b, f, t, w, [&](Column& o, size_t i, size_t j, size_t k) { o.floats[k] = std::fmod(x[i], y[j]); return (const char*)nullptr; });
   }
+}
+
+// An exact number read from an int or decimal column (either layout), with its scale.
+struct Exact {
+  __int128 value;
+  int scale;
+  friend bool operator==(const Exact& x, const Exact& y) { return decimal::Compare(x.value, x.scale, y.value, y.scale) == 0; }
+  friend bool operator!=(const Exact& x, const Exact& y) { return !(x == y); }
+  friend bool operator<(const Exact& x, const Exact& y) { return decimal::Compare(x.value, x.scale, y.value, y.scale) < 0; }
+  friend bool operator<=(const Exact& x, const Exact& y) { return decimal::Compare(x.value, x.scale, y.value, y.scale) <= 0; }
+  friend bool operator>(const Exact& x, const Exact& y) { return decimal::Compare(x.value, x.scale, y.value, y.scale) > 0; }
+  friend bool operator>=(const Exact& x, const Exact& y) { return decimal::Compare(x.value, x.scale, y.value, y.scale) >= 0; }
+};
+
+int ScaleOf(const Column& c) { return c.type && c.type->kind == TypeKind::Decimal ? c.type->scale : 0; }
+__int128 UnscaledAt(const Column& c, size_t i) { return c.layout == Layout::Int128 ? c.wide[i] : static_cast<__int128>(c.ints[i]); }
+
+// Decimal + - * / % (an int operand counts as scale 0): exact, rounded half away from zero
+// to the result scale; overflow of the result precision and division by zero fail the row.
+Vec DecimalArith(const Vec& a, const Vec& b, const Frame& f, const TypeRef& t, BinaryOp op, std::string_view w) {
+  const Column& p = *a.column;
+  const Column& q = *b.column;
+  int sa = ScaleOf(p), sb = ScaleOf(q), precision = t->precision, scale = t->scale;
+  bool wide = LayoutOf(t) == Layout::Int128;
+  return Loop2(a, b, f, t, w, [&](Column& o, size_t i, size_t j, size_t k) -> const char* {
+    __int128 r = 0;
+    const char* code = decimal::Arith(op, UnscaledAt(p, i), sa, UnscaledAt(q, j), sb, precision, scale, r);
+    if (code) return code;
+    if (wide) {
+      o.wide[k] = r;
+    } else {
+      o.ints[k] = static_cast<int64_t>(r);  // fits: |r| < 10^precision <= 10^18
+    }
+    return nullptr;
+  });
 }
 
 // timestamp/duration arithmetic on int64 microseconds (both operands Int64 layout).
@@ -190,6 +226,9 @@ Vec CompareDays(const Vec& a, const Vec& b, const Frame& f, const TypeRef& t, Bi
 Vec CompareWide(const Vec& a, const Vec& b, const Frame& f, const TypeRef& t, BinaryOp op, std::string_view w) {
   return CompareLoop(a, b, f, t, op, w, [](const Column& c, size_t i) { return c.wide[i]; });
 }
+Vec CompareExact(const Vec& a, const Vec& b, const Frame& f, const TypeRef& t, BinaryOp op, std::string_view w) {
+  return CompareLoop(a, b, f, t, op, w, [](const Column& c, size_t i) { return Exact{UnscaledAt(c, i), ScaleOf(c)}; });
+}
 Vec CompareFloats(const Vec& a, const Vec& b, const Frame& f, const TypeRef& t, BinaryOp op, std::string_view w) {
   return CompareLoop(a, b, f, t, op, w, [](const Column& c, size_t i) { return c.floats[i]; });
 }
@@ -230,8 +269,12 @@ class BinaryNode : public Node {
 class InConstNode : public Node {
  public:
   InConstNode(bool negated, NodePtr left, const ast::Value& list) : Node(ast::BoolType()), negated_(negated), left_(std::move(left)) {
+    // A decimal's column holds unscaled integers: it is compared by value with every item.
+    exact_ = left_->type()->kind == TypeKind::Decimal;
     for (const ast::Value& item : list.items) {
-      if (item.kind == ast::Value::Kind::Null) {
+      if (exact_ && item.kind != ast::Value::Kind::Null) {
+        others_.push_back(item);
+      } else if (item.kind == ast::Value::Kind::Null) {
         has_null_ = true;
       } else if (item.kind == ast::Value::Kind::String) {
         strings_.insert(item.string_value);
@@ -253,6 +296,10 @@ class InConstNode : public Node {
       bool found;
       if (c.IsNull(k)) {
         found = has_null_;
+      } else if (exact_) {
+        ast::Value x = c.Get(k);
+        found = false;
+        for (const ast::Value& item : others_) found = found || ValuesEqual(x, item);
       } else {
         switch (c.layout) {
           case Layout::Int64: found = ints_.count(c.ints[k]) > 0; break;
@@ -278,6 +325,7 @@ class InConstNode : public Node {
   };
   bool negated_;
   NodePtr left_;
+  bool exact_ = false;  // a decimal operand
   bool has_null_ = false;
   std::unordered_set<int64_t> ints_;
   std::unordered_set<std::string, Hash, std::equal_to<>> strings_;
@@ -297,6 +345,9 @@ class UnaryNode : public Node {
       for (size_t k = 0; k < n; ++k) out->bools[k] = !c.bools[k];
     } else if (c.layout == Layout::Float64) {
       for (size_t k = 0; k < n; ++k) out->floats[k] = -c.floats[k];
+    } else if (c.layout == Layout::Int128) {
+      // A decimal(p > 18): |x| < 10^38 < 2^127, so -x never wraps and fits the precision.
+      for (size_t k = 0; k < n; ++k) out->wide[k] = -c.wide[k];
     } else {
       std::vector<uint64_t> words = ValidWords(v, n);
       for (size_t k = 0; k < n; ++k) {
@@ -334,11 +385,6 @@ BinaryFn CompareFor(Layout layout) {
 }  // namespace
 
 NodePtr BindUnary(const ir::Expr& expr, NodePtr operand, std::string* error) {
-  TypeKind kind = expr.children[0].type->kind;
-  if (expr.unary_op == ast::UnaryOp::Neg && kind == TypeKind::Decimal) {
-    *error = "decimal negation is not implemented in the interpreter yet";
-    return nullptr;
-  }
   return std::make_unique<UnaryNode>(expr.type, expr.unary_op, std::move(operand));
 }
 
@@ -378,8 +424,13 @@ NodePtr BindBinary(const ir::Expr& expr, NodePtr left, NodePtr right, std::strin
       }(), BindScope{}, error);
     case BinaryOp::Eq:
     case BinaryOp::Ne:
-      fn = lt->kind == TypeKind::Null || rt->kind == TypeKind::Null || LayoutOf(lt) != LayoutOf(rt) ||
-                   (lt->kind == TypeKind::Decimal && lt->scale != rt->scale)
+      if (lt->kind == TypeKind::Decimal || rt->kind == TypeKind::Decimal) {
+        bool exact = (lt->kind == TypeKind::Decimal || lt->kind == TypeKind::Int) &&
+                     (rt->kind == TypeKind::Decimal || rt->kind == TypeKind::Int);
+        fn = exact ? CompareExact : EqualGeneric;
+        break;
+      }
+      fn = lt->kind == TypeKind::Null || rt->kind == TypeKind::Null || LayoutOf(lt) != LayoutOf(rt)
                ? EqualGeneric
                : CompareFor(LayoutOf(lt));
       if (!fn) fn = EqualGeneric;
@@ -388,12 +439,17 @@ NodePtr BindBinary(const ir::Expr& expr, NodePtr left, NodePtr right, std::strin
     case BinaryOp::Le:
     case BinaryOp::Gt:
     case BinaryOp::Ge:
-      if (lt->kind == TypeKind::Decimal && (rt->kind != TypeKind::Decimal || lt->scale != rt->scale)) break;
-      if (LayoutOf(lt) == LayoutOf(rt)) fn = CompareFor(LayoutOf(lt));
+      if (lt->kind == TypeKind::Decimal || rt->kind == TypeKind::Decimal) {
+        fn = CompareExact;  // across scales and layouts, exactly (an int side is scale 0)
+      } else if (LayoutOf(lt) == LayoutOf(rt)) {
+        fn = CompareFor(LayoutOf(lt));
+      }
       break;
     default: {  // + - * / %
       TypeKind a = lt->kind, b = rt->kind;
-      if (a == TypeKind::Int && b == TypeKind::Int) {
+      if (a == TypeKind::Decimal || b == TypeKind::Decimal) {
+        if ((a == TypeKind::Decimal || a == TypeKind::Int) && (b == TypeKind::Decimal || b == TypeKind::Int)) fn = DecimalArith;
+      } else if (a == TypeKind::Int && b == TypeKind::Int) {
         fn = IntArith;
       } else if (a == TypeKind::Float && b == TypeKind::Float) {
         fn = FloatArith;

@@ -2,6 +2,7 @@
 // nodes that choose rows (and, or, ??, if, match) by evaluating branches on sub-frames.
 #include <algorithm>
 
+#include "runtime/decimal_math.h"
 #include "runtime/eval_node.h"
 #include "runtime/eval_value.h"
 
@@ -264,6 +265,8 @@ class MatchNode : public Node {
   std::vector<Arm> arms_;
 };
 
+// int -> float/decimal, and decimal -> a decimal of another precision or scale (branches
+// of `if`/`match`/`??` of different decimal types take the common type).
 class WidenNode : public Node {
  public:
   WidenNode(TypeRef type, NodePtr operand) : Node(std::move(type)), operand_(std::move(operand)) {}
@@ -277,16 +280,22 @@ class WidenNode : public Node {
       for (size_t i = 0; i < n; ++i) out->floats[i] = static_cast<double>(c.ints[i]);
       return Vec{out, v.constant};
     }
-    __int128 scale = 1;
-    for (int s = 0; s < type_->scale; ++s) scale *= 10;
+    int from = c.type && c.type->kind == TypeKind::Decimal ? c.type->scale : 0;
     std::vector<uint64_t> words = ValidWords(v, n);
     for (size_t i = 0; i < n; ++i) {
-      __int128 x = static_cast<__int128>(c.ints[i]) * scale;  // |int64| * 10^38 does not fit: checked below
-      if (out->layout == Layout::Int128) {
-        out->wide[i] = x;
-      } else if (x > INT64_MAX || x < INT64_MIN) {
-        if (Bit(words, i)) frame.Fail(i, "overflow", "value does not fit " + ast::ToString(type_));
+      __int128 x = 0;
+      __int128 unscaled = c.layout == Layout::Int128 ? c.wide[i] : static_cast<__int128>(c.ints[i]);
+      bool fits = decimal::Rescale(unscaled, from, type_->scale, x) && decimal::Fits(x, type_->precision);
+      if (!fits) {
+        if (Bit(words, i)) {
+          // A constant stands for every row: each of them fails.
+          for (size_t r = v.constant ? 0 : i; r < (v.constant ? frame.n : i + 1); ++r) {
+            frame.Fail(r, "overflow", "value does not fit " + ast::ToString(type_));
+          }
+        }
         ClearBit(words, i, n);
+      } else if (out->layout == Layout::Int128) {
+        out->wide[i] = x;
       } else {
         out->ints[i] = static_cast<int64_t>(x);
       }
@@ -298,6 +307,13 @@ class WidenNode : public Node {
  private:
   NodePtr operand_;
 };
+
+// `node` (of type `from`) as a `to`: decimals of another precision or scale are rescaled.
+NodePtr Conform(NodePtr node, const TypeRef& from, const TypeRef& to) {
+  if (!node || !from || !to || from->kind != TypeKind::Decimal || to->kind != TypeKind::Decimal) return node;
+  if (from->precision == to->precision && from->scale == to->scale) return node;
+  return std::make_unique<WidenNode>(ast::WithNullable(to, from->nullable), std::move(node));
+}
 
 }  // namespace
 
@@ -339,20 +355,23 @@ NodePtr Bind(const Expr& expr, const BindScope& scope, std::string* error) {
   switch (expr.kind) {
     case ExprKind::IsNull: return std::make_unique<IsNullNode>(std::move(children[0]), expr.negated);
     case ExprKind::If:
-      return std::make_unique<IfNode>(expr.type, std::move(children[0]), std::move(children[1]), std::move(children[2]));
+      return std::make_unique<IfNode>(expr.type, std::move(children[0]),
+                                      Conform(std::move(children[1]), expr.children[1].type, expr.type),
+                                      Conform(std::move(children[2]), expr.children[2].type, expr.type));
     case ExprKind::Match: {
       std::vector<MatchNode::Arm> arms;
       size_t at = 1;
       for (int count : expr.arm_patterns) {
         MatchNode::Arm arm;
         for (int p = 0; p < count; ++p) arm.patterns.push_back(std::move(children[at++]));
-        arm.value = std::move(children[at++]);
+        arm.value = Conform(std::move(children[at]), expr.children[at].type, expr.type);
+        ++at;
         arms.push_back(std::move(arm));
       }
       return std::make_unique<MatchNode>(expr.type, std::move(children[0]), std::move(arms));
     }
     case ExprKind::Widen:
-      if (expr.children[0].type->kind != TypeKind::Int) break;
+      if (expr.children[0].type->kind != TypeKind::Int && expr.children[0].type->kind != TypeKind::Decimal) break;
       return std::make_unique<WidenNode>(expr.type, std::move(children[0]));
     case ExprKind::Unary: return BindUnary(expr, std::move(children[0]), error);
     case ExprKind::Binary:
@@ -360,7 +379,9 @@ NodePtr Bind(const Expr& expr, const BindScope& scope, std::string* error) {
         case BinaryOp::And:
         case BinaryOp::Or:
           return std::make_unique<LogicNode>(expr.binary_op == BinaryOp::Or, std::move(children[0]), std::move(children[1]));
-        case BinaryOp::Coalesce: return std::make_unique<CoalesceNode>(expr.type, std::move(children[0]), std::move(children[1]));
+        case BinaryOp::Coalesce:
+          return std::make_unique<CoalesceNode>(expr.type, Conform(std::move(children[0]), expr.children[0].type, expr.type),
+                                                Conform(std::move(children[1]), expr.children[1].type, expr.type));
         default: return BindBinary(expr, std::move(children[0]), std::move(children[1]), error);
       }
     default: break;

@@ -5,6 +5,7 @@
 
 #include <re2/re2.h>
 
+#include "runtime/decimal_math.h"
 #include "runtime/fn_registry.h"
 #include "runtime/regex_cache.h"
 
@@ -25,7 +26,21 @@ class RowEvaluator {
  public:
   RowEvaluator(const Value& record, const Value* right, const EvalContext& ctx) : record_(record), right_(right), ctx_(ctx) {}
 
+  // A decimal value takes the scale of its expression's type (branches of `if`, `match`
+  // and `??` may have other decimal types), as a column of that type holds it.
   Value Eval(const Expr& e) {
+    Value v = EvalRaw(e);
+    if (v.kind == VK::Decimal && e.type && e.type->kind == TypeKind::Decimal && v.scale != e.type->scale) {
+      __int128 x = 0;
+      if (!decimal::Rescale(v.decimal_value, v.scale, e.type->scale, x) || !decimal::Fits(x, e.type->precision)) {
+        Fail("overflow", ast::ToLiteral(v) + " does not fit " + ast::ToString(e.type));
+      }
+      v = Value::Decimal(x, e.type->scale);
+    }
+    return v;
+  }
+
+  Value EvalRaw(const Expr& e) {
     switch (e.kind) {
       case ExprKind::Literal: return e.value;
       case ExprKind::Field: {
@@ -81,6 +96,13 @@ class RowEvaluator {
       case ExprKind::Widen: {
         Value v = Eval(e.children[0]);
         if (v.kind == VK::Int && e.type->kind == TypeKind::Float) return Value::Float(static_cast<double>(v.int_value));
+        if (v.kind == VK::Int && e.type->kind == TypeKind::Decimal) {
+          __int128 x = 0;
+          if (!decimal::Rescale(v.int_value, 0, e.type->scale, x) || !decimal::Fits(x, e.type->precision)) {
+            Fail("overflow", "value does not fit " + ast::ToString(e.type));
+          }
+          return Value::Decimal(x, e.type->scale);
+        }
         return v;
       }
       case ExprKind::Interpolate: {
@@ -123,6 +145,7 @@ class RowEvaluator {
     if (v.kind == VK::Null) return v;
     if (e.unary_op == ast::UnaryOp::Not) return Value::Bool(!v.bool_value);
     if (v.kind == VK::Float) return Value::Float(-v.float_value);
+    if (v.kind == VK::Decimal) return Value::Decimal(-v.decimal_value, v.scale);
     if (v.int_value == std::numeric_limits<int64_t>::min()) Fail("overflow", "integer overflow in negation");
     v.int_value = -v.int_value;
     return v;
@@ -166,7 +189,9 @@ class RowEvaluator {
         if (!regex) Fail("regex", error);
         return Value::Bool(re2::RE2::PartialMatch(a.string_value, *regex));
       }
-      default: return Arithmetic(op, a, b);
+      default:
+        if (a.kind == VK::Decimal || b.kind == VK::Decimal) return DecimalArithmetic(op, a, b, e.type);
+        return Arithmetic(op, a, b);
     }
   }
 
@@ -184,6 +209,16 @@ class RowEvaluator {
     int64_t r = 0;
     if (__builtin_mul_overflow(x, y, &r)) Fail("overflow", "integer overflow");
     return r;
+  }
+
+  Value DecimalArithmetic(BinaryOp op, const Value& a, const Value& b, const TypeRef& type) {
+    auto unscaled = [](const Value& v) { return v.kind == VK::Int ? static_cast<__int128>(v.int_value) : v.decimal_value; };
+    auto scale = [](const Value& v) { return v.kind == VK::Int ? 0 : v.scale; };
+    __int128 r = 0;
+    if (const char* code = decimal::Arith(op, unscaled(a), scale(a), unscaled(b), scale(b), type->precision, type->scale, r)) {
+      Fail(code, std::string(code) + " in decimal arithmetic");
+    }
+    return Value::Decimal(r, type->scale);
   }
 
   Value Arithmetic(BinaryOp op, const Value& a, const Value& b) {

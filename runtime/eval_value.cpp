@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/decimal_math.h"
 #include "runtime/value_json.h"
 
 namespace etl::runtime {
@@ -14,14 +15,25 @@ using VK = ast::Value::Kind;
 
 namespace {
 
-bool IsNumber(const ast::Value& v) { return v.kind == VK::Int || v.kind == VK::Float; }
-double AsDouble(const ast::Value& v) { return v.kind == VK::Int ? static_cast<double>(v.int_value) : v.float_value; }
+bool IsNumber(const ast::Value& v) { return v.kind == VK::Int || v.kind == VK::Float || v.kind == VK::Decimal; }
+double AsDouble(const ast::Value& v) {
+  if (v.kind == VK::Decimal) return decimal::ToDouble(v.decimal_value, v.scale);
+  return v.kind == VK::Int ? static_cast<double>(v.int_value) : v.float_value;
+}
+// Exact comparison of an int or decimal with an int or decimal.
+bool IsExact(const ast::Value& v) { return v.kind == VK::Int || v.kind == VK::Decimal; }
+int CompareExact(const ast::Value& a, const ast::Value& b) {
+  auto unscaled = [](const ast::Value& v) { return v.kind == VK::Int ? static_cast<__int128>(v.int_value) : v.decimal_value; };
+  auto scale = [](const ast::Value& v) { return v.kind == VK::Int ? 0 : v.scale; };
+  return decimal::Compare(unscaled(a), scale(a), unscaled(b), scale(b));
+}
 
 }  // namespace
 
 bool ValuesEqual(const ast::Value& a, const ast::Value& b) {
   if (a.kind == VK::Null || b.kind == VK::Null) return a.kind == b.kind;
   if (a.kind == VK::Int && b.kind == VK::Int) return a.int_value == b.int_value;
+  if (IsExact(a) && IsExact(b)) return CompareExact(a, b) == 0;
   if (IsNumber(a) && IsNumber(b)) return AsDouble(a) == AsDouble(b);
   if (a.kind != b.kind) return false;
   switch (a.kind) {
@@ -48,6 +60,7 @@ bool ValuesEqual(const ast::Value& a, const ast::Value& b) {
 
 int CompareValues(const ast::Value& a, const ast::Value& b) {
   if (a.kind == VK::Int && b.kind == VK::Int) return a.int_value < b.int_value ? -1 : a.int_value > b.int_value;
+  if (IsExact(a) && IsExact(b)) return CompareExact(a, b);
   if (IsNumber(a) && IsNumber(b)) {
     double x = AsDouble(a), y = AsDouble(b);
     return x < y ? -1 : x > y ? 1 : 0;
@@ -79,6 +92,7 @@ std::string ValueText(const ast::Value& value) {
     case VK::Null: return "null";
     case VK::String: return value.string_value;
     case VK::Int: return std::to_string(value.int_value);
+    case VK::Decimal: return ast::DecimalText(value.decimal_value, value.scale);
     case VK::Bool: return value.bool_value ? "true" : "false";
     case VK::Float: {
       std::string out;

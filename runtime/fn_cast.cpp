@@ -5,7 +5,9 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "runtime/decimal_math.h"
 #include "runtime/fn_registry.h"
+#include "runtime/jsonl_scalars.h"
 #include "runtime/value_json.h"
 
 namespace etl::runtime {
@@ -33,6 +35,12 @@ bool Int(Args a, const FnCall& call, Value& out, ValueError& err) {
   switch (v.kind) {
     case VK::Int: out = v; return true;
     case VK::Bool: out = Value::Int(v.bool_value ? 1 : 0); return true;
+    case VK::Decimal: {  // truncated toward zero, as floats are
+      int64_t x = 0;
+      if (!decimal::ToInt(v.decimal_value, v.scale, x)) return CastError(err, v, "int");
+      out = Value::Int(x);
+      return true;
+    }
     case VK::Float: {
       double t = std::trunc(v.float_value);
       if (!(t >= -9223372036854775808.0 && t < 9223372036854775808.0)) return CastError(err, v, "int");
@@ -57,6 +65,7 @@ bool Float(Args a, const FnCall& call, Value& out, ValueError& err) {
   switch (v.kind) {
     case VK::Float: out = v; return true;
     case VK::Int: out = Value::Float(static_cast<double>(v.int_value)); return true;
+    case VK::Decimal: out = Value::Float(decimal::ToDouble(v.decimal_value, v.scale)); return true;  // the nearest double
     case VK::Bool: out = Value::Float(v.bool_value ? 1 : 0); return true;
     case VK::String: {
       std::string s(Stripped(v.string_value));
@@ -100,6 +109,32 @@ bool Bool(Args a, const FnCall&, Value& out, ValueError& err) {
   return true;
 }
 
+// decimal(x, p, s): rounds half away from zero to s digits; more than p - s integer digits,
+// a non-finite float or text that is not a number is a cast error.
+bool Decimal(Args a, const FnCall& call, Value& out, ValueError& err) {
+  const Value& v = a[0];
+  int precision = call.result_type->precision, scale = call.result_type->scale;
+  std::string to = ast::ToString(ast::WithNullable(call.result_type, false));
+  __int128 x = 0;
+  std::string why;
+  bool ok = false;
+  switch (v.kind) {
+    case VK::Int: ok = decimal::Rescale(v.int_value, 0, scale, x) && decimal::Fits(x, precision); break;
+    case VK::Decimal: ok = decimal::Rescale(v.decimal_value, v.scale, scale, x) && decimal::Fits(x, precision); break;
+    case VK::Float: ok = decimal::FromDouble(v.float_value, precision, scale, x, why); break;
+    case VK::String: {
+      std::string_view s = Stripped(v.string_value);
+      if (call.arg_types[0]->kind == ast::TypeKind::Json && s.size() >= 2 && s.front() == '"') s = s.substr(1, s.size() - 2);
+      ok = !s.empty() && ParseDecimalText(s, precision, scale, x, why);
+      break;
+    }
+    default: break;
+  }
+  if (!ok) return CastError(err, v, to.c_str());
+  out = Value::Decimal(x, scale);
+  return true;
+}
+
 // json(x): the JSON text of any value (strings become JSON strings).
 bool Json(Args a, const FnCall& call, Value& out, ValueError&) {
   if (a[0].kind == VK::Null) {
@@ -113,7 +148,7 @@ bool Json(Args a, const FnCall& call, Value& out, ValueError&) {
 }
 
 constexpr FunctionImpl kFunctions[] = {
-    {"int", Int}, {"float", Float}, {"string", String}, {"bool", Bool}, {"json", Json},
+    {"int", Int}, {"float", Float}, {"string", String}, {"bool", Bool}, {"json", Json}, {"decimal", Decimal},
 };
 
 }  // namespace

@@ -87,6 +87,19 @@ void AppendCanonical(std::string& out, const ast::Value& value) {
       append64(std::bit_cast<uint64_t>(v));
       break;
     }
+    case VK::Decimal: {
+      // Trailing fraction zeros dropped, so 1.0 and 1.00 (equal values) hash alike.
+      __int128 v = value.decimal_value;
+      int scale = value.scale;
+      while (scale > 0 && v % 10 == 0) {
+        v /= 10;
+        --scale;
+      }
+      append64(static_cast<uint64_t>(scale));
+      append64(static_cast<uint64_t>(static_cast<unsigned __int128>(v)));
+      append64(static_cast<uint64_t>(static_cast<unsigned __int128>(v) >> 64));
+      break;
+    }
     case VK::String:
       append64(value.string_value.size());
       out += value.string_value;

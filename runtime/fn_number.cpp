@@ -1,7 +1,9 @@
 // Number functions (language.md §11, stdlib/functions_number.cpp).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "runtime/decimal_math.h"
 #include "runtime/fn_registry.h"
 
 namespace etl::runtime {
@@ -12,7 +14,41 @@ using Value = ast::Value;
 using VK = Value::Kind;
 using Args = std::span<const Value>;
 
+// A decimal with its fraction dropped toward -inf (floor), +inf (ceil) or rounded half away
+// from zero to `digits` places (round), at its own scale; "overflow" when rounding up
+// leaves the precision.
+enum class Mode { Floor, Ceil, Round };
+bool DecimalRound(const Value& v, int64_t digits, Mode mode, const FnCall& call, Value& out, ValueError& err) {
+  int drop = digits >= v.scale ? 0 : static_cast<int>(std::min<int64_t>(v.scale - digits, 39));
+  __int128 unit = drop > 38 ? 0 : decimal::Pow10(drop);
+  __int128 x = v.decimal_value, r = 0;
+  if (drop == 0) {
+    r = x;
+  } else if (drop > 38) {
+    r = 0;  // rounding to a place beyond 10^38 leaves nothing of a value below it
+  } else if (mode == Mode::Round) {
+    decimal::Rescale(x, drop, 0, r);
+    r *= unit;
+  } else {
+    __int128 q = x / unit, rest = x % unit;
+    if (mode == Mode::Floor && rest < 0) --q;
+    if (mode == Mode::Ceil && rest > 0) ++q;
+    r = q * unit;
+  }
+  int precision = call.result_type && call.result_type->kind == ast::TypeKind::Decimal ? call.result_type->precision : 38;
+  if (!decimal::Fits(r, precision)) {
+    err = {"overflow", "rounding " + ast::ToLiteral(v) + " does not fit " + ast::ToString(call.result_type)};
+    return false;
+  }
+  out = Value::Decimal(r, v.scale);
+  return true;
+}
+
 bool Abs(Args a, const FnCall&, Value& out, ValueError& err) {
+  if (a[0].kind == VK::Decimal) {
+    out = Value::Decimal(a[0].decimal_value < 0 ? -a[0].decimal_value : a[0].decimal_value, a[0].scale);
+    return true;
+  }
   if (a[0].kind == VK::Float) {
     out = Value::Float(std::fabs(a[0].float_value));
     return true;
@@ -25,7 +61,8 @@ bool Abs(Args a, const FnCall&, Value& out, ValueError& err) {
   return true;
 }
 // Half away from zero, like std::round; ints unchanged.
-bool Round(Args a, const FnCall&, Value& out, ValueError&) {
+bool Round(Args a, const FnCall& call, Value& out, ValueError& err) {
+  if (a[0].kind == VK::Decimal) return DecimalRound(a[0], a.size() > 1 ? a[1].int_value : 0, Mode::Round, call, out, err);
   if (a[0].kind != VK::Float) {
     out = a[0];
     return true;
@@ -39,11 +76,13 @@ bool Round(Args a, const FnCall&, Value& out, ValueError&) {
   }
   return true;
 }
-bool Floor(Args a, const FnCall&, Value& out, ValueError&) {
+bool Floor(Args a, const FnCall& call, Value& out, ValueError& err) {
+  if (a[0].kind == VK::Decimal) return DecimalRound(a[0], 0, Mode::Floor, call, out, err);
   out = a[0].kind == VK::Float ? Value::Float(std::floor(a[0].float_value)) : a[0];
   return true;
 }
-bool Ceil(Args a, const FnCall&, Value& out, ValueError&) {
+bool Ceil(Args a, const FnCall& call, Value& out, ValueError& err) {
+  if (a[0].kind == VK::Decimal) return DecimalRound(a[0], 0, Mode::Ceil, call, out, err);
   out = a[0].kind == VK::Float ? Value::Float(std::ceil(a[0].float_value)) : a[0];
   return true;
 }

@@ -31,8 +31,7 @@ struct FunctionImpl {
 };
 
 // The implementation of `name`, or null: the caller reports a bind error. Every non-aggregate
-// stdlib function has one except `secret` (never a value) and `decimal(x, p, s)`, which waits
-// for a decimal kind in ast::Value (docs/dev/runtime-eval.md).
+// stdlib function has one except `secret` (never a value).
 const FunctionImpl* FindFunctionImpl(std::string_view name);
 // All implemented functions (for tests).
 std::vector<std::string_view> ImplementedFunctions();

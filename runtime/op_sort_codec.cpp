@@ -36,6 +36,10 @@ void EncodeValue(const ast::Value& value, std::string& out) {
     case K::Date:
     case K::Timestamp: AppendRaw(out, value.int_value); break;
     case K::Float: AppendRaw(out, value.float_value); break;
+    case K::Decimal:
+      AppendRaw(out, value.decimal_value);
+      AppendRaw(out, value.scale);
+      break;
     case K::Bool: out.push_back(value.bool_value ? 1 : 0); break;
     case K::String:
       AppendRaw(out, static_cast<uint32_t>(value.string_value.size()));
@@ -77,6 +81,7 @@ bool DecodeValue(std::string_view& in, ast::Value* value) {
     case K::Date:
     case K::Timestamp: return ReadRaw(in, &value->int_value);
     case K::Float: return ReadRaw(in, &value->float_value);
+    case K::Decimal: return ReadRaw(in, &value->decimal_value) && ReadRaw(in, &value->scale);
     case K::Bool: {
       uint8_t b = 0;
       if (!ReadRaw(in, &b)) return false;

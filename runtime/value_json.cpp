@@ -92,6 +92,7 @@ void Append(std::string& out, const ast::Value& value) {
       }
       break;
     case VK::String: AppendJsonString(out, value.string_value); break;
+    case VK::Decimal: out += ast::DecimalText(value.decimal_value, value.scale); break;  // an exact number
     case VK::Date:
     case VK::Timestamp: {
       std::string literal = ast::ToLiteral(value);  // "@2024-01-31..." without quotes

@@ -59,6 +59,20 @@ std::string DateText(int64_t days) {
 
 }  // namespace
 
+std::string DecimalText(__int128 unscaled, int scale) {
+  unsigned __int128 v = unscaled < 0 ? -static_cast<unsigned __int128>(unscaled) : static_cast<unsigned __int128>(unscaled);
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
+    v /= 10;
+  } while (v != 0);
+  if (scale > 0) {
+    if (digits.size() <= static_cast<size_t>(scale)) digits.insert(0, static_cast<size_t>(scale) + 1 - digits.size(), '0');
+    digits.insert(digits.size() - static_cast<size_t>(scale), ".");
+  }
+  return unscaled < 0 ? "-" + digits : digits;
+}
+
 std::string ToLiteral(const Value& value) {
   switch (value.kind) {
     case Value::Kind::Null: return "null";
@@ -70,6 +84,7 @@ std::string ToLiteral(const Value& value) {
       return text;
     }
     case Value::Kind::Bool: return value.bool_value ? "true" : "false";
+    case Value::Kind::Decimal: return DecimalText(value.decimal_value, value.scale);
     case Value::Kind::String: return Quote(value.string_value);
     case Value::Kind::Duration: return DurationLiteral(value.int_value);
     case Value::Kind::Date: return "@" + DateText(value.int_value);

@@ -95,6 +95,9 @@ Json ValueToJson(const Value& value) {
       return Json{{"date_days", value.int_value}};
     case Value::Kind::Timestamp:
       return Json{{"timestamp_us", value.int_value}};
+    case Value::Kind::Decimal:
+      // Exact text; its fraction digits are the scale ("12.30" is 1230 at scale 2).
+      return Json{{"decimal", ast::DecimalText(value.decimal_value, value.scale)}};
     case Value::Kind::List: {
       Json items = Json::array();
       for (const auto& item : value.items) items.push_back(ValueToJson(item));
@@ -143,6 +146,26 @@ Value ValueFromJson(const Json& json, const std::string& pointer) {
       if (text == "inf") return Value::Float(INFINITY);
       if (text == "-inf") return Value::Float(-INFINITY);
       throw ReadError(at, "expected \"nan\", \"inf\" or \"-inf\"");
+    }
+    if (key == "decimal") {
+      std::string text = inner.is_string() ? inner.get<std::string>() : "";
+      size_t i = !text.empty() && text[0] == '-' ? 1 : 0;
+      __int128 unscaled = 0;
+      int digits = 0, significant = 0, scale = -1;
+      for (; i < text.size(); ++i) {
+        if (text[i] == '.' && scale < 0) {
+          scale = 0;
+          continue;
+        }
+        bool digit = text[i] >= '0' && text[i] <= '9';
+        if (digit) ++digits;
+        if (digit && (unscaled != 0 || text[i] != '0')) ++significant;  // leading zeros ("0.05") do not count
+        if (!digit || significant > 38) throw ReadError(at, "expected decimal text like \"-12.30\"");
+        unscaled = unscaled * 10 + (text[i] - '0');
+        if (scale >= 0) ++scale;
+      }
+      if (digits == 0 || scale == 0) throw ReadError(at, "expected decimal text like \"-12.30\"");
+      return Value::Decimal(text[0] == '-' ? -unscaled : unscaled, scale < 0 ? 0 : scale);
     }
     Value::Kind kind;
     if (key == "duration_us") {

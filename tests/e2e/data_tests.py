@@ -313,8 +313,6 @@ def run_case(etlc, source_dir, pipeline_file, expected_dir, config, update, labe
 
 # Names the runtime of issue 3 does not run, with the reason (reported by `coverage`).
 KNOWN_GAPS = {
-    ("function", "decimal"): "decimal(x, p, s) has no runtime implementation: ast::Value has no "
-                             "decimal kind yet (runtime/fn_registry.h, docs/dev/runtime-eval.md)",
     ("function", "secret"): "secret() is never a value: it only reaches connector parameters marked "
                             "secret (postgres, http, ...), which have no runtime in issue 3",
     ("operator", "step"): "library/plugin steps (`| exec(...)`) have no runtime in issue 3",

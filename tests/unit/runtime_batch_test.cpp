@@ -105,7 +105,7 @@ TEST(Batch, RecordsRoundTripThroughColumns) {
             R"({"id":1,"name":"a\"b","score":3,"tags":["x","y"],"geo":{"lat":1.5,"lon":-2},"attrs":{"k":7},)"
             R"("day":"2024-01-31","price":12.34,"raw":"{\"n\":null}"})");
   EXPECT_EQ(ValueToJson(batch.Row(1)),
-            R"({"id":2,"name":"","score":null,"tags":[],"geo":null,"attrs":{},"day":"2024-01-31","price":5,"raw":"[1]"})");
+            R"({"id":2,"name":"","score":null,"tags":[],"geo":null,"attrs":{},"day":"2024-01-31","price":5.00,"raw":"[1]"})");
   EXPECT_EQ(batch.columns[7]->ints[0], 1234);  // decimals are scaled integers
 }
 

@@ -5,13 +5,16 @@
 #include <limits>
 #include <random>
 
+#include "compiler/ir/json_codec.h"
+#include "runtime/decimal_math.h"
 #include "runtime_eval_util.h"
 
 namespace etl::runtime::testing {
 namespace {
 
-// Schema: a int, b int?, x float, y float?, s string, t string?, p bool
-const char* kSchema = "{a: int, b: int?, x: float, y: float?, s: string, t: string?, p: bool}";
+// Schema: a int, b int?, x float, y float?, s string, t string?, p bool, d decimal(10, 2)?,
+// w decimal(30, 5)
+const char* kSchema = "{a: int, b: int?, x: float, y: float?, s: string, t: string?, p: bool, d: decimal(10, 2)?, w: decimal(30, 5)}";
 
 class Generator {
  public:
@@ -32,11 +35,26 @@ class Generator {
     return words[Pick(9)];
   }
 
+  // An unscaled decimal of decimal(p, s): edges (the largest, halves that round) or small.
+  __int128 SomeDecimal(int p, int s) {
+    __int128 top = decimal::Pow10(p) - 1;
+    __int128 half = s > 0 ? 5 * decimal::Pow10(s - 1) : 5;
+    const __int128 edges[] = {0, top, -top, half, -half, decimal::Pow10(s), -1};
+    __int128 v = Pick(3) == 0 ? edges[Pick(7)] : static_cast<__int128>(Pick(4001) - 2000) * (Pick(2) ? 1 : decimal::Pow10(s > 2 ? s - 2 : 0));
+    return v % decimal::Pow10(p);  // a value of the type (literals never exceed theirs)
+  }
+  Expr DecLit() {
+    static const int types[][2] = {{5, 2}, {10, 2}, {12, 4}, {38, 0}, {38, 10}, {3, 3}};
+    const int* t = types[Pick(6)];
+    return ir::LiteralExpr(Value::Decimal(SomeDecimal(t[0], t[1]), t[1]), ast::DecimalType(t[0], t[1]));
+  }
+
   Value Row() {
     auto maybe = [&](Value v) { return Pick(4) == 0 ? Value::Null() : v; };
     return Rec({{"a", Value::Int(SomeInt())}, {"b", maybe(Value::Int(SomeInt()))}, {"x", Value::Float(SomeFloat())},
                 {"y", maybe(Value::Float(SomeFloat()))}, {"s", Value::String(SomeString())}, {"t", maybe(Value::String(SomeString()))},
-                {"p", Value::Bool(Pick(2) == 0)}});
+                {"p", Value::Bool(Pick(2) == 0)}, {"d", maybe(Value::Decimal(SomeDecimal(10, 2), 2))},
+                {"w", Value::Decimal(SomeDecimal(30, 5), 5)}});
   }
 
   Expr IntE(int depth) {
@@ -77,7 +95,7 @@ class Generator {
       case 3: return ir::WidenExpr(IntE(depth - 1), f);
       case 4: return Bin(BinaryOp::Coalesce, ir::FieldExpr(3, "y", T("float?")), FloatE(depth - 1), f);
       case 5: return Un(ast::UnaryOp::Neg, FloatE(depth - 1));
-      case 6: return ir::CallExpr("round", {FloatE(depth - 1)}, f);
+      case 6: return Pick(2) ? ir::CallExpr("round", {FloatE(depth - 1)}, f) : ir::CallExpr("float", {DecE(depth - 1)}, f);
       default: return Node(ir::ExprKind::If, {BoolE(depth - 1), FloatE(depth - 1), FloatE(depth - 1)}, f);
     }
   }
@@ -91,7 +109,7 @@ class Generator {
       case 2: return Bin(BinaryOp::Add, StrE(depth - 1), StrE(depth - 1), s);
       case 3: return Bin(BinaryOp::Coalesce, ir::FieldExpr(5, "t", T("string?")), StrE(depth - 1), s);
       case 4: return ir::CallExpr(Pick(2) ? "upper" : "trim", {StrE(depth - 1)}, s);
-      case 5: return Node(ir::ExprKind::Interpolate, {Str("<"), IntE(depth - 1), Str("|"), FloatE(depth - 1), Str("|"), ir::FieldExpr(5, "t", T("string?"))}, s);
+      case 5: return Node(ir::ExprKind::Interpolate, {Str("<"), IntE(depth - 1), Str("|"), FloatE(depth - 1), Str("|"), ir::FieldExpr(5, "t", T("string?")), DecE(depth - 1)}, s);
       case 6: return ir::CallExpr("substr", {StrE(depth - 1), Int(Pick(4)), Int(Pick(3))}, s);
       default: return Node(ir::ExprKind::If, {BoolE(depth - 1), StrE(depth - 1), StrE(depth - 1)}, s);
     }
@@ -114,17 +132,65 @@ class Generator {
         e.negated = Pick(2) == 0;
         return e;
       }
-      case 8: return Bin(Pick(2) ? BinaryOp::In : BinaryOp::NotIn, ir::FieldExpr(1, "b", T("int?")),
-                         ir::LiteralExpr(ListV({Value::Int(SomeInt()), Value::Int(SomeInt()), Value::Int(1)}), T("list<int>")), b);
+      case 8:
+        if (Pick(2)) return Bin(cmp[Pick(6)], DecE(depth - 1), Pick(3) ? DecE(depth - 1) : IntE(depth - 1), b);
+        if (Pick(2)) {
+          return Bin(Pick(2) ? BinaryOp::In : BinaryOp::NotIn, ir::FieldExpr(7, "d", T("decimal(10, 2)?")),
+                     ir::LiteralExpr(ListV({Value::Int(Pick(5) - 2), Value::Decimal(SomeDecimal(10, 2), 2), Value::Decimal(Pick(5) - 2, 1)}),
+                                     T("list<decimal(10, 2)>")),
+                     b);
+        }
+        return Bin(Pick(2) ? BinaryOp::In : BinaryOp::NotIn, ir::FieldExpr(1, "b", T("int?")),
+                   ir::LiteralExpr(ListV({Value::Int(SomeInt()), Value::Int(SomeInt()), Value::Int(1)}), T("list<int>")), b);
       default: return Bin(BinaryOp::Eq, ir::FieldExpr(5, "t", T("string?")), Pick(2) ? Str(SomeString()) : Null(ast::NullType()), b);
     }
   }
 
+  // Decimals of mixed types: results typed as the front end types them (ast::CommonType).
+  Expr DecE(int depth) {
+    int choice = depth <= 0 ? Pick(3) : Pick(11);
+    switch (choice) {
+      case 0: return Bin(BinaryOp::Coalesce, ir::FieldExpr(7, "d", T("decimal(10, 2)?")), DecLit(), T("decimal(12, 4)"));
+      case 1: return ir::FieldExpr(8, "w", T("decimal(30, 5)"));
+      case 2: return DecLit();
+      case 3:
+      case 4: {
+        static const BinaryOp ops[] = {BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div, BinaryOp::Mod};
+        Expr a = DecE(depth - 1), b = DecE(depth - 1);
+        TypeRef t = ast::CommonType(a.type, b.type);
+        return Bin(ops[Pick(5)], std::move(a), std::move(b), t);
+      }
+      case 5: return Un(ast::UnaryOp::Neg, DecE(depth - 1));
+      case 6: return ir::WidenExpr(IntE(depth - 1), ast::DecimalType(Pick(2) ? 20 : 38, Pick(4)));
+      case 7: {
+        int p = 1 + Pick(38), s = Pick(p + 1);
+        Expr x = Pick(2) ? DecE(depth - 1) : FloatE(depth - 1);
+        return ir::CallExpr("decimal", {std::move(x), Int(p), Int(s)}, ast::DecimalType(p, s));
+      }
+      case 8: {
+        Expr a = DecE(depth - 1), b = DecE(depth - 1);
+        TypeRef t = ast::CommonType(a.type, b.type);
+        return Node(ir::ExprKind::If, {BoolE(depth - 1), std::move(a), std::move(b)}, t);
+      }
+      case 9: {
+        Expr x = DecE(depth - 1);
+        TypeRef t = x.type;
+        return Pick(2) ? ir::CallExpr("abs", {std::move(x)}, t) : ir::CallExpr("round", {std::move(x), Int(Pick(4))}, t);
+      }
+      default: {
+        Expr x = DecE(depth - 1);
+        TypeRef t = x.type;
+        return ir::CallExpr(Pick(2) ? "floor" : "ceil", {std::move(x)}, t);
+      }
+    }
+  }
+
   Expr Any(int depth) {
-    switch (Pick(4)) {
+    switch (Pick(5)) {
       case 0: return IntE(depth);
       case 1: return FloatE(depth);
       case 2: return StrE(depth);
+      case 3: return DecE(depth);
       default: return BoolE(depth);
     }
   }
@@ -166,8 +232,12 @@ TEST(EvalRandom, InterpreterAgreesWithTheReferenceEvaluator) {
         continue;
       }
       Value got = column->Get(i);
+      if (got.kind == VK::Decimal && expected.value.kind == VK::Decimal) {
+        ASSERT_EQ(got.scale, expected.value.scale) << ir::ToText(expr);
+      }
       ASSERT_TRUE(Same(got, expected.value)) << ir::ToText(expr) << "\nrow " << i << ": " << ast::ToLiteral(record)
-                                             << "\nreference: " << ast::ToLiteral(expected.value) << "\ninterpreter: " << ast::ToLiteral(got);
+                                             << "\nreference: " << ast::ToLiteral(expected.value) << "\ninterpreter: " << ast::ToLiteral(got)
+                                             << "\n" << ir::json_codec::ExprToJson(expr).dump();
       ++compared;
     }
   }

@@ -92,9 +92,9 @@ TEST_F(CsvSourceTest, EveryScalarType) {
   ASSERT_TRUE(out.errors.empty()) << out.errors[0].message;
   EXPECT_EQ(Json(out.Rows(0)),
             "{\"i\":-7,\"f\":2.5,\"b\":true,\"s\":\"hello\",\"d\":\"2024-02-29\",\"t\":\"2024-01-02T03:04:05Z\","
-            "\"u\":\"1h30m\",\"m\":12.35,\"w\":1.5,\"j\":\"{\\\"a\\\":1}\"}\n"
+            "\"u\":\"1h30m\",\"m\":12.35,\"w\":1.500,\"j\":\"{\\\"a\\\":1}\"}\n"
             "{\"i\":3,\"f\":1000,\"b\":false,\"s\":\"x, \\\"y\\\"\",\"d\":\"1970-01-01\",\"t\":\"2024-01-02T03:04:00Z\","
-            "\"u\":\"250ms\",\"m\":-0.1,\"w\":-2,\"j\":\"[1]\"}\n");
+            "\"u\":\"250ms\",\"m\":-0.10,\"w\":-2.000,\"j\":\"[1]\"}\n");
   // Exact decimals in the columns themselves.
   const Batch& batch = out.batches[0][0];
   EXPECT_EQ(batch.columns[7]->ints[0], 1235);

@@ -82,9 +82,9 @@ TEST_F(JsonlSourceTest, GoodRowsNestedAndExactDecimals) {
   auto out = Run(path, Nested());
   ASSERT_TRUE(out.errors.empty()) << out.errors[0].message;
   EXPECT_EQ(Json(out.Rows(0)),
-            "{\"id\":1,\"price\":1.2345678901234568e+20,\"small\":1.5,\"at\":\"2024-01-01T00:00:00Z\",\"note\":null,"
+            "{\"id\":1,\"price\":123456789012345678901.25,\"small\":1.500,\"at\":\"2024-01-01T00:00:00Z\",\"note\":null,"
             "\"items\":[{\"sku\":\"a\",\"qty\":2}],\"tags\":{\"x\":1}}\n"
-            "{\"id\":2,\"price\":3,\"small\":0.001,\"at\":\"2024-01-01T00:00:00Z\",\"note\":null,\"items\":[],\"tags\":{}}\n");
+            "{\"id\":2,\"price\":3.00,\"small\":0.001,\"at\":\"2024-01-01T00:00:00Z\",\"note\":null,\"items\":[],\"tags\":{}}\n");
   const Batch& batch = out.batches[0][0];
   EXPECT_TRUE(batch.columns[1]->wide[0] == static_cast<__int128>(12345678901234567890ull) * 1000 + 125);
   EXPECT_EQ(batch.columns[2]->ints[1], 1);
