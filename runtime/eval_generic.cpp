@@ -6,6 +6,7 @@
 
 #include <functional>
 
+#include "runtime/decimal_math.h"
 #include "runtime/eval_node.h"
 #include "runtime/regex_cache.h"
 #include "runtime/eval_value.h"
@@ -53,7 +54,7 @@ class RowwiseNode : public Node {
       }
       if (null && !takes_nulls_) continue;
       ValueError error;
-      if (!op_(row, frame, values[k], error)) {
+      if (!op_(row, frame, values[k], error) || !ConformDecimal(values[k], error)) {
         values[k] = Value::Null();
         if (constant) {
           for (size_t i = 0; i < frame.n; ++i) frame.Fail(i, error.code, error.message);
@@ -67,6 +68,20 @@ class RowwiseNode : public Node {
   bool volatile_ = false;  // uuid(): a new value per row even for constant arguments
 
  private:
+  // A decimal result (scalar min/max of different decimal types) takes the node's scale;
+  // one that does not fit the node's precision is an overflow, as the reference says.
+  bool ConformDecimal(Value& v, ValueError& error) const {
+    if (v.kind != VK::Decimal || type_->kind != ast::TypeKind::Decimal) return true;
+    if (v.scale == type_->scale && decimal::Fits(v.decimal_value, type_->precision)) return true;
+    __int128 x = 0;
+    if (!decimal::Rescale(v.decimal_value, v.scale, type_->scale, x) || !decimal::Fits(x, type_->precision)) {
+      error = {"overflow", ast::ToLiteral(v) + " does not fit " + ast::ToString(type_)};
+      return false;
+    }
+    v = Value::Decimal(x, type_->scale);
+    return true;
+  }
+
   std::vector<NodePtr> children_;
   bool takes_nulls_;
   Op op_;

@@ -30,7 +30,8 @@ class RowEvaluator {
   // and `??` may have other decimal types), as a column of that type holds it.
   Value Eval(const Expr& e) {
     Value v = EvalRaw(e);
-    if (v.kind == VK::Decimal && e.type && e.type->kind == TypeKind::Decimal && v.scale != e.type->scale) {
+    if (v.kind == VK::Decimal && e.type && e.type->kind == TypeKind::Decimal &&
+        (v.scale != e.type->scale || !decimal::Fits(v.decimal_value, e.type->precision))) {
       __int128 x = 0;
       if (!decimal::Rescale(v.decimal_value, v.scale, e.type->scale, x) || !decimal::Fits(x, e.type->precision)) {
         Fail("overflow", ast::ToLiteral(v) + " does not fit " + ast::ToString(e.type));

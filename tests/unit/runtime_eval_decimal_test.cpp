@@ -181,6 +181,8 @@ TEST(EvalDecimal, NumberFunctionsKeepTheScale) {
   EXPECT_EQ(Both(CallOf("floor", {Dec("-12.01", 10)}, D(10, 2))), "-13.00");
   EXPECT_EQ(Both(CallOf("ceil", {Dec("12.01", 10)}, D(10, 2))), "13.00");
   EXPECT_EQ(Both(CallOf("max", {Dec("1.5", 5), Dec("1.49", 5)}, D(5, 2))), "1.50");
+  // a row-wise result that does not fit the call's type is an overflow, never a silent null
+  EXPECT_EQ(Both(CallOf("max", {Dec("1" + std::string(37, '0'), 38), Dec("1.49", 5)}, D(38, 2))), "error:overflow");
 }
 
 TEST(EvalDecimal, ColumnsOfBothLayoutsWithNullsAndSelection) {
