@@ -470,7 +470,7 @@ NodePtr BindBinary(const ir::Expr& expr, NodePtr left, NodePtr right, std::strin
   }
   if (!fn) {
     *error = "`" + std::string(ast::Spelling(op)) + "` on " + ast::ToString(lt) + " and " + ast::ToString(rt) +
-             " is not implemented in the interpreter yet";
+             " has no interpreter kernel (the type checker does not produce this combination)";
     return nullptr;
   }
   return std::make_unique<BinaryNode>(expr.type, op, std::move(left), std::move(right), fn, std::move(what));

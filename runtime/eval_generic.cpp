@@ -220,7 +220,7 @@ NodePtr BindGeneric(const ir::Expr& expr, std::vector<NodePtr> children, const B
       }
       const FunctionImpl* impl = FindFunctionImpl(expr.name);
       if (!impl) {
-        *error = "function `" + expr.name + "` is not implemented in the runtime";
+        *error = "function `" + expr.name + "` has no runtime implementation";
         return nullptr;
       }
       std::vector<TypeRef> arg_types;
@@ -238,7 +238,7 @@ NodePtr BindGeneric(const ir::Expr& expr, std::vector<NodePtr> children, const B
     default: break;
   }
   *error = std::string("`") + std::string(ir::Spelling(expr.kind)) + "` of " + ast::ToString(type) +
-           " is not implemented in the interpreter yet: " + ir::ToText(expr);
+           " has no interpreter kernel: " + ir::ToText(expr);
   return nullptr;
 }
 
