@@ -277,6 +277,18 @@ std::unique_ptr<Step> MakeJoin(const ir::Node& node, const StepContext& ctx, std
       const ir::Expr* l = &term->children[0];
       const ir::Expr* r = &term->children[1];
       if (Sides(*l) == 2 && Sides(*r) == 1) std::swap(l, r);
+      // Decimal keys of different precision or scale are compared at their common type (the
+      // key bytes are the unscaled numbers, so 1.5 and 1.50 must be brought to one scale).
+      std::optional<ir::Expr> l_widened, r_widened;
+      if (Sides(*l) == 1 && Sides(*r) == 2 && l->type->kind == ast::TypeKind::Decimal &&
+          r->type->kind == ast::TypeKind::Decimal &&
+          (l->type->scale != r->type->scale || l->type->precision != r->type->precision)) {
+        TypeRef common = ast::CommonType(ast::WithNullable(l->type, false), ast::WithNullable(r->type, false));
+        l_widened = ir::WidenExpr(*l, ast::WithNullable(common, l->type->nullable));
+        r_widened = ir::WidenExpr(*r, ast::WithNullable(common, r->type->nullable));
+        l = &*l_widened;
+        r = &*r_widened;
+      }
       if (Sides(*l) == 1 && Sides(*r) == 2 && LayoutOf(l->type) == LayoutOf(r->type)) {
         std::string why;
         auto lk = CompileKernel(*l, b.left, &why);

@@ -138,6 +138,39 @@ TEST(OpJoin, ResidualConditionBesideKeysAndItsErrorsFailTheLeftRecord) {
   EXPECT_EQ(out.filtered, 0u);
 }
 
+// Decimal keys of different scales match by value: 1.5 (decimal(5, 1)) equals 1.50
+// (decimal(6, 2)); both are 64-bit, so the hash path compares them at their common scale.
+TEST(OpJoin, DecimalKeysOfDifferentScalesMatchByValue) {
+  ir::Node node;
+  node.id = "j";
+  node.kind = ir::NodeKind::Join;
+  node.inputs.push_back({"left", T("{id: int, price: decimal(5, 1)}")});
+  node.inputs.push_back({"right", T("{amount: decimal(6, 2), name: string}")});
+  node.outputs.push_back({"out", T("{id: int, price: decimal(5, 1), amount: decimal(6, 2), name: string}")});
+  node.outputs.push_back({"errors", T(kErrorsType)});
+  node.expr = Bin(BinaryOp::Eq, Fld(1, "price", "decimal(5, 1)"), Fld(0, "amount", "decimal(6, 2)", 1), T("bool"));
+  auto step = BindOp(node);
+  CollectingEmitter out;
+  auto dec = [](int64_t unscaled, int scale) { return Value::Decimal(unscaled, scale); };
+  Batch right = MakeRows("{amount: decimal(6, 2), name: string}",
+                         {Rec({{"amount", dec(150, 2)}, {"name", Value::String("one-fifty")}}),
+                          Rec({{"amount", dec(151, 2)}, {"name", Value::String("one-fifty-one")}}),
+                          Rec({{"amount", dec(-200, 2)}, {"name", Value::String("minus-two")}})});
+  step->Push(1, right, out);
+  step->Close(1, out);
+  Batch left = MakeRows("{id: int, price: decimal(5, 1)}",
+                        {Rec({{"id", Value::Int(1)}, {"price", dec(15, 1)}}),
+                         Rec({{"id", Value::Int(2)}, {"price", dec(-20, 1)}}),
+                         Rec({{"id", Value::Int(3)}, {"price", dec(16, 1)}})});
+  step->Push(0, left, out);
+  step->Close(0, out);
+  EXPECT_EQ(JsonRows(out), (std::vector<std::string>{
+                               R"({"id":1,"price":1.5,"amount":1.50,"name":"one-fifty"})",
+                               R"({"id":2,"price":-2.0,"amount":-2.00,"name":"minus-two"})",
+                           }));
+  EXPECT_EQ(out.filtered, 1u);
+}
+
 TEST(OpJoin, LargeNestedLoopIsResolvedInChunksWithTheSameResult) {
   // 1000 left x 300 right = 300,000 candidate pairs (several chunks of 65,536).
   ir::Node node = JoinNode(false, Bin(BinaryOp::Gt, Fld(2, "amount", "int"), Fld(2, "tier", "int", 1), T("bool")),
