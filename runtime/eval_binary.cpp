@@ -2,6 +2,7 @@
 // chosen when the kernel is bound. Validity is combined word-wise; integer overflow and
 // division by zero are checked with __builtin_*_overflow and become row errors.
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <limits>
 #include <unordered_set>
@@ -35,7 +36,9 @@ Vec Loop2(const Vec& a, const Vec& b, const Frame& f, const TypeRef& type, std::
       if (!Bit(words, k)) continue;
       const char* code = op(*out, k * sa, k * sb, k);
       if (!code) continue;
+      // For people: "division by zero in `qty / n`" (the code stays `division_by_zero`).
       std::string message = std::string(code) + " in `" + std::string(what) + "`";
+      std::replace(message.begin(), message.begin() + static_cast<std::ptrdiff_t>(std::strlen(code)), '_', ' ');
       if (constant) {
         for (size_t i = 0; i < f.n; ++i) f.Fail(i, code, message);
       } else {
