@@ -8,7 +8,7 @@ packages=(
   antlr4 libantlr4-runtime-dev default-jre-headless
   libfmt-dev libboost-program-options-dev
   libgtest-dev nlohmann-json3-dev libre2-dev
-  libsimdjson-dev zlib1g-dev libzstd-dev
+  libsimdjson-dev zlib1g-dev libzstd-dev libsqlite3-dev
   python3
 )
 

@@ -33,10 +33,11 @@ const std::vector<Command> kCommands = {
     Command{"infer", "print an inferred `schema` for a CSV or JSONL file", RunInfer},
     Command{"run", "run a pipeline (a .etl file or a plan.json)", RunRun},
     Command{"test", "run the `test` blocks of a file", RunTest},
+    Command{"runs", "list the recorded runs, newest first", RunRuns},
 };
 
 // Commands of language.md §8 that come with the runtime; named so users get a clear answer.
-constexpr std::array<std::string_view, 5> kLaterCommands = {"runs", "logs", "errors", "serve", "lsp"};
+constexpr std::array<std::string_view, 4> kLaterCommands = {"logs", "errors", "serve", "lsp"};
 
 void PrintHelp(std::ostream& out) {
   out << "etlc " ETL_VERSION " - the etl pipeline compiler\n\n"

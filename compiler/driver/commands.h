@@ -24,6 +24,8 @@ int RunDocs(const std::vector<std::string>& args, Io& io);
 int RunInfer(const std::vector<std::string>& args, Io& io);
 // `etlc run FILE [PIPELINE] [--param k=v] [--workers N]`: compile and execute a pipeline.
 int RunRun(const std::vector<std::string>& args, Io& io);
+// `etlc runs [--state-dir DIR] [--limit N] [--pipeline NAME]`: the recorded runs, newest first.
+int RunRuns(const std::vector<std::string>& args, Io& io);
 // `etlc test FILE`: run the file's `test` blocks (language.md §9).
 int RunTest(const std::vector<std::string>& args, Io& io);
 

@@ -14,10 +14,13 @@
 #include "compiler/driver/commands.h"
 #include "compiler/driver/plan_loader.h"
 #include "compiler/driver/run_params.h"
+#include "compiler/driver/run_record.h"
 #include "compiler/driver/run_signals.h"
+#include "compiler/ir/json.h"
 #include "runtime/executor.h"
 #include "runtime/jsonl_scalars.h"
 #include "runtime/run_log.h"
+#include "runtime/run_store.h"
 #include "runtime/source_csv_convert.h"
 
 namespace etl::driver {
@@ -167,6 +170,24 @@ bool NonEmptyFile(const std::string& path) {
   return !ec && size > 0;
 }
 
+// Writes the run's end to the store: the buffered events, the error file's records, the
+// final status and step metrics. A store problem is a warning: the run itself is done.
+void RecordRunEnd(runtime::RunStore& store, runtime::StoreEventRecorder& events,
+                  const runtime::RunOptions& options, const runtime::RunResult& result, Io& io) {
+  events.Flush();
+  std::optional<std::string> problem = events.LastError();
+  if (!problem) problem = StoreErrorFile(store, options.run_id, options.error_file);
+  runtime::RunEnd end;
+  end.status = std::string(runtime::Spelling(result.status));
+  end.failure = result.failure;
+  end.finished_us = result.finished_us;
+  end.rows_in = runtime::RowsRead(result.steps);
+  end.errors = result.errors;
+  end.steps = result.steps;
+  if (auto finish = store.FinishRun(options.run_id, end); finish && !problem) problem = finish;
+  if (problem) io.err << fmt::format("etlc run: warning: the run store is incomplete: {}\n", *problem);
+}
+
 }  // namespace
 
 int RunRun(const std::vector<std::string>& args, Io& io) {
@@ -195,8 +216,28 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
   options.timeout_us = run.timeout_us;
   if (auto problem = runtime::CheckRunnable(*plan, pipeline, options)) return RunError(*problem, io);
 
-  fs::path run_dir = fs::path(run.state_dir) / "runs" / options.run_id;
+  // The run store first: one that cannot be opened stops the run before it starts.
   std::error_code ec;
+  fs::create_directories(run.state_dir, ec);
+  if (ec) return RunError(fmt::format("cannot create `{}`: {}", run.state_dir, ec.message()), io);
+  std::string store_error;
+  std::unique_ptr<runtime::RunStore> store =
+      runtime::OpenSqliteRunStore(runtime::RunStorePath(run.state_dir), store_error);
+  if (!store) return RunError(store_error, io);
+  {
+    runtime::StoredRun row;
+    row.id = options.run_id;
+    row.pipeline = pipeline.name;
+    row.source_file = run.file;
+    row.plan_json = ir::PlanToJson(*plan);
+    row.plan_hash = PlanHash(row.plan_json);
+    row.params_json = ParamsJson(options.params);
+    row.status = "running";
+    row.started_us = options.now_us;
+    if (auto problem = store->BeginRun(row)) return RunError(*problem, io);
+  }
+
+  fs::path run_dir = fs::path(run.state_dir) / "runs" / options.run_id;
   fs::create_directories(run_dir, ec);
   if (ec) return RunError(fmt::format("cannot create `{}`: {}", run_dir.string(), ec.message()), io);
   options.error_file = (run_dir / "errors.jsonl").string();
@@ -210,8 +251,10 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
   bool terminal = io.err_fd >= 0 && ::isatty(io.err_fd) == 1;
   runtime::ConsoleReporter console(
       io.err, runtime::ConsoleOptions{.progress = terminal && !run.quiet, .warnings = !run.quiet});
+  runtime::StoreEventRecorder store_events(*store, options.run_id);
   runtime::FanOutObserver observers;
   observers.Add(&log_writer);
+  observers.Add(&store_events);
   observers.Add(run.json_log ? static_cast<runtime::RunObserver*>(&json_console) : &console);
   options.observer = &observers;
   options.out = &io.out;
@@ -231,6 +274,7 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
   }
   console.ClearProgress();
   if (!log_file.flush()) io.err << fmt::format("etlc run: warning: cannot write `{}`\n", log_path);
+  RecordRunEnd(*store, store_events, options, result, io);
 
   bool succeeded = result.status == runtime::RunStatus::Succeeded;
   bool error_file_used = NonEmptyFile(options.error_file);

@@ -1,0 +1,82 @@
+#include "compiler/driver/run_record.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "runtime/fn_hash.h"
+#include "runtime/jsonl_scalars.h"
+#include "runtime/value_json.h"
+
+namespace etl::driver {
+
+namespace {
+
+// One line of the error file as a StoredError; an error message when it is not one.
+std::optional<std::string> ParseErrorLine(const std::string& line, runtime::StoredError& error) {
+  // ordered_json keeps the record's field order as the executor wrote it.
+  auto json = nlohmann::ordered_json::parse(line, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) return "not a JSON object";
+  auto text = [&](const char* key) -> std::string {
+    auto it = json.find(key);
+    return it != json.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  error.step = text("step");
+  error.code = text("code");
+  error.message = text("message");
+  auto record = json.find("record");
+  error.record = record == json.end() ? "null" : record->dump();
+  auto source = json.find("source");
+  error.source.reset();
+  if (source != json.end() && source->is_string()) error.source = source->get<std::string>();
+  auto number = json.find("line");
+  error.line.reset();
+  if (number != json.end() && number->is_number_integer()) error.line = number->get<int64_t>();
+  auto at = runtime::ParseIsoTimestamp(text("at"));
+  if (!at) return "no valid `at`";
+  error.at_us = *at;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> StoreErrorFile(runtime::RunStore& store, const std::string& run_id,
+                                          const std::string& path, size_t batch) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;  // the executor creates it only when a record goes there
+  std::vector<runtime::StoredError> errors;
+  std::string line;
+  size_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty()) continue;
+    runtime::StoredError error;
+    if (auto problem = ParseErrorLine(line, error)) return fmt::format("{}:{}: {}", path, number, *problem);
+    errors.push_back(std::move(error));
+    if (errors.size() >= batch) {
+      if (auto problem = store.AddErrors(run_id, errors)) return problem;
+      errors.clear();
+    }
+  }
+  if (in.bad()) return fmt::format("cannot read `{}`", path);
+  return store.AddErrors(run_id, errors);
+}
+
+std::string ParamsJson(const std::map<std::string, ast::Value, std::less<>>& params) {
+  std::string out = "{";
+  for (const auto& [name, value] : params) {
+    if (out.size() > 1) out += ',';
+    runtime::AppendJsonString(out, name);
+    out += ':';
+    out += runtime::ValueToJson(value);
+  }
+  out += '}';
+  return out;
+}
+
+std::string PlanHash(std::string_view plan_json) {
+  return fmt::format("{:016x}", runtime::XxHash64(plan_json, 0));
+}
+
+}  // namespace etl::driver

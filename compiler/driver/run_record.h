@@ -1,0 +1,26 @@
+// How `etlc run` records a run in the run store (runtime/run_store.h): the run row at the
+// start, the final status, step metrics and the error file's records at the end.
+// docs/dev/run-store.md.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "runtime/run_store.h"
+
+namespace etl::driver {
+
+// Reads the error file at `path` (JSON lines, runtime/error_file.h) into `store` for
+// `run_id`, `batch` records per transaction. A missing file is no records. An error
+// message when a line cannot be read or the store fails.
+std::optional<std::string> StoreErrorFile(runtime::RunStore& store, const std::string& run_id,
+                                          const std::string& path, size_t batch = 10000);
+
+// `{"name": value, ...}` of a run's params.
+std::string ParamsJson(const std::map<std::string, ast::Value, std::less<>>& params);
+
+// The plan hash stored with a run: xxHash64 (seed 0) of the plan JSON, 16 hex digits.
+std::string PlanHash(std::string_view plan_json);
+
+}  // namespace etl::driver

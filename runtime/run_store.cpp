@@ -1,0 +1,451 @@
+// SqliteRunStore: the run store in one SQLite file (WAL, busy timeout, migrations by
+// version, prepared statements, one transaction per batch). docs/dev/run-store.md.
+#include "runtime/run_store.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <iterator>
+
+#include "runtime/value_json.h"
+
+namespace etl::runtime {
+namespace {
+
+// Migration N brings a database from version N-1 to N (index 0 = version 1).
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE runs (
+  id TEXT PRIMARY KEY,
+  pipeline TEXT NOT NULL,
+  source_file TEXT NOT NULL,
+  plan_json TEXT NOT NULL,
+  plan_hash TEXT NOT NULL,
+  params_json TEXT NOT NULL,
+  status TEXT NOT NULL,
+  failure TEXT NOT NULL DEFAULT '',
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  rows_in INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX runs_by_start ON runs (started_at DESC, id DESC);
+CREATE INDEX runs_by_pipeline ON runs (pipeline, started_at DESC);
+CREATE TABLE step_metrics (
+  run_id TEXT NOT NULL REFERENCES runs (id),
+  seq INTEGER NOT NULL,
+  step TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  rows_in INTEGER NOT NULL,
+  rows_out INTEGER NOT NULL,
+  filtered INTEGER NOT NULL,
+  errors INTEGER NOT NULL,
+  busy_us INTEGER NOT NULL,
+  PRIMARY KEY (run_id, seq)
+);
+CREATE TABLE events (
+  run_id TEXT NOT NULL REFERENCES runs (id),
+  time INTEGER NOT NULL,
+  level TEXT NOT NULL,
+  step TEXT NOT NULL,
+  event TEXT NOT NULL,
+  fields_json TEXT NOT NULL
+);
+CREATE INDEX events_by_run ON events (run_id);
+CREATE TABLE errors (
+  run_id TEXT NOT NULL REFERENCES runs (id),
+  step TEXT NOT NULL,
+  code TEXT NOT NULL,
+  message TEXT NOT NULL,
+  record TEXT NOT NULL,
+  source TEXT,
+  line INTEGER,
+  at INTEGER NOT NULL
+);
+CREATE INDEX errors_by_run ON errors (run_id);
+)sql",
+};
+static_assert(static_cast<int>(std::size(kMigrations)) == kRunStoreSchemaVersion);
+
+// Closes the database when it goes.
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+// Finalizes a statement when it goes.
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using Db = std::unique_ptr<sqlite3, DbCloser>;
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+int64_t AsInt(uint64_t n) { return static_cast<int64_t>(n); }
+
+std::string ColumnText(sqlite3_stmt* stmt, int i) {
+  const unsigned char* text = sqlite3_column_text(stmt, i);
+  return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text),
+                                                       static_cast<size_t>(sqlite3_column_bytes(stmt, i)));
+}
+
+class SqliteRunStore : public RunStore {
+ public:
+  SqliteRunStore(Db db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
+
+  // Sets the connection up and migrates; an error message when it fails.
+  std::optional<std::string> Init() {
+    sqlite3_busy_timeout(db_.get(), 5000);
+    if (auto error = Exec("PRAGMA journal_mode=WAL")) return error;
+    if (auto error = Exec("PRAGMA synchronous=NORMAL")) return error;
+    if (auto error = Exec("PRAGMA foreign_keys=ON")) return error;
+    return Migrate();
+  }
+
+  std::optional<std::string> BeginRun(const StoredRun& run) override {
+    Stmt stmt;
+    if (auto error = Prepare(
+            "INSERT INTO runs (id, pipeline, source_file, plan_json, plan_hash, params_json, status, "
+            "failure, started_at, finished_at, rows_in, errors) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            stmt))
+      return error;
+    BindText(stmt, 1, run.id);
+    BindText(stmt, 2, run.pipeline);
+    BindText(stmt, 3, run.source_file);
+    BindText(stmt, 4, run.plan_json);
+    BindText(stmt, 5, run.plan_hash);
+    BindText(stmt, 6, run.params_json);
+    BindText(stmt, 7, run.status);
+    BindText(stmt, 8, run.failure);
+    sqlite3_bind_int64(stmt.get(), 9, run.started_us);
+    if (run.finished_us) sqlite3_bind_int64(stmt.get(), 10, *run.finished_us);
+    sqlite3_bind_int64(stmt.get(), 11, AsInt(run.rows_in));
+    sqlite3_bind_int64(stmt.get(), 12, AsInt(run.errors));
+    return StepDone(stmt);
+  }
+
+  std::optional<std::string> FinishRun(const std::string& run_id, const RunEnd& end) override {
+    if (auto error = Exec("BEGIN IMMEDIATE")) return error;
+    auto error = FinishRunInTransaction(run_id, end);
+    return EndTransaction(error);
+  }
+
+  std::optional<std::string> AddEvents(const std::string& run_id, const std::vector<RunEvent>& events) override {
+    if (events.empty()) return std::nullopt;
+    if (auto error = Exec("BEGIN IMMEDIATE")) return error;
+    std::optional<std::string> error;
+    Stmt stmt;
+    error = Prepare("INSERT INTO events (run_id, time, level, step, event, fields_json) VALUES (?,?,?,?,?,?)",
+                    stmt);
+    for (size_t i = 0; !error && i < events.size(); ++i) {
+      const RunEvent& event = events[i];
+      sqlite3_reset(stmt.get());
+      BindText(stmt, 1, run_id);
+      sqlite3_bind_int64(stmt.get(), 2, event.time_us);
+      BindText(stmt, 3, Spelling(event.level));
+      BindText(stmt, 4, event.step);
+      BindText(stmt, 5, event.event);
+      BindText(stmt, 6, EventFieldsJson(event));
+      error = StepDone(stmt);
+    }
+    return EndTransaction(error);
+  }
+
+  std::optional<std::string> AddErrors(const std::string& run_id, const std::vector<StoredError>& errors) override {
+    if (errors.empty()) return std::nullopt;
+    if (auto error = Exec("BEGIN IMMEDIATE")) return error;
+    std::optional<std::string> error;
+    Stmt stmt;
+    error = Prepare(
+        "INSERT INTO errors (run_id, step, code, message, record, source, line, at) VALUES (?,?,?,?,?,?,?,?)",
+        stmt);
+    for (size_t i = 0; !error && i < errors.size(); ++i) {
+      const StoredError& e = errors[i];
+      sqlite3_reset(stmt.get());
+      sqlite3_clear_bindings(stmt.get());
+      BindText(stmt, 1, run_id);
+      BindText(stmt, 2, e.step);
+      BindText(stmt, 3, e.code);
+      BindText(stmt, 4, e.message);
+      BindText(stmt, 5, e.record);
+      if (e.source) BindText(stmt, 6, *e.source);
+      if (e.line) sqlite3_bind_int64(stmt.get(), 7, *e.line);
+      sqlite3_bind_int64(stmt.get(), 8, e.at_us);
+      error = StepDone(stmt);
+    }
+    return EndTransaction(error);
+  }
+
+  std::optional<std::string> ListRuns(const RunQuery& query, std::vector<StoredRun>& runs) override {
+    std::string sql = std::string(kRunColumns) + (query.pipeline ? " WHERE pipeline = ?1" : "") +
+                      " ORDER BY started_at DESC, id DESC LIMIT ?2";
+    Stmt stmt;
+    if (auto error = Prepare(sql.c_str(), stmt)) return error;
+    if (query.pipeline) BindText(stmt, 1, *query.pipeline);
+    sqlite3_bind_int64(stmt.get(), 2, query.limit == 0 ? -1 : static_cast<int64_t>(query.limit));
+    return ReadRuns(stmt, runs);
+  }
+
+  std::optional<std::string> GetRun(const std::string& run_id, std::optional<StoredRun>& run) override {
+    Stmt stmt;
+    if (auto error = Prepare((std::string(kRunColumns) + " WHERE id = ?1").c_str(), stmt)) return error;
+    BindText(stmt, 1, run_id);
+    std::vector<StoredRun> runs;
+    if (auto error = ReadRuns(stmt, runs)) return error;
+    run.reset();
+    if (!runs.empty()) run = std::move(runs[0]);
+    return std::nullopt;
+  }
+
+  std::optional<std::string> StepMetricsOf(const std::string& run_id, std::vector<StepMetrics>& steps) override {
+    Stmt stmt;
+    if (auto error = Prepare(
+            "SELECT step, kind, name, rows_in, rows_out, filtered, errors, busy_us FROM step_metrics "
+            "WHERE run_id = ?1 ORDER BY seq",
+            stmt))
+      return error;
+    BindText(stmt, 1, run_id);
+    steps.clear();
+    return ReadRows(stmt, [&] {
+      StepMetrics m;
+      m.step = ColumnText(stmt.get(), 0);
+      ir::ParseNodeKind(ColumnText(stmt.get(), 1), &m.kind);
+      m.name = ColumnText(stmt.get(), 2);
+      m.rows_in = static_cast<uint64_t>(sqlite3_column_int64(stmt.get(), 3));
+      m.rows_out = static_cast<uint64_t>(sqlite3_column_int64(stmt.get(), 4));
+      m.filtered = static_cast<uint64_t>(sqlite3_column_int64(stmt.get(), 5));
+      m.errors = static_cast<uint64_t>(sqlite3_column_int64(stmt.get(), 6));
+      m.busy_us = sqlite3_column_int64(stmt.get(), 7);
+      m.finished = true;
+      steps.push_back(std::move(m));
+    });
+  }
+
+  std::optional<std::string> EventsOf(const std::string& run_id, std::vector<StoredEvent>& events) override {
+    Stmt stmt;
+    if (auto error = Prepare(
+            "SELECT time, level, step, event, fields_json FROM events WHERE run_id = ?1 ORDER BY rowid", stmt))
+      return error;
+    BindText(stmt, 1, run_id);
+    events.clear();
+    return ReadRows(stmt, [&] {
+      events.push_back(StoredEvent{sqlite3_column_int64(stmt.get(), 0), ColumnText(stmt.get(), 1),
+                                   ColumnText(stmt.get(), 2), ColumnText(stmt.get(), 3),
+                                   ColumnText(stmt.get(), 4)});
+    });
+  }
+
+  std::optional<std::string> ErrorsOf(const std::string& run_id, std::vector<StoredError>& errors) override {
+    Stmt stmt;
+    if (auto error = Prepare(
+            "SELECT step, code, message, record, source, line, at FROM errors WHERE run_id = ?1 ORDER BY rowid",
+            stmt))
+      return error;
+    BindText(stmt, 1, run_id);
+    errors.clear();
+    return ReadRows(stmt, [&] {
+      StoredError e;
+      e.step = ColumnText(stmt.get(), 0);
+      e.code = ColumnText(stmt.get(), 1);
+      e.message = ColumnText(stmt.get(), 2);
+      e.record = ColumnText(stmt.get(), 3);
+      if (sqlite3_column_type(stmt.get(), 4) != SQLITE_NULL) e.source = ColumnText(stmt.get(), 4);
+      if (sqlite3_column_type(stmt.get(), 5) != SQLITE_NULL) e.line = sqlite3_column_int64(stmt.get(), 5);
+      e.at_us = sqlite3_column_int64(stmt.get(), 6);
+      errors.push_back(std::move(e));
+    });
+  }
+
+ private:
+  static constexpr const char* kRunColumns =
+      "SELECT id, pipeline, source_file, plan_json, plan_hash, params_json, status, failure, started_at, "
+      "finished_at, rows_in, errors FROM runs";
+
+  std::string Fail(std::string_view what) const {
+    return fmt::format("run store `{}`: {}: {}", path_, what, sqlite3_errmsg(db_.get()));
+  }
+
+  std::optional<std::string> Exec(const char* sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, &message) == SQLITE_OK) return std::nullopt;
+    std::string text = message != nullptr ? message : sqlite3_errmsg(db_.get());
+    sqlite3_free(message);
+    return fmt::format("run store `{}`: {}", path_, text);
+  }
+
+  std::optional<std::string> Prepare(const char* sql, Stmt& stmt) {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db_.get(), sql, -1, &raw, nullptr) != SQLITE_OK) return Fail("prepare");
+    stmt.reset(raw);
+    return std::nullopt;
+  }
+
+  static void BindText(const Stmt& stmt, int i, std::string_view text) {
+    sqlite3_bind_text(stmt.get(), i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  }
+
+  std::optional<std::string> StepDone(const Stmt& stmt) {
+    if (sqlite3_step(stmt.get()) == SQLITE_DONE) return std::nullopt;
+    return Fail("write");
+  }
+
+  // Runs `stmt` to the end, calling `row` for each row.
+  template <typename F>
+  std::optional<std::string> ReadRows(const Stmt& stmt, F&& row) {
+    for (;;) {
+      int rc = sqlite3_step(stmt.get());
+      if (rc == SQLITE_DONE) return std::nullopt;
+      if (rc != SQLITE_ROW) return Fail("read");
+      row();
+    }
+  }
+
+  std::optional<std::string> ReadRuns(const Stmt& stmt, std::vector<StoredRun>& runs) {
+    runs.clear();
+    sqlite3_stmt* s = stmt.get();
+    return ReadRows(stmt, [&] {
+      StoredRun run;
+      run.id = ColumnText(s, 0);
+      run.pipeline = ColumnText(s, 1);
+      run.source_file = ColumnText(s, 2);
+      run.plan_json = ColumnText(s, 3);
+      run.plan_hash = ColumnText(s, 4);
+      run.params_json = ColumnText(s, 5);
+      run.status = ColumnText(s, 6);
+      run.failure = ColumnText(s, 7);
+      run.started_us = sqlite3_column_int64(s, 8);
+      if (sqlite3_column_type(s, 9) != SQLITE_NULL) run.finished_us = sqlite3_column_int64(s, 9);
+      run.rows_in = static_cast<uint64_t>(sqlite3_column_int64(s, 10));
+      run.errors = static_cast<uint64_t>(sqlite3_column_int64(s, 11));
+      runs.push_back(std::move(run));
+    });
+  }
+
+  // COMMIT when `error` is empty, else ROLLBACK; returns `error` (or the commit's).
+  std::optional<std::string> EndTransaction(std::optional<std::string> error) {
+    if (error) {
+      Exec("ROLLBACK");
+      return error;
+    }
+    return Exec("COMMIT");
+  }
+
+  std::optional<std::string> FinishRunInTransaction(const std::string& run_id, const RunEnd& end) {
+    Stmt update;
+    if (auto error = Prepare(
+            "UPDATE runs SET status = ?1, failure = ?2, finished_at = ?3, rows_in = ?4, errors = ?5 WHERE id = ?6",
+            update))
+      return error;
+    BindText(update, 1, end.status);
+    BindText(update, 2, end.failure);
+    sqlite3_bind_int64(update.get(), 3, end.finished_us);
+    sqlite3_bind_int64(update.get(), 4, AsInt(end.rows_in));
+    sqlite3_bind_int64(update.get(), 5, AsInt(end.errors));
+    BindText(update, 6, run_id);
+    if (auto error = StepDone(update)) return error;
+    if (sqlite3_changes(db_.get()) != 1) return fmt::format("run store `{}`: no run `{}`", path_, run_id);
+    Stmt insert;
+    if (auto error = Prepare(
+            "INSERT INTO step_metrics (run_id, seq, step, kind, name, rows_in, rows_out, filtered, errors, "
+            "busy_us) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            insert))
+      return error;
+    for (size_t i = 0; i < end.steps.size(); ++i) {
+      const StepMetrics& m = end.steps[i];
+      sqlite3_reset(insert.get());
+      BindText(insert, 1, run_id);
+      sqlite3_bind_int64(insert.get(), 2, static_cast<int64_t>(i));
+      BindText(insert, 3, m.step);
+      BindText(insert, 4, ir::Spelling(m.kind));
+      BindText(insert, 5, m.name);
+      sqlite3_bind_int64(insert.get(), 6, AsInt(m.rows_in));
+      sqlite3_bind_int64(insert.get(), 7, AsInt(m.rows_out));
+      sqlite3_bind_int64(insert.get(), 8, AsInt(m.filtered));
+      sqlite3_bind_int64(insert.get(), 9, AsInt(m.errors));
+      sqlite3_bind_int64(insert.get(), 10, m.busy_us);
+      if (auto error = StepDone(insert)) return error;
+    }
+    return std::nullopt;
+  }
+
+  // Brings the schema to kRunStoreSchemaVersion in one transaction (another process doing
+  // the same waits on the write lock and then finds nothing to do).
+  std::optional<std::string> Migrate() {
+    if (auto error = Exec("BEGIN IMMEDIATE")) return error;
+    auto error = MigrateInTransaction();
+    return EndTransaction(error);
+  }
+
+  std::optional<std::string> MigrateInTransaction() {
+    if (auto error = Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")) return error;
+    Stmt stmt;
+    if (auto error = Prepare("SELECT max(version) FROM schema_version", stmt)) return error;
+    int version = 0;
+    if (sqlite3_step(stmt.get()) != SQLITE_ROW) return Fail("read schema_version");
+    if (sqlite3_column_type(stmt.get(), 0) != SQLITE_NULL) version = sqlite3_column_int(stmt.get(), 0);
+    stmt.reset();
+    if (version > kRunStoreSchemaVersion) {
+      return fmt::format("run store `{}`: schema version {} is newer than this etlc's ({}); use a newer etlc",
+                         path_, version, kRunStoreSchemaVersion);
+    }
+    for (int next = version + 1; next <= kRunStoreSchemaVersion; ++next) {
+      if (auto error = Exec(kMigrations[next - 1])) return error;
+      if (auto error = Exec(fmt::format("INSERT INTO schema_version (version) VALUES ({})", next).c_str()))
+        return error;
+    }
+    return std::nullopt;
+  }
+
+  Db db_;
+  std::string path_;
+};
+
+}  // namespace
+
+std::string RunStorePath(const std::string& state_dir) {
+  return (std::filesystem::path(state_dir) / "etl.db").string();
+}
+
+std::unique_ptr<RunStore> OpenSqliteRunStore(const std::string& path, std::string& error) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  Db db(raw);
+  if (rc != SQLITE_OK) {
+    error = fmt::format("cannot open run store `{}`: {}", path,
+                        db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc));
+    return nullptr;
+  }
+  auto store = std::make_unique<SqliteRunStore>(std::move(db), path);
+  if (auto problem = store->Init()) {
+    error = "cannot open " + *problem;
+    return nullptr;
+  }
+  return store;
+}
+
+std::string EventFieldsJson(const RunEvent& event) {
+  std::string out = "{";
+  for (size_t i = 0; i < event.fields.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendJsonString(out, event.fields[i].first);
+    out += ':';
+    out += ValueToJson(event.fields[i].second);
+  }
+  out += '}';
+  return out;
+}
+
+void StoreEventRecorder::OnEvent(const RunEvent& event) {
+  if (error_) return;
+  buffer_.push_back(event);
+  if (std::chrono::steady_clock::now() - last_flush_ >= flush_every_) Flush();
+}
+
+void StoreEventRecorder::Flush() {
+  last_flush_ = std::chrono::steady_clock::now();
+  if (error_ || buffer_.empty()) return;
+  error_ = store_.AddEvents(run_id_, buffer_);
+  buffer_.clear();
+}
+
+}  // namespace etl::runtime

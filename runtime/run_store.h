@@ -1,0 +1,139 @@
+// The run store (issue 4 item 1): what `etlc run` records about every run (the run with its
+// plan, params, status and timings, per-step metrics, the structured log, the error
+// records) and what `etlc runs` lists. `RunStore` is the interface; `SqliteRunStore` keeps
+// it in `<state-dir>/etl.db` (a PostgreSQL backend comes later behind the same interface).
+// Schema and decisions: docs/dev/run-store.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/run_events.h"
+
+namespace etl::runtime {
+
+// One row of the `runs` table. Times are microseconds since the epoch, UTC.
+struct StoredRun {
+  std::string id;
+  std::string pipeline;
+  std::string source_file;  // the .etl file or plan.json it ran from
+  std::string plan_json;
+  std::string plan_hash;    // xxHash64 of plan_json, 16 hex digits
+  std::string params_json;  // {"name": value, ...}
+  std::string status;       // "running", "succeeded", "failed", "cancelled", "timed_out"
+  std::string failure;      // why it did not succeed; empty otherwise
+  int64_t started_us = 0;
+  std::optional<int64_t> finished_us;  // unset while running
+  uint64_t rows_in = 0;     // records read by the sources
+  uint64_t errors = 0;      // records that failed, all steps
+};
+
+// One row of the `events` table.
+struct StoredEvent {
+  int64_t time_us = 0;
+  std::string level;        // "debug", "info", "warn", "error"
+  std::string step;         // empty for run-level events
+  std::string event;        // run_started, step_finished, ...
+  std::string fields_json;  // the event's fields as one JSON object
+};
+
+// One row of the `errors` table: an error record no step consumed (the error file's line).
+struct StoredError {
+  std::string step;
+  std::string code;
+  std::string message;
+  std::string record;  // JSON text
+  std::optional<std::string> source;
+  std::optional<int64_t> line;
+  int64_t at_us = 0;
+};
+
+// Which runs `ListRuns` returns: newest first.
+struct RunQuery {
+  size_t limit = 20;                   // 0 = all
+  std::optional<std::string> pipeline;  // only runs of this pipeline
+};
+
+// The final state of a run, written once it ended.
+struct RunEnd {
+  std::string status;
+  std::string failure;
+  int64_t finished_us = 0;
+  uint64_t rows_in = 0;
+  uint64_t errors = 0;
+  std::vector<StepMetrics> steps;
+};
+
+// Where runs are recorded. Every call returns an error message (naming the database) when
+// the store cannot do it, never throws. Not thread-safe: one caller at a time.
+class RunStore {
+ public:
+  virtual ~RunStore() = default;
+  // Inserts `run` (its status is normally "running").
+  virtual std::optional<std::string> BeginRun(const StoredRun& run) = 0;
+  // Sets the run's final status, counts and end time, and inserts its step metrics.
+  virtual std::optional<std::string> FinishRun(const std::string& run_id, const RunEnd& end) = 0;
+  // Appends events of a run, all in one transaction.
+  virtual std::optional<std::string> AddEvents(const std::string& run_id,
+                                               const std::vector<RunEvent>& events) = 0;
+  // Appends error records of a run, all in one transaction.
+  virtual std::optional<std::string> AddErrors(const std::string& run_id,
+                                               const std::vector<StoredError>& errors) = 0;
+  // Runs matching `query`, newest first (by start time, then id).
+  virtual std::optional<std::string> ListRuns(const RunQuery& query, std::vector<StoredRun>& runs) = 0;
+  // One run; nullopt in `run` when there is no such run.
+  virtual std::optional<std::string> GetRun(const std::string& run_id, std::optional<StoredRun>& run) = 0;
+  // The step metrics of a run, in the order they were recorded (plan node order).
+  virtual std::optional<std::string> StepMetricsOf(const std::string& run_id,
+                                                   std::vector<StepMetrics>& steps) = 0;
+  // The events of a run in the order they were recorded.
+  virtual std::optional<std::string> EventsOf(const std::string& run_id, std::vector<StoredEvent>& events) = 0;
+  // The error records of a run in the order they were recorded.
+  virtual std::optional<std::string> ErrorsOf(const std::string& run_id, std::vector<StoredError>& errors) = 0;
+};
+
+// The schema version this build writes (the `schema_version` table; migrations bring an
+// older database up to it, a newer one is refused).
+constexpr int kRunStoreSchemaVersion = 1;
+
+// The database of a state directory: `<state_dir>/etl.db`.
+std::string RunStorePath(const std::string& state_dir);
+
+// Opens (creating when missing) the SQLite store at `path`: WAL journal, a busy timeout,
+// schema migrated to kRunStoreSchemaVersion. Null and `error` ("cannot open run store
+// `PATH`: ...") when the file cannot be opened or is not a database.
+std::unique_ptr<RunStore> OpenSqliteRunStore(const std::string& path, std::string& error);
+
+// A RunObserver that records events in a store: buffered, written in one transaction at
+// most every `flush_every` (and when Flush() is called), so events never cost a
+// transaction each. A failed write is kept as `LastError()` and stops further writes (the
+// run goes on; the caller reports it).
+class StoreEventRecorder : public RunObserver {
+ public:
+  StoreEventRecorder(RunStore& store, std::string run_id,
+                     std::chrono::milliseconds flush_every = std::chrono::milliseconds(1000))
+      : store_(store), run_id_(std::move(run_id)), flush_every_(flush_every) {}
+  void OnEvent(const RunEvent& event) override;
+  // Writes the buffered events.
+  void Flush();
+  // The first write error, if any.
+  const std::optional<std::string>& LastError() const { return error_; }
+
+ private:
+  RunStore& store_;
+  std::string run_id_;
+  std::chrono::milliseconds flush_every_;
+  std::vector<RunEvent> buffer_;
+  std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
+  std::optional<std::string> error_;
+};
+
+// The fields of an event as one JSON object: {"name": value, ...}.
+std::string EventFieldsJson(const RunEvent& event);
+
+}  // namespace etl::runtime
