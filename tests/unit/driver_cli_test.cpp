@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/driver/cli.h"
+#include "tests/unit/driver_cli_util.h"
 #include "compiler/driver/command.h"
 #include "compiler/driver/commands.h"
 
@@ -18,19 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result Etlc(std::vector<std::string> args, const std::string& input = "") {
-  std::istringstream in(input);
-  std::ostringstream out, err;
-  Io io{in, out, err};
-  int code = RunEtlc(args, io);
-  return {code, out.str(), err.str()};
-}
+using test::Etlc;
+using test::Result;
 
 constexpr const char* kSchema =
     "schema Order {\n  id:     int\n  amount: float\n}\n\n";

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "compiler/driver/cli.h"
+#include "tests/unit/driver_cli_util.h"
 #include "compiler/driver/run_params.h"
 #include "compiler/driver/run_signals.h"
 
@@ -23,19 +24,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result Etlc(std::vector<std::string> args) {
-  std::istringstream in;
-  std::ostringstream out, err;
-  Io io{in, out, err};
-  int code = RunEtlc(args, io);
-  return {code, out.str(), err.str()};
-}
+using test::Etlc;
+using test::Result;
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

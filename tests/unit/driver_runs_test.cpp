@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "compiler/driver/cli.h"
+#include "tests/unit/driver_cli_util.h"
 #include "runtime/run_store.h"
 
 namespace etl::driver {
@@ -17,19 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result Etlc(std::vector<std::string> args) {
-  std::istringstream in;
-  std::ostringstream out, err;
-  Io io{in, out, err};
-  int code = RunEtlc(args, io);
-  return {code, out.str(), err.str()};
-}
+using test::Etlc;
+using test::Result;
 
 class DriverRuns : public ::testing::Test {
  protected:

@@ -11,25 +11,15 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/driver/cli.h"
+#include "tests/unit/driver_cli_util.h"
 
 namespace etl::driver {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result Etlc(std::vector<std::string> args) {
-  std::istringstream in;
-  std::ostringstream out, err;
-  Io io{in, out, err};
-  int code = RunEtlc(args, io);
-  return {code, out.str(), err.str()};
-}
+using test::Etlc;
+using test::Result;
 
 bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
