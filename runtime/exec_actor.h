@@ -36,7 +36,7 @@ struct Actor {
   bool live = false;                    // runs (see GraphNode::live)
   ActorKind kind = ActorKind::Operator;
   std::unique_ptr<Step> step;           // Operator, Sink (owns the sink)
-  BufferedSink* sink = nullptr;         // Sink: the same object as `step`
+  SinkStep* sink = nullptr;             // Sink: the same object as `step`
   std::string sink_target;              // Sink: the path written, "stdout"
   std::unique_ptr<BoundSource> source;  // Source
   std::vector<Batch> given;             // Given: the records of its main output

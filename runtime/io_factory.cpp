@@ -226,6 +226,15 @@ BoundSink BindSink(const ir::Node& node, const IoBindContext& ctx, std::string* 
   BoundSink bound;
   Args args(node, ctx.eval, error);
   TypeRef schema = node.inputs.empty() ? nullptr : node.inputs[0].type;
+  if (node.step == "sqlite" || node.step == "postgres") {
+    if (ctx.dry_sinks) {
+      bound.spec = node.step;
+      bound.target = node.step;
+      bound.sink = std::make_unique<DrySink>(bound.target);
+      return bound;
+    }
+    return BindDatabaseSink(node, ctx, error);
+  }
   if (node.step != "csv" && node.step != "jsonl" && node.step != "stdout") {
     if (error) *error = "`" + node.id + "`: sink `" + node.step + "` is not supported by this build yet";
     return bound;

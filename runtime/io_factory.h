@@ -26,6 +26,8 @@ struct IoBindContext {
   uint64_t seed = 0;            // `generate` without a `seed:` argument (or seed 0) uses it
   bool dry_sinks = false;       // sinks count rows and write nothing (`etlc test`)
   std::ostream* out = nullptr;  // where `stdout()` prints; null = std::cout
+  // `persist disk`: sinks checkpoint (step is filled in per node by the binder).
+  SinkDurability durability;
 };
 
 // A bound source: the Source plus what the executor reads besides records.
@@ -46,7 +48,7 @@ class BoundSource {
 
 // A bound sink.
 struct BoundSink {
-  std::unique_ptr<BufferedSink> sink;
+  std::unique_ptr<SinkStep> sink;
   std::string spec;    // "csv", "jsonl", "stdout"
   std::string target;  // the path written, or "stdout"
 };
@@ -57,6 +59,11 @@ std::unique_ptr<BoundSource> BindSource(const ir::Node& node, const IoBindContex
 
 // Binds a `sink` node; `sink` null and `error` set when it cannot be.
 BoundSink BindSink(const ir::Node& node, const IoBindContext& ctx, std::string* error);
+
+// Binds a `sqlite` or `postgres` sink node (runtime/io_factory_db.cpp): transactional,
+// staged per run and published by SinkStep::Commit; `sink` null and `error` set when it
+// cannot be bound.
+BoundSink BindDatabaseSink(const ir::Node& node, const IoBindContext& ctx, std::string* error);
 
 // The value of argument `arg` (its constant, or its expression evaluated over no record);
 // nullopt and `error` set when the expression cannot be compiled or fails.

@@ -31,6 +31,7 @@ struct StoredRun {
   std::optional<int64_t> finished_us;  // unset while running
   uint64_t rows_in = 0;     // records read by the sources
   uint64_t errors = 0;      // records that failed, all steps
+  int64_t attempts = 1;     // 1 + the number of resumes (ReopenRun)
 };
 
 // One row of the `events` table.
@@ -95,6 +96,44 @@ class RunStore {
   virtual std::optional<std::string> EventsOf(const std::string& run_id, std::vector<StoredEvent>& events) = 0;
   // The error records of a run in the order they were recorded.
   virtual std::optional<std::string> ErrorsOf(const std::string& run_id, std::vector<StoredError>& errors) = 0;
+
+  // ---- added with resume, retention and step state (issue 4). Each backend overrides
+  // them; the defaults only report that this store cannot.
+  // Sets a run that stopped (failed, cancelled, timed out, or left `running` by a killed
+  // process) back to `running` for `etlc run --resume`: clears failure and finished_us and
+  // counts the attempt (StoredRun::attempts).
+  virtual std::optional<std::string> ReopenRun(const std::string& run_id) {
+    (void)run_id;
+    return Unsupported("ReopenRun");
+  }
+  // Deletes every run that finished before `cutoff_us` (never one without finished_us),
+  // with its step metrics, events and errors, in one transaction; their ids in `deleted`.
+  virtual std::optional<std::string> DeleteRunsFinishedBefore(int64_t cutoff_us, std::vector<std::string>& deleted) {
+    (void)cutoff_us;
+    (void)deleted;
+    return Unsupported("DeleteRunsFinishedBefore");
+  }
+  // Step state kept across runs (incremental cursors): one value per (pipeline, step, key);
+  // nullopt in `value` when none was stored.
+  virtual std::optional<std::string> GetStepState(const std::string& pipeline, const std::string& step,
+                                                  const std::string& key, std::optional<std::string>& value) {
+    (void)pipeline, (void)step, (void)key, (void)value;
+    return Unsupported("GetStepState");
+  }
+  // Inserts or replaces the step state of (pipeline, step, key).
+  virtual std::optional<std::string> PutStepState(const std::string& pipeline, const std::string& step,
+                                                  const std::string& key, const std::string& value) {
+    (void)pipeline, (void)step, (void)key, (void)value;
+    return Unsupported("PutStepState");
+  }
+  // Where this store is, for messages: the SQLite file's path, or the PostgreSQL URL with
+  // its password removed.
+  virtual std::string Describe() const { return "run store"; }
+
+ protected:
+  std::optional<std::string> Unsupported(const char* what) const {
+    return Describe() + ": this store cannot " + std::string(what);
+  }
 };
 
 // The schema version this build writes (the `schema_version` table; migrations bring an
@@ -108,6 +147,17 @@ std::string RunStorePath(const std::string& state_dir);
 // schema migrated to kRunStoreSchemaVersion. Null and `error` ("cannot open run store
 // `PATH`: ...") when the file cannot be opened or is not a database.
 std::unique_ptr<RunStore> OpenSqliteRunStore(const std::string& path, std::string& error);
+
+// Opens the store a command was given: `store` empty = the SQLite store of `state_dir`
+// (RunStorePath); a `postgres://` or `postgresql://` URL = OpenPostgresRunStore. Null and
+// `error` when it cannot be opened (a URL that is neither says so).
+std::unique_ptr<RunStore> OpenRunStore(const std::string& store, const std::string& state_dir, std::string& error);
+
+// Connects to the PostgreSQL store at `url` (libpq connection URL) and migrates its schema
+// (the same tables as SQLite, in the schema named by the URL's `options`/search_path, else
+// `public`). Null and `error` ("cannot open run store `postgres://u@h:p/db`: ...", the
+// password never shown) when the server cannot be reached or refuses.
+std::unique_ptr<RunStore> OpenPostgresRunStore(const std::string& url, std::string& error);
 
 // A RunObserver that records events in a store: buffered, written in one transaction at
 // most every `flush_every` (and when Flush() is called), so events never cost a

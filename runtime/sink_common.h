@@ -11,12 +11,12 @@
 #include <string>
 
 #include "runtime/sink_output.h"
-#include "runtime/step.h"
+#include "runtime/sink_step.h"
 
 namespace etl::runtime {
 
 // A sink step writing formatted text to a SinkOutput.
-class BufferedSink : public Step {
+class BufferedSink : public SinkStep {
  public:
   // `target` is the done record's target (the path, or "stdout").
   BufferedSink(std::string target, std::unique_ptr<SinkOutput> output);
@@ -28,18 +28,18 @@ class BufferedSink : public Step {
   void Close(size_t input, Emitter& out) final;
   // Publishes the prepared output (a file sink renames its temporary file into place); false
   // (with failure() set, the output discarded) when that fails or the sink did not close.
-  bool Commit();
+  bool Commit() override;
   // True once the sink failed or was aborted: it takes no more input.
   bool Done() const override { return failure_.has_value() || aborted_; }
   // The run failed or was cancelled: discard the output (a file sink removes its temporary
   // file, so nothing is visible at the path). Safe to call at any point, more than once.
-  void Abort();
+  void Abort() override;
   // Set when writing or committing failed (disk full, permission, a path under a file):
   // the run must fail with this message; the output has already been discarded.
-  const std::optional<InputError>& failure() const { return failure_; }
+  const std::optional<InputError>& failure() const override { return failure_; }
   // Data rows formatted so far, and bytes handed to the output so far.
-  int64_t rows() const { return rows_; }
-  int64_t bytes() const { return bytes_; }
+  int64_t rows() const override { return rows_; }
+  int64_t bytes() const override { return bytes_; }
 
  protected:
   // Appends the start of the output (a CSV header) to `buffer`; called once, before rows.
