@@ -9,6 +9,7 @@ packages=(
   libfmt-dev libboost-program-options-dev
   libgtest-dev nlohmann-json3-dev libre2-dev
   libsimdjson-dev zlib1g-dev libzstd-dev libsqlite3-dev
+  libpq-dev postgresql
   python3
 )
 
