@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <filesystem>
 #include <iterator>
 
@@ -66,6 +67,20 @@ CREATE TABLE errors (
 );
 CREATE INDEX errors_by_run ON errors (run_id);
 )sql",
+    // 2: resume counts attempts; step state (incremental cursors) kept across runs; gc
+    // finds finished runs by their end.
+    R"sql(
+ALTER TABLE runs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX runs_by_finish ON runs (finished_at);
+CREATE TABLE step_state (
+  pipeline TEXT NOT NULL,
+  step TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (pipeline, step, key)
+);
+)sql",
 };
 static_assert(static_cast<int>(std::size(kMigrations)) == kRunStoreSchemaVersion);
 
@@ -81,6 +96,12 @@ using Db = std::unique_ptr<sqlite3, DbCloser>;
 using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
 int64_t AsInt(uint64_t n) { return static_cast<int64_t>(n); }
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 std::string ColumnText(sqlite3_stmt* stmt, int i) {
   const unsigned char* text = sqlite3_column_text(stmt, i);
@@ -105,7 +126,7 @@ class SqliteRunStore : public RunStore {
     Stmt stmt;
     if (auto error = Prepare(
             "INSERT INTO runs (id, pipeline, source_file, plan_json, plan_hash, params_json, status, "
-            "failure, started_at, finished_at, rows_in, errors) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "failure, started_at, finished_at, rows_in, errors, attempts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             stmt))
       return error;
     BindText(stmt, 1, run.id);
@@ -120,6 +141,7 @@ class SqliteRunStore : public RunStore {
     if (run.finished_us) sqlite3_bind_int64(stmt.get(), 10, *run.finished_us);
     sqlite3_bind_int64(stmt.get(), 11, AsInt(run.rows_in));
     sqlite3_bind_int64(stmt.get(), 12, AsInt(run.errors));
+    sqlite3_bind_int64(stmt.get(), 13, run.attempts);
     return StepDone(stmt);
   }
 
@@ -255,10 +277,66 @@ class SqliteRunStore : public RunStore {
     });
   }
 
+  std::optional<std::string> ReopenRun(const std::string& run_id) override {
+    std::optional<StoredRun> run;
+    if (auto error = GetRun(run_id, run)) return error;
+    if (!run) return fmt::format("run store `{}`: no run `{}`", path_, run_id);
+    if (run->status == "succeeded") {
+      return fmt::format("run store `{}`: run `{}` succeeded: there is nothing to resume", path_, run_id);
+    }
+    Stmt stmt;
+    if (auto error = Prepare(
+            "UPDATE runs SET status = 'running', failure = '', finished_at = NULL, attempts = attempts + 1 "
+            "WHERE id = ?1",
+            stmt))
+      return error;
+    BindText(stmt, 1, run_id);
+    return StepDone(stmt);
+  }
+
+  std::optional<std::string> DeleteRunsFinishedBefore(int64_t cutoff_us, std::vector<std::string>& deleted) override {
+    deleted.clear();
+    if (auto error = Exec("BEGIN IMMEDIATE")) return error;
+    auto error = DeleteRunsInTransaction(cutoff_us, deleted);
+    if (error) deleted.clear();
+    return EndTransaction(error);
+  }
+
+  std::optional<std::string> GetStepState(const std::string& pipeline, const std::string& step,
+                                          const std::string& key, std::optional<std::string>& value) override {
+    Stmt stmt;
+    if (auto error = Prepare("SELECT value FROM step_state WHERE pipeline = ?1 AND step = ?2 AND key = ?3", stmt))
+      return error;
+    BindText(stmt, 1, pipeline);
+    BindText(stmt, 2, step);
+    BindText(stmt, 3, key);
+    value.reset();
+    return ReadRows(stmt, [&] { value = ColumnText(stmt.get(), 0); });
+  }
+
+  std::optional<std::string> PutStepState(const std::string& pipeline, const std::string& step,
+                                          const std::string& key, const std::string& value) override {
+    Stmt stmt;
+    if (auto error = Prepare(
+            "INSERT INTO step_state (pipeline, step, key, value, updated_at) VALUES (?1,?2,?3,?4,?5) "
+            "ON CONFLICT (pipeline, step, key) DO UPDATE SET value = excluded.value, "
+            "updated_at = excluded.updated_at",
+            stmt))
+      return error;
+    BindText(stmt, 1, pipeline);
+    BindText(stmt, 2, step);
+    BindText(stmt, 3, key);
+    BindText(stmt, 4, value);
+    sqlite3_bind_int64(stmt.get(), 5, NowUs());
+    return StepDone(stmt);
+  }
+
+  std::string Describe() const override { return path_; }
+
  private:
   static constexpr const char* kRunColumns =
       "SELECT id, pipeline, source_file, plan_json, plan_hash, params_json, status, failure, started_at, "
-      "finished_at, rows_in, errors FROM runs";
+      "finished_at, rows_in, errors, attempts FROM runs";
 
   std::string Fail(std::string_view what) const {
     return fmt::format("run store `{}`: {}: {}", path_, what, sqlite3_errmsg(db_.get()));
@@ -316,6 +394,7 @@ class SqliteRunStore : public RunStore {
       if (sqlite3_column_type(s, 9) != SQLITE_NULL) run.finished_us = sqlite3_column_int64(s, 9);
       run.rows_in = static_cast<uint64_t>(sqlite3_column_int64(s, 10));
       run.errors = static_cast<uint64_t>(sqlite3_column_int64(s, 11));
+      run.attempts = sqlite3_column_int64(s, 12);
       runs.push_back(std::move(run));
     });
   }
@@ -343,6 +422,8 @@ class SqliteRunStore : public RunStore {
     BindText(update, 6, run_id);
     if (auto error = StepDone(update)) return error;
     if (sqlite3_changes(db_.get()) != 1) return fmt::format("run store `{}`: no run `{}`", path_, run_id);
+    // A resumed run ends again: its metrics replace the earlier attempt's.
+    if (auto error = DeleteRowsOf("step_metrics", run_id)) return error;
     Stmt insert;
     if (auto error = Prepare(
             "INSERT INTO step_metrics (run_id, seq, step, kind, name, rows_in, rows_out, filtered, errors, "
@@ -363,6 +444,38 @@ class SqliteRunStore : public RunStore {
       sqlite3_bind_int64(insert.get(), 9, AsInt(m.errors));
       sqlite3_bind_int64(insert.get(), 10, m.busy_us);
       if (auto error = StepDone(insert)) return error;
+    }
+    return std::nullopt;
+  }
+
+  // Deletes the rows of `table` that belong to `run_id`.
+  std::optional<std::string> DeleteRowsOf(const char* table, const std::string& run_id) {
+    Stmt stmt;
+    if (auto error = Prepare(fmt::format("DELETE FROM {} WHERE run_id = ?1", table).c_str(), stmt)) return error;
+    BindText(stmt, 1, run_id);
+    return StepDone(stmt);
+  }
+
+  // A run is deleted only once it has an end (finished_at) before the cutoff and is not
+  // running: a resumed run has finished_at cleared, so it is never caught mid-attempt.
+  std::optional<std::string> DeleteRunsInTransaction(int64_t cutoff_us, std::vector<std::string>& deleted) {
+    Stmt select;
+    if (auto error = Prepare(
+            "SELECT id FROM runs WHERE finished_at IS NOT NULL AND finished_at < ?1 AND status <> 'running' "
+            "ORDER BY finished_at, id",
+            select))
+      return error;
+    sqlite3_bind_int64(select.get(), 1, cutoff_us);
+    if (auto error = ReadRows(select, [&] { deleted.push_back(ColumnText(select.get(), 0)); })) return error;
+    select.reset();
+    for (const std::string& id : deleted) {
+      for (const char* table : {"step_metrics", "events", "errors"}) {
+        if (auto error = DeleteRowsOf(table, id)) return error;
+      }
+      Stmt run;
+      if (auto error = Prepare("DELETE FROM runs WHERE id = ?1", run)) return error;
+      BindText(run, 1, id);
+      if (auto error = StepDone(run)) return error;
     }
     return std::nullopt;
   }

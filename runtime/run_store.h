@@ -138,7 +138,7 @@ class RunStore {
 
 // The schema version this build writes (the `schema_version` table; migrations bring an
 // older database up to it, a newer one is refused).
-constexpr int kRunStoreSchemaVersion = 1;
+constexpr int kRunStoreSchemaVersion = 2;
 
 // The database of a state directory: `<state_dir>/etl.db`.
 std::string RunStorePath(const std::string& state_dir);
