@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <tuple>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,12 +20,35 @@
 
 namespace etl::runtime {
 
+// Where a batch comes from under `persist disk`: the origin actor (a source, or a stateful
+// step replaying its log), the path it took through unions (lane) and the origin's batch
+// number. Deterministic steps give a replayed batch the same tag, which is how a sink
+// recognises what it already holds (docs/dev/persistence.md).
+struct Tag {
+  uint32_t origin = 0;
+  uint32_t lane = 0;
+  uint64_t seq = 0;
+};
+
+// A sink's record of what it holds, per (origin, lane): the last batch number seen and the
+// rows of that batch seen.
+using ProgressKey = std::pair<uint32_t, uint32_t>;
+struct ProgressMark {
+  uint64_t seq = 0;
+  uint64_t rows = 0;
+};
+using SinkProgress = std::map<ProgressKey, ProgressMark>;
+
 // A queued input: a batch, or the end of an input port (every producer edge finished).
 struct Message {
   size_t input = 0;
   bool close = false;
   Batch batch;
+  Tag tag;
 };
+
+class ChannelLogWriter;
+class ChannelLogReader;
 
 // What the actor runs.
 enum class ActorKind { Operator, Sink, Source, Given };
@@ -62,6 +87,20 @@ struct Actor {
   size_t inputs_closed = 0;             // Close() calls made (worker-owned)
   size_t failures_logged = 0;           // record_failed events sent (at most 5)
   StepMetrics metrics;
+
+  // ---- `persist disk` (exec_persist.cpp; worker-owned unless noted)
+  bool logged = false;                  // a stateful step: its outputs go to its channel log
+  bool replaying = false;               // logged: the log is complete and is being delivered
+  std::shared_ptr<ChannelLogWriter> log;
+  std::shared_ptr<ChannelLogReader> log_reader;
+  uint64_t next_call = 0;               // Source: Next calls so far (its batches' seq)
+  uint64_t restart = 0;                 // Source/replaying: batches below this are not sent again
+  SinkProgress restored;                // Sink: what the last checkpoint held (resume)
+  SinkProgress progress;                // Sink: what it holds now
+  std::map<ProgressKey, uint64_t> restored_seen;  // Sink: rows of the restored seq seen again
+  int64_t last_checkpoint_us = 0;
+  uint64_t close_calls = 0;             // outputs of Close calls are tagged with this
+  std::map<std::tuple<uint32_t, uint32_t, uint64_t>, uint64_t> error_counts;  // unconsumed errors per tag (guarded)
 };
 
 // The results of one call into a step (Open, Push, Close, Next), applied under the run's

@@ -1,4 +1,5 @@
 // Binding every node of a pipeline to an actor (executor.h CheckRunnable and the run).
+#include <filesystem>
 #include <set>
 
 #include "runtime/exec_run.h"
@@ -25,6 +26,16 @@ bool BindActors(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOpt
   io.seed = options.seed;
   io.dry_sinks = options.dry_sinks;
   io.out = options.out;
+  io.append_outputs = options.append_outputs;
+  if (options.persist_disk && !options.dry_sinks) {
+    io.durability.enabled = true;
+    io.durability.resume = options.resume;
+    io.durability.run_id = options.run_id;
+    io.durability.persist_dir = options.persist_dir;
+    std::error_code ec;
+    io.durability.publishing =
+        options.resume && std::filesystem::exists(options.persist_dir + "/publish", ec);
+  }
 
   actors->clear();
   actors->resize(graph.size());
@@ -98,6 +109,8 @@ bool BindActors(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOpt
         a.kind = ActorKind::Operator;
         a.step = MakeOperator(node, step_ctx, error);
         if (!a.step) return false;
+        // Under `persist disk` the results of a step with state go through its log.
+        a.logged = options.persist_disk && IsStateful(node.kind);
         break;
       }
     }

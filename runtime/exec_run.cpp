@@ -3,10 +3,16 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <filesystem>
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "runtime/error_file.h"
+#include "runtime/fault_injection.h"
+#include "runtime/persist_log.h"
 #include "runtime/source_common.h"
 
 namespace etl::runtime {
@@ -59,10 +65,20 @@ RunResult PipelineRun::Execute() {
   started_us_ = NowMicros();
   std::string error;
   bool bound = BindActors(plan_, pipeline_, options_, &actors_, &error);
+  if (bound && options_.persist_disk) {
+    if (auto persist_error = PreparePersistence()) {
+      bound = false;
+      error = *persist_error;
+    }
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     EventLocked("", "run_started", LogLevel::Info, {{"workers", ast::Value::Int(static_cast<int64_t>(workers_))}});
-    if (!bound) {
+    if (bound && (resume_publishing_ || already_published_)) {
+      stop_ = true;  // nothing left to run: only the publication (below)
+      EventLocked("", "resumed", LogLevel::Info,
+                  {{"phase", ast::Value::String(already_published_ ? "published" : "publishing")}});
+    } else if (!bound) {
       stop_ = true;
       status_ = RunStatus::Failed;
       failure_ = error;
@@ -71,7 +87,7 @@ RunResult PipelineRun::Execute() {
         if (!a.live) continue;
         ++live_count_;
         for (size_t input = 0; input < a.open_edges.size(); ++input) {
-          if (a.open_edges[input] == 0) a.inbox.push_back({input, true, {}});
+          if (a.open_edges[input] == 0) a.inbox.push_back({input, true, {}, {}});
         }
       }
       for (Actor& a : actors_) {
@@ -81,7 +97,7 @@ RunResult PipelineRun::Execute() {
     }
   }
   FlushEvents();
-  if (bound) {
+  if (bound && !stop_) {
     for (size_t i = 0; i < workers_; ++i) threads_.emplace_back([this] { WorkerLoop(); });
     threads_.emplace_back([this] { MonitorLoop(); });
     {
@@ -97,9 +113,19 @@ RunResult PipelineRun::Execute() {
   // Every worker has stopped: the actors are ours. The run succeeded: publish every sink's
   // prepared output, in plan order; the first that cannot be published fails the run and the
   // rest are discarded (a failed run publishes nothing it can still take back).
-  if (status_ == RunStatus::Succeeded) {
+  if (status_ == RunStatus::Succeeded && !already_published_) {
     std::lock_guard<std::mutex> lock(mu_);
+    SyncErrorFileLocked();
+    if (options_.persist_disk) {
+      // The commit record: from here on a resumed run only finishes the publication.
+      if (auto record_error = AppendCheckpoint(PersistPath("publish"), "publish")) {
+        StopLocked(RunStatus::Failed, "cannot write the commit record: " + *record_error);
+        status_ = RunStatus::Failed;
+        failure_ = "cannot write the commit record: " + *record_error;
+      }
+    }
     for (Actor& a : actors_) {
+      if (status_ != RunStatus::Succeeded) break;
       if (!a.sink || !a.live) continue;
       if (!a.sink->Commit()) {
         status_ = RunStatus::Failed;
@@ -113,12 +139,27 @@ RunResult PipelineRun::Execute() {
                    {"bytes", ast::Value::Int(a.sink->bytes())}});
     }
   }
+  if (status_ == RunStatus::Succeeded && options_.persist_disk && !already_published_) {
+    if (auto record_error = AppendCheckpoint(PersistPath("published"), "published")) {
+      std::lock_guard<std::mutex> lock(mu_);
+      EventLocked("", "persist_warning", LogLevel::Warn, {{"message", ast::Value::String(*record_error)}});
+    }
+    // What was kept for a resume is no longer needed.
+    std::error_code ec;
+    std::filesystem::remove_all(PersistPath("logs"), ec);
+    std::filesystem::remove_all(PersistPath("steps"), ec);
+  }
   if (status_ != RunStatus::Succeeded) {
     for (Actor& a : actors_) {
-      if (a.sink) a.sink->Abort();
+      if (!a.sink) continue;
+      // A persisted run that stopped keeps its checkpointed output for `--resume`, unless
+      // its publication had begun (then only a resume can finish it, so keep it too).
+      if (options_.persist_disk) a.sink->Suspend();
+      else a.sink->Abort();
     }
   }
-  if (error_file_.is_open()) error_file_.close();
+  if (error_fd_ >= 0) ::close(error_fd_);
+  error_fd_ = -1;
 
   RunResult result;
   result.status = status_;
@@ -164,7 +205,7 @@ void PipelineRun::WorkerLoop() {
     a.running = true;
     RunTurn(a, lock);
     a.running = false;
-    bool producer = a.kind == ActorKind::Source || a.kind == ActorKind::Given;
+    bool producer = IsProducer(a);
     if (producer && !a.finished && !stop_ && (a.exhausted || a.unneeded)) FinishLocked(a);
     TryReadyLocked(a);
     if (!pending_events_.empty()) {
@@ -227,9 +268,7 @@ bool PipelineRun::HasRoomLocked(const Actor& actor) const {
 
 bool PipelineRun::CanRunLocked(const Actor& actor) const {
   if (!actor.live || actor.finished || actor.running || stop_) return false;
-  if (actor.kind == ActorKind::Source || actor.kind == ActorKind::Given) {
-    return !actor.exhausted && !actor.unneeded && HasRoomLocked(actor);
-  }
+  if (IsProducer(actor)) return !actor.exhausted && !actor.unneeded && HasRoomLocked(actor);
   return !actor.inbox.empty() && HasRoomLocked(actor);
 }
 
@@ -262,16 +301,24 @@ void PipelineRun::RunTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
       }
       lock.lock();
       if (internal) return StopLocked(RunStatus::Failed, "internal error in `" + id + "`: " + *internal);
-      Commit(a, out, lock);
+      Commit(a, out, lock, Tag{static_cast<uint32_t>(a.index), 0, a.close_calls++});
       if (a.kind == ActorKind::Operator && !a.done && a.step->Done()) MarkDoneLocked(a);  // `take 0`
     }
   }
-  bool producer = a.kind == ActorKind::Source || a.kind == ActorKind::Given;
+  bool producer = IsProducer(a);
   size_t budget = producer ? 1 : kTurnMessages;
   for (size_t n = 0; n < budget && !stop_ && !a.finished; ++n) {
     if (!HasRoomLocked(a)) break;
     if (producer) {
       if (a.exhausted || a.unneeded) break;
+      if (a.replaying) {
+        ReplayTurn(a, lock);
+        continue;
+      }
+      if (a.kind == ActorKind::Source && a.restart == UINT64_MAX) {  // resumed: nothing to send again
+        a.exhausted = true;
+        continue;
+      }
       lock.unlock();
       CallEmitter out;
       bool more = true;
@@ -306,7 +353,12 @@ void PipelineRun::RunTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
         a.metrics.rows_in = stats.records_in;
         a.metrics.bytes_in = stats.bytes;
       }
-      Commit(a, out, lock);
+      Tag tag{static_cast<uint32_t>(a.index), 0, a.next_call++};
+      if (options_.persist_disk && tag.seq < a.restart) {
+        out.emits.clear();  // resumed: every consumer already holds what this batch gave
+        out.errors.clear();
+      }
+      Commit(a, out, lock, tag);
       if (!more) a.exhausted = true;
       continue;
     }
@@ -314,15 +366,22 @@ void PipelineRun::RunTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
     Message m = std::move(a.inbox.front());
     a.inbox.pop_front();
     for (size_t p : a.producers) TryReadyLocked(actors_[p]);
+    uint64_t pushed_rows = 0;
     if (!m.close) {
       size_t rows = m.batch.Size();
+      pushed_rows = rows;
       a.metrics.rows_in += rows;
       ++a.metrics.batches_in;
       if (a.done || a.unneeded) {
         a.metrics.filtered += rows;
         continue;
       }
+      if (a.kind == ActorKind::Sink && options_.persist_disk && SkipForSink(a, m)) {
+        NoteSinkProgress(a, m.tag, pushed_rows);
+        continue;
+      }
     }
+    Tag out_tag = m.close ? Tag{static_cast<uint32_t>(a.index), 0, a.close_calls++} : OutputTag(a, m);
     lock.unlock();
     CallEmitter out;
     bool step_done = false;
@@ -337,21 +396,30 @@ void PipelineRun::RunTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
     } catch (...) {
       internal = "unknown exception";
     }
+    uint64_t logged_rows = 0;
+    std::optional<std::string> log_error;
+    if (a.logged && !internal) log_error = LogOutputs(a, out, &logged_rows);
     int64_t busy = NowMicros() - t0;
     lock.lock();
     a.metrics.busy_us += busy;
+    a.metrics.rows_out += logged_rows;
     if (internal) return StopLocked(RunStatus::Failed, "internal error in `" + id + "`: " + *internal);
+    if (log_error) return StopLocked(RunStatus::Failed, "`" + id + "`: cannot persist its output: " + *log_error);
     if (a.sink && a.sink->failure()) return StopLocked(RunStatus::Failed, "`" + id + "`: " + a.sink->failure()->ToString());
-    Commit(a, out, lock);
+    if (a.kind == ActorKind::Sink && options_.persist_disk && !m.close) NoteSinkProgress(a, m.tag, pushed_rows);
+    Commit(a, out, lock, out_tag);
     if (m.close && ++a.inputs_closed == a.node->inputs.size()) {
+      if (a.kind == ActorKind::Sink) MaybeCheckpointSink(a, lock, true);
+      if (stop_) break;
       FinishLocked(a);
       break;
     }
     if (step_done && !a.done && a.kind != ActorKind::Sink) MarkDoneLocked(a);
   }
+  if (a.kind == ActorKind::Sink && !a.finished && !stop_) MaybeCheckpointSink(a, lock, false);
 }
 
-void PipelineRun::DeliverLocked(Actor& producer, size_t port, const Batch& batch) {
+void PipelineRun::DeliverLocked(Actor& producer, size_t port, const Batch& batch, const Tag& tag) {
   if (port < producer.tapped.size() && producer.tapped[port]) {
     tapped_[PortRef{producer.node->id, producer.node->outputs[port].name}].push_back(batch);
   }
@@ -365,7 +433,7 @@ void PipelineRun::DeliverLocked(Actor& producer, size_t port, const Batch& batch
       ++to.metrics.batches_in;
       continue;
     }
-    Message m{c.input, false, batch};
+    Message m{c.input, false, batch, tag};
     m.batch.sequence = to.next_sequence[c.input]++;
     to.inbox.push_back(std::move(m));
     max_queued_ = std::max(max_queued_, to.inbox.size());
@@ -375,6 +443,14 @@ void PipelineRun::DeliverLocked(Actor& producer, size_t port, const Batch& batch
 
 void PipelineRun::FinishLocked(Actor& a) {
   if (a.finished) return;
+  if (a.logged && !a.replaying) {
+    // Its results are complete in its log: deliver them from there before it finishes.
+    if (!CompleteLogLocked(a)) return;
+    if (!a.exhausted) {
+      TryReadyLocked(a);
+      return;
+    }
+  }
   a.finished = true;
   a.metrics.finished = true;
   a.metrics.finished_us = NowMicros();
@@ -393,7 +469,7 @@ void PipelineRun::FinishLocked(Actor& a) {
     for (const ConsumerRef& c : port) {
       Actor& to = actors_[c.node];
       if (--to.open_edges[c.input] == 0) {
-        to.inbox.push_back({c.input, true, {}});
+        to.inbox.push_back({c.input, true, {}, {}});
         TryReadyLocked(to);
       }
     }
@@ -450,14 +526,14 @@ void PipelineRun::StopLocked(RunStatus status, std::string failure) {
 
 // ---- one call's results
 
-void PipelineRun::Commit(Actor& a, CallEmitter& out, std::unique_lock<std::mutex>& lock) {
+void PipelineRun::Commit(Actor& a, CallEmitter& out, std::unique_lock<std::mutex>& lock, const Tag& tag) {
   (void)lock;
   const std::string& id = a.node->id;
   a.metrics.filtered += out.filtered;
   for (auto& [port, batch] : out.emits) {
     if (batch.Size() == 0) continue;
     if (port != a.errors_port && a.kind != ActorKind::Sink) a.metrics.rows_out += batch.Size();
-    DeliverLocked(a, port, batch);
+    DeliverLocked(a, port, batch, tag);
   }
   if (a.sink) {
     a.metrics.rows_out = static_cast<uint64_t>(a.sink->rows());
@@ -482,27 +558,57 @@ void PipelineRun::Commit(Actor& a, CallEmitter& out, std::unique_lock<std::mutex
     if (e.line) fields.emplace_back("line", ast::Value::Int(*e.line));
     EventLocked(id, "record_failed", handled ? LogLevel::Info : LogLevel::Warn, std::move(fields));
   }
-  if (a.errors_to_batch) DeliverLocked(a, a.errors_port, MakeErrorsBatch(a.port_types[a.errors_port], out.errors));
-  if (!handled) WriteUnconsumed(a, out.errors);
+  if (a.errors_to_batch && !a.logged) {
+    DeliverLocked(a, a.errors_port, MakeErrorsBatch(a.port_types[a.errors_port], out.errors), tag);
+  }
+  if (!handled) WriteUnconsumed(a, out.errors, tag);
   if (max_errors_ && errors_ > static_cast<uint64_t>(*max_errors_)) {
     EventLocked("", "max_errors_exceeded", LogLevel::Error, {{"limit", ast::Value::Int(*max_errors_)}});
     StopLocked(RunStatus::Failed, fmt::format("more than {} records failed (max_errors {})", *max_errors_, *max_errors_));
   }
 }
 
-void PipelineRun::WriteUnconsumed(Actor& a, std::vector<ErrorRecord>& errors) {
-  unconsumed_count_ += errors.size();
-  if (!options_.error_file.empty() && !error_file_failed_) {
-    if (!error_file_.is_open()) error_file_.open(options_.error_file, std::ios::binary | std::ios::app);
+void PipelineRun::WriteErrorTextLocked(Actor& a, std::string_view text) {
+  if (options_.error_file.empty() || error_file_failed_) return;
+  if (error_fd_ < 0) error_fd_ = ::open(options_.error_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  while (error_fd_ >= 0 && !text.empty()) {
+    ssize_t n = ::write(error_fd_, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    text.remove_prefix(static_cast<size_t>(n));
+  }
+  if (error_fd_ < 0 || !text.empty()) {
+    error_file_failed_ = true;
+    StopLocked(RunStatus::Failed, "`" + a.node->id + "`: cannot write the error file `" + options_.error_file + "`");
+  }
+  error_file_dirty_ = true;
+}
+
+void PipelineRun::WriteUnconsumed(Actor& a, std::vector<ErrorRecord>& errors, const Tag& tag) {
+  if (options_.persist_disk) {
+    // Each error gets an id from where it came from, so that one a resumed run produces
+    // again is recognised and written once (written_error_ids_ holds the file's ids).
+    std::string text;
+    uint64_t& count = a.error_counts[{tag.origin, tag.lane, tag.seq}];
+    std::vector<ErrorRecord> fresh;
+    for (ErrorRecord& e : errors) {
+      std::string id = fmt::format("{}:{}:{}:{}:{}", a.index, tag.origin, tag.lane, tag.seq, count++);
+      if (written_error_ids_.count(id) != 0) continue;
+      std::string line;
+      AppendErrorJsonLine(e, line);
+      text += "{\"id\":\"" + id + "\"," + line.substr(1);
+      fresh.push_back(std::move(e));
+    }
+    errors = std::move(fresh);
+    if (errors.empty()) return;
+    FaultPoint("error_write");
+    WriteErrorTextLocked(a, text);
+  } else {
     std::string text;
     for (const ErrorRecord& e : errors) AppendErrorJsonLine(e, text);
-    error_file_.write(text.data(), static_cast<std::streamsize>(text.size()));
-    error_file_.flush();
-    if (!error_file_) {
-      error_file_failed_ = true;
-      StopLocked(RunStatus::Failed, "`" + a.node->id + "`: cannot write the error file `" + options_.error_file + "`");
-    }
+    WriteErrorTextLocked(a, text);
   }
+  unconsumed_count_ += errors.size();
   for (ErrorRecord& e : errors) {
     if (unconsumed_.size() >= options_.keep_errors) break;
     unconsumed_.push_back(std::move(e));

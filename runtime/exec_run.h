@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "runtime/exec_actor.h"
@@ -21,6 +22,10 @@ namespace etl::runtime {
 // when one cannot be bound. Shared by CheckRunnable and the run.
 bool BindActors(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOptions& options,
                 std::vector<Actor>* actors, std::string* error);
+
+// Whether a node kind keeps state across batches (its output depends on more than the
+// batch at hand): aggregate (and windows), dedup, sort, take, join.
+bool IsStateful(ir::NodeKind kind);
 
 // A run in progress. Not reusable: construct, Execute once.
 class PipelineRun {
@@ -41,7 +46,10 @@ class PipelineRun {
   bool HasRoomLocked(const Actor& actor) const;
   bool CanRunLocked(const Actor& actor) const;
   void TryReadyLocked(Actor& actor);
-  void DeliverLocked(Actor& producer, size_t port, const Batch& batch);
+  void DeliverLocked(Actor& producer, size_t port, const Batch& batch, const Tag& tag);
+  bool IsProducer(const Actor& a) const {
+    return a.kind == ActorKind::Source || a.kind == ActorKind::Given || a.replaying;
+  }
   void FinishLocked(Actor& actor);
   void MarkDoneLocked(Actor& actor);
   void CheckUnneededLocked(Actor& actor);
@@ -50,8 +58,35 @@ class PipelineRun {
   bool AllFinishedLocked() const { return finished_count_ == live_count_; }
 
   // ---- one call's results
-  void Commit(Actor& actor, CallEmitter& out, std::unique_lock<std::mutex>& lock);
-  void WriteUnconsumed(Actor& actor, std::vector<ErrorRecord>& errors);
+  void Commit(Actor& actor, CallEmitter& out, std::unique_lock<std::mutex>& lock, const Tag& tag);
+  void WriteUnconsumed(Actor& actor, std::vector<ErrorRecord>& errors, const Tag& tag);
+  void WriteErrorTextLocked(Actor& actor, std::string_view text);
+
+  // ---- `persist disk` (exec_persist.cpp)
+  // Before scheduling: a fresh persist directory, or (resume) the sinks' restored progress,
+  // which stateful steps' logs are complete, where each origin restarts, and the ids of the
+  // error records already written. An error message when the saved state cannot be used.
+  std::optional<std::string> PreparePersistence();
+  void ComputeRestarts();
+  // The tag of what a call on `m` emits (a union's outputs get their own lane).
+  Tag OutputTag(Actor& a, const Message& m) const;
+  // A sink's input under `persist disk`: drops the rows the sink already held at its last
+  // checkpoint (true when nothing is left) and notes what it now holds.
+  bool SkipForSink(Actor& a, Message& m);
+  void NoteSinkProgress(Actor& a, const Tag& tag, uint64_t rows);
+  // Checkpoints a durable sink when the interval passed (or `force`); unlocks while it syncs.
+  void MaybeCheckpointSink(Actor& a, std::unique_lock<std::mutex>& lock, bool force);
+  // A stateful step's outputs go to its log (called without the lock); the rows written
+  // on data ports, or an error message.
+  std::optional<std::string> LogOutputs(Actor& a, CallEmitter& out, uint64_t* rows);
+  // A stateful step finished its input: sync its log, checkpoint it as complete and start
+  // delivering from it. False when that failed (the run is stopped).
+  bool CompleteLogLocked(Actor& a);
+  // One batch of a replaying step's log to its consumers.
+  void ReplayTurn(Actor& a, std::unique_lock<std::mutex>& lock);
+  // Publication records: `publish` before the sinks are published, `published` after.
+  std::string PersistPath(const std::string& name) const;
+  void SyncErrorFileLocked();
 
   // ---- events
   void EventLocked(const std::string& step, const std::string& event, LogLevel level,
@@ -85,8 +120,13 @@ class PipelineRun {
 
   std::mutex events_mu_;  // serialises observer calls; taken before mu_, never inside it
   std::mutex error_file_mu_;
-  std::ofstream error_file_;
+  int error_fd_ = -1;
+  bool error_file_dirty_ = false;
   bool error_file_failed_ = false;
+  std::unordered_set<std::string> written_error_ids_;  // resume: already in the error file
+
+  bool resume_publishing_ = false;  // the resumed run had started publishing
+  bool already_published_ = false;  // the resumed run had published everything
 
   std::vector<std::thread> threads_;
   int64_t started_us_ = 0;

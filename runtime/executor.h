@@ -75,6 +75,18 @@ struct RunOptions {
   int64_t progress_interval_us = 1'000'000;
   // Where `stdout()` sinks print; null = std::cout.
   std::ostream* out = nullptr;
+
+  // ---- `persist disk` (docs/delivery.md, docs/dev/persistence.md)
+  // Checkpoint sources, sinks and the outputs of stateful steps under `persist_dir` so that
+  // a crashed run can be resumed with nothing lost or duplicated.
+  bool persist_disk = false;
+  std::string persist_dir;  // <state-dir>/runs/<id>/persist
+  // Continue the run whose checkpoints are in persist_dir (same plan, params, now, seed).
+  bool resume = false;
+  // A sink checkpoints at most this often (and when it closes); 0 = after every turn.
+  int64_t checkpoint_interval_us = 100'000;
+  // File sinks add to their existing files (`etlc errors --replay`).
+  bool append_outputs = false;
 };
 
 // How a run ended.

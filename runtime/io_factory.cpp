@@ -251,12 +251,14 @@ BoundSink BindSink(const ir::Node& node, const IoBindContext& ctx, std::string* 
     options.delimiter = args.Char("delimiter", ',');
     options.quote = args.Char("quote", '"');
     options.null_marker = args.NullMarker();
+    options.append = ctx.append_outputs;
     if (!args.ok()) return bound;
     bound.target = options.path;
     if (!ctx.dry_sinks) bound.sink = std::make_unique<CsvSink>(schema, std::move(options));
   } else if (node.step == "jsonl") {
     JsonlSinkOptions options;
     options.path = args.RequiredString("path");
+    options.append = ctx.append_outputs;
     if (!args.ok()) return bound;
     bound.target = options.path;
     if (!ctx.dry_sinks) bound.sink = std::make_unique<JsonlSink>(schema, std::move(options));
@@ -273,6 +275,12 @@ BoundSink BindSink(const ir::Node& node, const IoBindContext& ctx, std::string* 
     }
   }
   if (ctx.dry_sinks) bound.sink = std::make_unique<DrySink>(bound.target);
+  if (bound.sink && ctx.durability.enabled) {
+    SinkDurability durability = ctx.durability;
+    durability.step = node.id;
+    durability.state_file = durability.persist_dir + "/sinks/" + node.id + ".ckpt";
+    bound.sink->SetDurability(std::move(durability));
+  }
   return bound;
 }
 

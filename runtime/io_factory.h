@@ -28,6 +28,8 @@ struct IoBindContext {
   std::ostream* out = nullptr;  // where `stdout()` prints; null = std::cout
   // `persist disk`: sinks checkpoint (step is filled in per node by the binder).
   SinkDurability durability;
+  // File sinks add to their existing files instead of replacing them (RunOptions).
+  bool append_outputs = false;
 };
 
 // A bound source: the Source plus what the executor reads besides records.

@@ -57,7 +57,7 @@ struct StoredError {
 // Which runs `ListRuns` returns: newest first.
 struct RunQuery {
   size_t limit = 20;                   // 0 = all
-  std::optional<std::string> pipeline;  // only runs of this pipeline
+  std::optional<std::string> pipeline = std::nullopt;  // only runs of this pipeline
 };
 
 // The final state of a run, written once it ended.

@@ -1,5 +1,10 @@
 #include "runtime/sink_common.h"
 
+#include <charconv>
+#include <sstream>
+
+#include "runtime/persist_log.h"
+
 namespace etl::runtime {
 
 BufferedSink::BufferedSink(std::string target, std::unique_ptr<SinkOutput> output)
@@ -65,6 +70,69 @@ bool BufferedSink::Commit() {
     return false;
   }
   return true;
+}
+
+// The checkpoint record: "sink v1", the staging name, bytes, rows, started, then the
+// progress (everything after the sixth newline, verbatim).
+bool BufferedSink::Checkpoint(const std::string& progress) {
+  if (failure_ || aborted_) return false;
+  if (!Flush()) return false;
+  if (!output_->Sync()) {
+    failure_ = output_->error();
+    return false;
+  }
+  std::string record = "sink v1\n" + output_->StagingName() + "\n" + std::to_string(bytes_) + "\n" +
+                       std::to_string(rows_) + "\n" + (started_ ? "1" : "0") + "\n" + progress;
+  if (auto error = AppendCheckpoint(durability_.state_file, record)) {
+    failure_ = InputError{target_, "cannot checkpoint: " + *error};
+    return false;
+  }
+  return true;
+}
+
+std::optional<std::string> BufferedSink::Restore() {
+  std::string damage;
+  std::optional<std::string> record = LastCheckpoint(durability_.state_file, &damage);
+  if (!record) return std::nullopt;
+  std::vector<std::string> parts;
+  size_t at = 0;
+  for (int i = 0; i < 5; ++i) {
+    size_t nl = record->find('\n', at);
+    if (nl == std::string::npos) break;
+    parts.push_back(record->substr(at, nl - at));
+    at = nl + 1;
+  }
+  int64_t bytes = -1, rows = -1;
+  if (parts.size() == 5) {
+    std::from_chars(parts[2].data(), parts[2].data() + parts[2].size(), bytes);
+    std::from_chars(parts[3].data(), parts[3].data() + parts[3].size(), rows);
+  }
+  if (parts.size() != 5 || parts[0] != "sink v1" || bytes < 0 || rows < 0) {
+    failure_ = InputError{target_, "cannot resume: its checkpoint `" + durability_.state_file + "` is not readable"};
+    return std::nullopt;
+  }
+  if (!parts[1].empty() || bytes > 0) {
+    if (!output_->Reopen(parts[1], static_cast<uint64_t>(bytes), durability_.publishing)) {
+      failure_ = output_->error();
+      if (!failure_) failure_ = InputError{target_, "cannot resume its output"};
+      return std::nullopt;
+    }
+  }
+  bytes_ = bytes;
+  rows_ = rows;
+  started_ = parts[4] == "1";
+  return record->substr(at);
+}
+
+void BufferedSink::Suspend() {
+  aborted_ = true;
+  buffer_.clear();
+  output_->Detach();
+}
+
+void BufferedSink::SetDurability(SinkDurability durability) {
+  durability_ = std::move(durability);
+  if (durability_.enabled && output_->Resumable()) output_->UseStagingName(target_ + ".tmp-" + durability_.run_id);
 }
 
 void BufferedSink::Abort() {

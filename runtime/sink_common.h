@@ -40,10 +40,21 @@ class BufferedSink : public SinkStep {
   // Data rows formatted so far, and bytes handed to the output so far.
   int64_t rows() const override { return rows_; }
   int64_t bytes() const override { return bytes_; }
+  // `persist disk`: files checkpoint (flush, fsync the temporary file, then record its name,
+  // size, rows and the executor's progress in durability().state_file); stdout cannot.
+  bool Durable() const override { return output_->Resumable(); }
+  bool Checkpoint(const std::string& progress) override;
+  std::optional<std::string> Restore() override;
+  // Suspend keeps the temporary file for `--resume`.
+  void Suspend() override;
+  // A file output stages under `<path>.tmp-<run id>` so a resumed run finds it.
+  void SetDurability(SinkDurability durability) override;
 
  protected:
   // Appends the start of the output (a CSV header) to `buffer`; called once, before rows.
   virtual void Start(std::string& buffer) {}
+  // The output (a CSV sink asks whether it appends to existing bytes).
+  const SinkOutput& output() const { return *output_; }
   // Appends the selected rows of `batch` to `buffer`.
   virtual void Format(const Batch& batch, std::string& buffer) = 0;
   // Appends the end of the output (a table's rendering) to `buffer`; called once on Close.

@@ -5,7 +5,7 @@
 namespace etl::runtime {
 
 CsvSink::CsvSink(ast::TypeRef schema, CsvSinkOptions options)
-    : BufferedSink(options.path, std::make_unique<AtomicFileOutput>(options.path)),
+    : BufferedSink(options.path, std::make_unique<AtomicFileOutput>(options.path, options.append)),
       schema_(std::move(schema)),
       options_(std::move(options)) {
   special_[static_cast<unsigned char>(options_.delimiter)] = true;
@@ -34,7 +34,7 @@ void CsvSink::QuoteIfNeeded(std::string& buffer, size_t start, bool text) {
 }
 
 void CsvSink::Start(std::string& buffer) {
-  if (!options_.header) return;
+  if (!options_.header || output().ExistingBytes() > 0) return;
   for (size_t f = 0; f < schema_->fields.size(); ++f) {
     if (f) buffer += options_.delimiter;
     size_t start = buffer.size();

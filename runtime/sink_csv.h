@@ -17,6 +17,7 @@ struct CsvSinkOptions {
   char delimiter = ',';                    // `delimiter`
   char quote = '"';                        // `quote`
   std::optional<std::string> null_marker;  // `null`: unset writes null as the empty field
+  bool append = false;                     // add to the existing file (no second header)
 };
 
 // Writes records as CSV. A field is quoted only when it holds the delimiter, the quote, CR

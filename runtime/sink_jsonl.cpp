@@ -29,6 +29,6 @@ void JsonlFormatter::Format(const Batch& batch, std::string& buffer) const {
 }
 
 JsonlSink::JsonlSink(const ast::TypeRef& schema, JsonlSinkOptions options)
-    : BufferedSink(options.path, std::make_unique<AtomicFileOutput>(options.path)), formatter_(schema) {}
+    : BufferedSink(options.path, std::make_unique<AtomicFileOutput>(options.path, options.append)), formatter_(schema) {}
 
 }  // namespace etl::runtime

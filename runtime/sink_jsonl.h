@@ -12,7 +12,8 @@ namespace etl::runtime {
 
 // The bound parameters of `jsonl(path)` as a sink (stdlib/sink_jsonl.cpp).
 struct JsonlSinkOptions {
-  std::string path;  // `path`: the file to write
+  std::string path;     // `path`: the file to write
+  bool append = false;  // add to the existing file
 };
 
 // Formats rows of one record type as JSON lines: the keys (`"name":`) are escaped once.

@@ -20,7 +20,11 @@ struct SinkDurability {
   bool resume = false;     // the run is being resumed: Restore() is called before any input
   std::string run_id;      // the run (a database sink's progress and staging rows are per run)
   std::string step;        // the sink's plan node id
-  std::string state_file;  // a file sink's checkpoint file (under the run's persist directory)
+  std::string persist_dir; // the run's persist directory
+  std::string state_file;  // a file sink's checkpoint file: <persist_dir>/sinks/<step>.ckpt
+  // The resumed run had already started publishing its outputs (its publish record exists):
+  // an output that is gone from its staging place was published before the crash.
+  bool publishing = false;
 };
 
 // A sink step.
@@ -60,6 +64,13 @@ class SinkStep : public Step {
   // to its last checkpoint and returns that checkpoint's progress (nullopt: there was none,
   // the sink starts empty). Sets failure() when the saved state cannot be used.
   virtual std::optional<std::string> Restore() { return std::nullopt; }
+
+  // Set by the binder before anything else is called.
+  virtual void SetDurability(SinkDurability durability) { durability_ = std::move(durability); }
+  const SinkDurability& durability() const { return durability_; }
+
+ protected:
+  SinkDurability durability_;
 };
 
 }  // namespace etl::runtime

@@ -164,7 +164,7 @@ std::optional<int> ParseFileCommandLine(const CommandInfo& info, po::options_des
   if (count == FileArgs::None && !files.empty()) {
     return UsageError(info.name, fmt::format("unexpected argument `{}`{}", files[0], suffix), io);
   }
-  if (count != FileArgs::None && files.empty()) {
+  if (count != FileArgs::None && count != FileArgs::Any && files.empty()) {
     return UsageError(info.name, fmt::format("missing {} argument{}", word, suffix), io);
   }
   if (count == FileArgs::One && files.size() != 1) {

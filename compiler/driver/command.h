@@ -34,7 +34,7 @@ std::optional<int> ParseCommandLine(const CommandInfo& info, po::options_descrip
                                     const std::vector<std::string>& args, po::variables_map& vm, Io& io);
 
 // How many positional FILE arguments a command takes.
-enum class FileArgs { None, One, Many };
+enum class FileArgs { None, One, Many, Any };  // Any: zero or more
 
 // ParseCommandLine for a command whose positional arguments are files: collects them into
 // `files` and reports a usage error (exit 2) when their number does not fit `count`.

@@ -15,6 +15,7 @@
 #include "compiler/driver/plan_loader.h"
 #include "compiler/driver/run_params.h"
 #include "compiler/driver/run_record.h"
+#include "compiler/driver/run_resume.h"
 #include "compiler/driver/run_signals.h"
 #include "compiler/ir/json.h"
 #include "runtime/executor.h"
@@ -65,6 +66,10 @@ struct RunArgs {
   std::optional<int64_t> timeout_us;
   uint64_t seed = 0;
   diag::ColorMode color = diag::ColorMode::Auto;
+  std::string persist;                // "disk", "memory", "" = the pipeline's setting
+  std::optional<std::string> resume;  // a run id or "last"
+  std::string store;                  // --store, else ETL_STORE; "" = SQLite in the state dir
+  int64_t checkpoint_interval_us = 100'000;
 };
 
 // Parses and validates the command line; an exit code when done (help, usage error).
@@ -94,11 +99,42 @@ std::optional<int> ParseRunArgs(const std::vector<std::string>& args, Io& io, Ru
       "cancel the run after this long, e.g. 30s or 1h (default: the pipeline's timeout)")(
       "seed", po::value<std::string>()->value_name("N"), "seed of uuid() and generate (default: random)")(
       "quiet,q", "no warnings, summary table or summary line (errors are still printed)")(
+      "persist", po::value<std::string>()->value_name("MODE"),
+      "disk (checkpoint so that --resume continues a crashed run) or memory (default: the pipeline's "
+      "`persist` setting, else memory)")(
+      "resume", po::value<std::string>()->value_name("RUN"),
+      "continue run RUN (an id, or `last`: the newest run of the pipeline that did not succeed; "
+      "with none, a new run starts) where it stopped")(
+      "store", po::value<std::string>()->value_name("URL"),
+      "the run store: a postgres:// URL (default: ETL_STORE, else <state-dir>/etl.db)")(
+      "checkpoint-interval", po::value<std::string>()->value_name("DURATION"),
+      "persist disk: how often a sink checkpoints (default 100ms; 0 = after every batch turn)")(
       "jit", "compile kernels to machine code (not in this build yet)");
   AddColorOption(options);
   po::variables_map vm;
   std::vector<std::string> files;
-  if (auto done = ParseFileCommandLine(info, options, FileArgs::Many, args, vm, files, io)) return done;
+  if (auto done = ParseFileCommandLine(info, options, FileArgs::Any, args, vm, files, io)) return done;
+  if (vm.count("resume")) run.resume = vm["resume"].as<std::string>();
+  if (files.empty() && !run.resume) return UsageError("run", "missing FILE argument", io);
+  if (files.empty() && run.resume == "last") {
+    return UsageError("run", "--resume last needs FILE (the newest failed run of which pipeline?)", io);
+  }
+  if (vm.count("persist")) {
+    run.persist = vm["persist"].as<std::string>();
+    if (run.persist != "disk" && run.persist != "memory") {
+      return UsageError("run", fmt::format("--persist `{}`: expected disk or memory", run.persist), io);
+    }
+  }
+  if (vm.count("store")) run.store = vm["store"].as<std::string>();
+  else if (const char* env = std::getenv("ETL_STORE")) run.store = env;
+  if (vm.count("checkpoint-interval")) {
+    std::string text = vm["checkpoint-interval"].as<std::string>();
+    auto us = text == "0" ? std::optional<int64_t>(0) : runtime::ParseDurationText(text);
+    if (!us || *us < 0) {
+      return UsageError("run", fmt::format("--checkpoint-interval `{}`: expected a duration like 100ms", text), io);
+    }
+    run.checkpoint_interval_us = *us;
+  }
   if (files.size() > 2) {
     return UsageError("run", fmt::format("unexpected argument `{}`: expected FILE [PIPELINE]", files[2]), io);
   }
@@ -106,7 +142,7 @@ std::optional<int> ParseRunArgs(const std::vector<std::string>& args, Io& io, Ru
     return UsageError("run",
                       "--jit: the JIT compiler is not in this build yet (issue 5); runs are interpreted", io);
   }
-  run.file = files[0];
+  if (!files.empty()) run.file = files[0];
   run.color = ColorOption(vm);
   if (files.size() == 2) run.pipeline = files[1];
   if (vm.count("param")) run.params = vm["param"].as<std::vector<std::string>>();
@@ -173,10 +209,11 @@ bool NonEmptyFile(const std::string& path) {
 // Writes the run's end to the store: the buffered events, the error file's records, the
 // final status and step metrics. A store problem is a warning: the run itself is done.
 void RecordRunEnd(runtime::RunStore& store, runtime::StoreEventRecorder& events,
-                  const runtime::RunOptions& options, const runtime::RunResult& result, Io& io) {
+                  const runtime::RunOptions& options, const runtime::RunResult& result, uint64_t errors_stored,
+                  Io& io) {
   events.Flush();
   std::optional<std::string> problem = events.LastError();
-  if (!problem) problem = StoreErrorFile(store, options.run_id, options.error_file);
+  if (!problem) problem = StoreErrorFile(store, options.run_id, options.error_file, errors_stored);
   runtime::RunEnd end;
   end.status = std::string(runtime::Spelling(result.status));
   end.failure = result.failure;
@@ -188,43 +225,135 @@ void RecordRunEnd(runtime::RunStore& store, runtime::StoreEventRecorder& events,
   if (problem) io.err << fmt::format("etlc run: warning: the run store is incomplete: {}\n", *problem);
 }
 
+// The run `--resume` names: an id, or `last` (the newest run of `pipeline`, when it did not
+// succeed). `resumed` stays empty for `last` when there is nothing to resume (a new run
+// starts). An exit code when there is nothing to run at all.
+std::optional<int> FindRunToResume(const RunArgs& run, const ir::Pipeline* pipeline, runtime::RunStore& store, Io& io,
+                                   std::optional<runtime::StoredRun>& resumed) {
+  if (*run.resume == "last") {
+    runtime::RunQuery query;
+    query.limit = 1;
+    query.pipeline = pipeline->name;
+    std::vector<runtime::StoredRun> runs;
+    if (auto error = store.ListRuns(query, runs)) return RunError(*error, io);
+    if (!runs.empty() && runs.front().status != "succeeded") resumed = runs.front();
+    if (!resumed) {
+      io.err << fmt::format("etlc run: note: no run of `{}` to resume: starting a new run\n", pipeline->name);
+    }
+    return std::nullopt;
+  }
+  if (auto error = store.GetRun(*run.resume, resumed)) return RunError(*error, io);
+  if (!resumed) return UsageError("run", fmt::format("--resume: no run `{}` in the run store", *run.resume), io);
+  if (resumed->status == "succeeded") {
+    io.err << fmt::format("etlc run: run {} already succeeded: nothing to resume\n", resumed->id);
+    return kExitOk;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int RunRun(const std::vector<std::string>& args, Io& io) {
   RunArgs run;
   if (auto done = ParseRunArgs(args, io, run)) return *done;
 
+  // The run store before the run: one that cannot be opened stops the run before it starts
+  // (but after what the command line and the file can get wrong, which leave no state).
+  std::error_code ec;
+  std::unique_ptr<runtime::RunStore> store;
+  auto open_store = [&]() -> std::optional<int> {
+    fs::create_directories(run.state_dir, ec);
+    if (ec) return RunError(fmt::format("cannot create `{}`: {}", run.state_dir, ec.message()), io);
+    std::string store_error;
+    store = runtime::OpenRunStore(run.store, run.state_dir, store_error);
+    if (!store) return RunError(store_error, io);
+    return std::nullopt;
+  };
+
   std::optional<ir::Plan> plan;
-  {
+  if (!run.file.empty()) {
     DiagnosticPrinter printer(io, DiagnosticFormat::Text, run.color);
     int code = PlanFor("run", run.file, printer, io, plan);
     printer.Finish();
     if (code != kExitOk) return code;
+    if (int selected = SelectPipeline(run, io, *plan); selected != kExitOk) return selected;
   }
-  if (int code = SelectPipeline(run, io, *plan); code != kExitOk) return code;
+  std::optional<runtime::StoredRun> resumed;
+  if (run.resume) {
+    if (auto failed = open_store()) return *failed;
+    if (auto done = FindRunToResume(run, plan ? &plan->pipelines.front() : nullptr, *store, io, resumed)) return *done;
+  }
+  if (resumed) {
+    if (plan) {
+      std::string now_hash = PlanHash(ir::PlanToJson(*plan));
+      if (now_hash != resumed->plan_hash) {
+        return UsageError("run",
+                          fmt::format("--resume: the pipeline changed since run {} started (plan {} then, {} now); "
+                                      "a resumed run runs the plan it started with: resume without FILE, or run "
+                                      "without --resume to start over",
+                                      resumed->id, resumed->plan_hash, now_hash),
+                          io);
+      }
+    } else {
+      std::string why;
+      plan = ir::PlanFromJson(resumed->plan_json, &why);
+      if (!plan || plan->pipelines.empty()) {
+        return RunError(fmt::format("run {}: its stored plan is not readable: {}", resumed->id, why), io);
+      }
+      run.file = resumed->source_file;
+    }
+    if (!run.params.empty()) {
+      return UsageError("run", "--param cannot be combined with --resume: a resumed run keeps its params", io);
+    }
+  }
   const ir::Pipeline& pipeline = plan->pipelines.front();
 
   runtime::RunOptions options;
-  std::string error;
-  if (!ResolveParams(*plan, run.params, ProcessEnv(), options.params, error))
-    return UsageError("run", error, io);
-  options.now_us = NowUs();
-  options.run_id = MakeRunId(options.now_us);
+  RunMeta meta;
+  fs::path run_dir;
+  if (resumed) {
+    options.run_id = resumed->id;
+    run_dir = fs::path(run.state_dir) / "runs" / options.run_id;
+    if (auto problem = ReadRunMeta(run_dir.string(), meta)) {
+      return RunError(fmt::format("run {} cannot be resumed: {}", resumed->id, *problem), io);
+    }
+  } else {
+    std::string error;
+    if (!ResolveParams(*plan, run.params, ProcessEnv(), meta.params, error)) return UsageError("run", error, io);
+    meta.now_us = NowUs();
+    meta.seed = run.seed;
+    if (meta.seed == 0) meta.seed = (static_cast<uint64_t>(std::random_device()()) << 32) | std::random_device()();
+    meta.persist_disk = run.persist.empty() ? pipeline.settings.persist == "disk" : run.persist == "disk";
+    options.run_id = MakeRunId(meta.now_us);
+    run_dir = fs::path(run.state_dir) / "runs" / options.run_id;
+  }
+  options.params = meta.params;
+  options.now_us = meta.now_us;
+  options.seed = meta.seed;
   options.workers = run.workers;
-  options.seed = run.seed;
   options.max_errors = run.max_errors;
   options.timeout_us = run.timeout_us;
+  options.persist_disk = meta.persist_disk;
+  options.persist_dir = (run_dir / "persist").string();
+  // A resumed `persist memory` run had published nothing: it starts again from the beginning.
+  options.resume = resumed.has_value() && meta.persist_disk;
+  options.checkpoint_interval_us = run.checkpoint_interval_us;
   if (auto problem = runtime::CheckRunnable(*plan, pipeline, options)) return RunError(*problem, io);
+  if (!store) {
+    if (auto failed = open_store()) return *failed;
+  }
 
-  // The run store first: one that cannot be opened stops the run before it starts.
-  std::error_code ec;
-  fs::create_directories(run.state_dir, ec);
-  if (ec) return RunError(fmt::format("cannot create `{}`: {}", run.state_dir, ec.message()), io);
-  std::string store_error;
-  std::unique_ptr<runtime::RunStore> store =
-      runtime::OpenSqliteRunStore(runtime::RunStorePath(run.state_dir), store_error);
-  if (!store) return RunError(store_error, io);
-  {
+  fs::create_directories(run_dir, ec);
+  if (ec) return RunError(fmt::format("cannot create `{}`: {}", run_dir.string(), ec.message()), io);
+  RunLock lock;
+  std::string lock_error;
+  if (!lock.Acquire(run_dir.string(), lock_error)) {
+    return RunError(fmt::format("run {}: {}", options.run_id, lock_error), io);
+  }
+  if (resumed) {
+    if (auto problem = store->ReopenRun(options.run_id)) return RunError(*problem, io);
+  } else {
+    if (auto problem = WriteRunMeta(run_dir.string(), meta)) return RunError(*problem, io);
     runtime::StoredRun row;
     row.id = options.run_id;
     row.pipeline = pipeline.name;
@@ -237,12 +366,16 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
     if (auto problem = store->BeginRun(row)) return RunError(*problem, io);
   }
 
-  fs::path run_dir = fs::path(run.state_dir) / "runs" / options.run_id;
-  fs::create_directories(run_dir, ec);
-  if (ec) return RunError(fmt::format("cannot create `{}`: {}", run_dir.string(), ec.message()), io);
   options.error_file = (run_dir / "errors.jsonl").string();
+  // Errors of an earlier attempt are already in the store; a resumed memory run starts over.
+  uint64_t errors_stored = 0;
+  if (resumed && !options.resume) fs::remove(options.error_file, ec);
+  if (resumed && options.resume) {
+    std::vector<runtime::StoredError> stored;
+    if (!store->ErrorsOf(options.run_id, stored)) errors_stored = stored.size();
+  }
   std::string log_path = (run_dir / "log.jsonl").string();
-  std::ofstream log_file(log_path, std::ios::binary | std::ios::trunc);
+  std::ofstream log_file(log_path, std::ios::binary | (resumed ? std::ios::app : std::ios::trunc));
   if (!log_file) return RunError(fmt::format("cannot create `{}`", log_path), io);
 
   // The log file always gets JSON lines; stderr gets JSON lines or the human console.
@@ -274,7 +407,7 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
   }
   console.ClearProgress();
   if (!log_file.flush()) io.err << fmt::format("etlc run: warning: cannot write `{}`\n", log_path);
-  RecordRunEnd(*store, store_events, options, result, io);
+  RecordRunEnd(*store, store_events, options, result, errors_stored, io);
 
   bool succeeded = result.status == runtime::RunStatus::Succeeded;
   bool error_file_used = NonEmptyFile(options.error_file);

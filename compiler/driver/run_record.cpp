@@ -42,7 +42,7 @@ std::optional<std::string> ParseErrorLine(const std::string& line, runtime::Stor
 }  // namespace
 
 std::optional<std::string> StoreErrorFile(runtime::RunStore& store, const std::string& run_id,
-                                          const std::string& path, size_t batch) {
+                                          const std::string& path, uint64_t skip, size_t batch) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;  // the executor creates it only when a record goes there
   std::vector<runtime::StoredError> errors;
@@ -51,6 +51,10 @@ std::optional<std::string> StoreErrorFile(runtime::RunStore& store, const std::s
   while (std::getline(in, line)) {
     ++number;
     if (line.empty()) continue;
+    if (skip > 0) {
+      --skip;
+      continue;
+    }
     runtime::StoredError error;
     if (auto problem = ParseErrorLine(line, error)) return fmt::format("{}:{}: {}", path, number, *problem);
     errors.push_back(std::move(error));

@@ -12,10 +12,11 @@
 namespace etl::driver {
 
 // Reads the error file at `path` (JSON lines, runtime/error_file.h) into `store` for
-// `run_id`, `batch` records per transaction. A missing file is no records. An error
-// message when a line cannot be read or the store fails.
+// `run_id`, `batch` records per transaction, after the first `skip` records (a resumed run:
+// an earlier attempt stored them). A missing file is no records. An error message when a
+// line cannot be read or the store fails.
 std::optional<std::string> StoreErrorFile(runtime::RunStore& store, const std::string& run_id,
-                                          const std::string& path, size_t batch = 10000);
+                                          const std::string& path, uint64_t skip = 0, size_t batch = 10000);
 
 // `{"name": value, ...}` of a run's params.
 std::string ParamsJson(const std::map<std::string, ast::Value, std::less<>>& params);
