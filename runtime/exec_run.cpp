@@ -65,6 +65,10 @@ RunResult PipelineRun::Execute() {
   started_us_ = NowMicros();
   std::string error;
   bool bound = BindActors(plan_, pipeline_, options_, &actors_, &error);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    EventLocked("", "run_started", LogLevel::Info, {{"workers", ast::Value::Int(static_cast<int64_t>(workers_))}});
+  }
   if (bound && options_.persist_disk) {
     if (auto persist_error = PreparePersistence()) {
       bound = false;
@@ -73,7 +77,6 @@ RunResult PipelineRun::Execute() {
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    EventLocked("", "run_started", LogLevel::Info, {{"workers", ast::Value::Int(static_cast<int64_t>(workers_))}});
     if (bound && (resume_publishing_ || already_published_)) {
       stop_ = true;  // nothing left to run: only the publication (below)
       EventLocked("", "resumed", LogLevel::Info,
@@ -443,7 +446,7 @@ void PipelineRun::DeliverLocked(Actor& producer, size_t port, const Batch& batch
 
 void PipelineRun::FinishLocked(Actor& a) {
   if (a.finished) return;
-  if (a.logged && !a.replaying) {
+  if (a.logged && !a.replaying && !a.unneeded) {
     // Its results are complete in its log: deliver them from there before it finishes.
     if (!CompleteLogLocked(a)) return;
     if (!a.exhausted) {
@@ -512,7 +515,7 @@ void PipelineRun::CheckUnneededLocked(Actor& p) {
   p.unneeded = true;
   DropInboxDataLocked(p);
   for (size_t q : p.producers) CheckUnneededLocked(actors_[q]);
-  if ((p.kind == ActorKind::Source || p.kind == ActorKind::Given) && !p.running) FinishLocked(p);
+  if (IsProducer(p) && !p.running) FinishLocked(p);
 }
 
 void PipelineRun::StopLocked(RunStatus status, std::string failure) {

@@ -275,7 +275,7 @@ BoundSink BindSink(const ir::Node& node, const IoBindContext& ctx, std::string* 
     }
   }
   if (ctx.dry_sinks) bound.sink = std::make_unique<DrySink>(bound.target);
-  if (bound.sink && ctx.durability.enabled) {
+  if (bound.sink) {
     SinkDurability durability = ctx.durability;
     durability.step = node.id;
     durability.state_file = durability.persist_dir + "/sinks/" + node.id + ".ckpt";

@@ -121,6 +121,9 @@ std::optional<std::string> BufferedSink::Restore() {
   bytes_ = bytes;
   rows_ = rows;
   started_ = parts[4] == "1";
+  // The commit record is only written once every sink closed and checkpointed: what is
+  // restored is the prepared output, ready to be published.
+  if (durability_.publishing) closed_ = prepared_ = true;
   return record->substr(at);
 }
 
@@ -132,7 +135,9 @@ void BufferedSink::Suspend() {
 
 void BufferedSink::SetDurability(SinkDurability durability) {
   durability_ = std::move(durability);
-  if (durability_.enabled && output_->Resumable()) output_->UseStagingName(target_ + ".tmp-" + durability_.run_id);
+  // Named after the run (also under `persist memory`), so that a resumed or restarted run
+  // finds, continues or replaces what a killed attempt left, instead of leaving it there.
+  if (!durability_.run_id.empty() && output_->Resumable()) output_->UseStagingName(target_ + ".tmp-" + durability_.run_id);
 }
 
 void BufferedSink::Abort() {

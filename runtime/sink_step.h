@@ -14,7 +14,8 @@
 namespace etl::runtime {
 
 // Where a sink keeps what it needs to resume after a crash (`persist disk`); disabled for
-// `persist memory` and `etlc test`.
+// `persist memory` and `etlc test` (run_id is set for every run: a file sink stages under
+// `<path>.tmp-<run id>`).
 struct SinkDurability {
   bool enabled = false;
   bool resume = false;     // the run is being resumed: Restore() is called before any input
