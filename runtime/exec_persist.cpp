@@ -130,7 +130,7 @@ std::optional<std::string> PipelineRun::PreparePersistence() {
     if (!a.logged || resume_publishing_) continue;
     const std::string dir = PersistPath("logs/" + a.node->id);
     std::string damage;
-    std::optional<std::string> done = LastCheckpoint(PersistPath("steps/" + a.node->id + ".ckpt"), &damage);
+    std::optional<std::string> done = LastCheckpoint(PersistPath("steps/" + a.node->id + ".ckpt"), &damage, true);
     unsigned long long entries = 0;
     bool complete = done && std::sscanf(done->c_str(), "complete %llu", &entries) == 1;
     if (complete) {

@@ -190,9 +190,12 @@ std::optional<std::string> AppendCheckpoint(const std::string& path, std::string
   return std::nullopt;
 }
 
-std::optional<std::string> LastCheckpoint(const std::string& path, std::string* damage) {
+std::optional<std::string> LastCheckpoint(const std::string& path, std::string* damage, bool repair) {
   RecordScan scan = ScanRecordFile(path);
   if (damage) *damage = scan.damage;
+  if (repair && !scan.missing && !scan.damage.empty() && scan.valid_bytes < scan.file_bytes) {
+    TruncateFile(path, scan.valid_bytes);
+  }
   if (scan.records.empty()) return std::nullopt;
   return std::move(scan.records.back());
 }

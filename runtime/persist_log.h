@@ -61,8 +61,10 @@ class RecordWriter {
 std::optional<std::string> AppendCheckpoint(const std::string& path, std::string_view payload);
 
 // The last valid record of a checkpoint file; nullopt when there is none. A torn tail is
-// ignored (and reported in `damage` when given).
-std::optional<std::string> LastCheckpoint(const std::string& path, std::string* damage = nullptr);
+// ignored (and reported in `damage` when given); with `repair` it is also cut off, so that
+// checkpoints appended later are read back (a resume does this before it goes on).
+std::optional<std::string> LastCheckpoint(const std::string& path, std::string* damage = nullptr,
+                                          bool repair = false);
 
 // fsyncs a directory (so that files created or renamed in it survive a power loss).
 void SyncDirectory(const std::string& path);

@@ -92,7 +92,7 @@ bool BufferedSink::Checkpoint(const std::string& progress) {
 
 std::optional<std::string> BufferedSink::Restore() {
   std::string damage;
-  std::optional<std::string> record = LastCheckpoint(durability_.state_file, &damage);
+  std::optional<std::string> record = LastCheckpoint(durability_.state_file, &damage, /*repair=*/true);
   if (!record) return std::nullopt;
   std::vector<std::string> parts;
   size_t at = 0;
