@@ -34,6 +34,7 @@ const std::vector<Command> kCommands = {
     Command{"run", "run a pipeline (a .etl file or a plan.json)", RunRun},
     Command{"test", "run the `test` blocks of a file", RunTest},
     Command{"runs", "list the recorded runs, newest first", RunRuns},
+    Command{"inspect", "check (and --repair) a state directory's persisted runs", RunInspect},
 };
 
 // Commands of language.md §8 that come with the runtime; named so users get a clear answer.

@@ -26,6 +26,8 @@ int RunInfer(const std::vector<std::string>& args, Io& io);
 int RunRun(const std::vector<std::string>& args, Io& io);
 // `etlc runs [--state-dir DIR] [--limit N] [--pipeline NAME]`: the recorded runs, newest first.
 int RunRuns(const std::vector<std::string>& args, Io& io);
+// `etlc inspect STATE_DIR [--repair] [--format text|json]`: checks persisted runs.
+int RunInspect(const std::vector<std::string>& args, Io& io);
 // `etlc test FILE`: run the file's `test` blocks (language.md §9).
 int RunTest(const std::vector<std::string>& args, Io& io);
 
