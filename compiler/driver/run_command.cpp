@@ -146,6 +146,9 @@ std::optional<int> ParseRunArgs(const std::vector<std::string>& args, Io& io, Ru
   run.color = ColorOption(vm);
   if (files.size() == 2) run.pipeline = files[1];
   if (vm.count("param")) run.params = vm["param"].as<std::vector<std::string>>();
+  if (run.resume && *run.resume != "last" && !run.params.empty()) {
+    return UsageError("run", "--param cannot be combined with --resume RUN: a resumed run keeps its params", io);
+  }
   std::string format = vm["log-format"].as<std::string>();
   if (format != "text" && format != "json") return UsageError("run", "--log-format must be text or json", io);
   run.json_log = format == "json";
