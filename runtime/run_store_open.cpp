@@ -2,6 +2,7 @@
 #include <string_view>
 
 #include "runtime/run_store.h"
+#include "runtime/run_store_postgres_conn.h"
 
 namespace etl::runtime {
 
@@ -10,7 +11,7 @@ std::unique_ptr<RunStore> OpenRunStore(const std::string& store, const std::stri
   std::string_view s(store);
   if (s.starts_with("postgres://") || s.starts_with("postgresql://")) return OpenPostgresRunStore(store, error);
   error = "--store: expected a postgres:// or postgresql:// URL (or nothing, for the SQLite store of the state "
-          "directory), not `" + store + "`";
+          "directory), not `" + RedactPostgresUrl(store) + "`";
   return nullptr;
 }
 

@@ -1,13 +1,467 @@
-// PostgresRunStore: the run store in a PostgreSQL database (issue 4). This build has no
-// PostgreSQL client yet.
+// PostgresRunStore: the run store in a PostgreSQL database, the same tables and semantics
+// as the SQLite store (runtime/run_store.cpp) with BIGINT microsecond times, migrations
+// under an advisory lock, parameterised statements only, one transaction per batch and one
+// reconnect per call after a lost connection. docs/dev/run-store.md#postgresql.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iterator>
+#include <string_view>
+
 #include "runtime/run_store.h"
+#include "runtime/run_store_postgres_conn.h"
 
 namespace etl::runtime {
+namespace {
+
+// Migration N brings a schema from version N-1 to N (index 0 = version 1): the SQLite
+// migrations with PostgreSQL types. Ids sort bytewise (COLLATE "C") as in SQLite; events
+// and errors keep their insertion order in `seq` (SQLite's rowid).
+const char* const kPgMigrations[] = {
+    R"sql(
+CREATE TABLE runs (
+  id TEXT PRIMARY KEY,
+  pipeline TEXT NOT NULL,
+  source_file TEXT NOT NULL,
+  plan_json TEXT NOT NULL,
+  plan_hash TEXT NOT NULL,
+  params_json TEXT NOT NULL,
+  status TEXT NOT NULL,
+  failure TEXT NOT NULL DEFAULT '',
+  started_at BIGINT NOT NULL,
+  finished_at BIGINT,
+  rows_in BIGINT NOT NULL DEFAULT 0,
+  errors BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX runs_by_start ON runs (started_at DESC, id COLLATE "C" DESC);
+CREATE INDEX runs_by_pipeline ON runs (pipeline, started_at DESC);
+CREATE TABLE step_metrics (
+  run_id TEXT NOT NULL REFERENCES runs (id),
+  seq BIGINT NOT NULL,
+  step TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  rows_in BIGINT NOT NULL,
+  rows_out BIGINT NOT NULL,
+  filtered BIGINT NOT NULL,
+  errors BIGINT NOT NULL,
+  busy_us BIGINT NOT NULL,
+  PRIMARY KEY (run_id, seq)
+);
+CREATE TABLE events (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs (id),
+  time BIGINT NOT NULL,
+  level TEXT NOT NULL,
+  step TEXT NOT NULL,
+  event TEXT NOT NULL,
+  fields_json TEXT NOT NULL
+);
+CREATE INDEX events_by_run ON events (run_id, seq);
+CREATE TABLE errors (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs (id),
+  step TEXT NOT NULL,
+  code TEXT NOT NULL,
+  message TEXT NOT NULL,
+  record TEXT NOT NULL,
+  source TEXT,
+  line BIGINT,
+  at BIGINT NOT NULL
+);
+CREATE INDEX errors_by_run ON errors (run_id, seq);
+)sql",
+    // 2: resume counts attempts; step state (incremental cursors) kept across runs; gc
+    // finds finished runs by their end.
+    R"sql(
+ALTER TABLE runs ADD COLUMN attempts BIGINT NOT NULL DEFAULT 1;
+CREATE INDEX runs_by_finish ON runs (finished_at);
+CREATE TABLE step_state (
+  pipeline TEXT NOT NULL,
+  step TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (pipeline, step, key)
+);
+)sql",
+};
+static_assert(static_cast<int>(std::size(kPgMigrations)) == kRunStoreSchemaVersion);
+
+// Rows per multi-row INSERT: few round trips, far below the 65535 parameters of a statement.
+constexpr size_t kRowsPerInsert = 500;
+
+constexpr const char* kRunColumns =
+    "SELECT id, pipeline, source_file, plan_json, plan_hash, params_json, status, failure, started_at, "
+    "finished_at, rows_in, errors, attempts FROM runs";
+
+PgParam Int(int64_t n) { return std::to_string(n); }
+PgParam Int(uint64_t n) { return std::to_string(static_cast<int64_t>(n)); }
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "INSERT INTO table (columns) VALUES ($1,...,$n),(...)" for `rows` rows of `casts.size()`
+// parameters; casts[i] is the SQL type of column i's parameter ("" for text).
+std::string MultiRowInsert(const char* table_and_columns, const std::vector<const char*>& casts, size_t rows) {
+  std::string sql = fmt::format("INSERT INTO {} VALUES ", table_and_columns);
+  size_t n = 1;
+  for (size_t r = 0; r < rows; ++r) {
+    sql += r == 0 ? "(" : ",(";
+    for (size_t c = 0; c < casts.size(); ++c, ++n) {
+      if (c > 0) sql += ',';
+      sql += fmt::format("${}{}", n, casts[c]);
+    }
+    sql += ')';
+  }
+  return sql;
+}
+
+StoredRun RunOf(const PGresult* r, int row) {
+  StoredRun run;
+  run.id = PgText(r, row, 0);
+  run.pipeline = PgText(r, row, 1);
+  run.source_file = PgText(r, row, 2);
+  run.plan_json = PgText(r, row, 3);
+  run.plan_hash = PgText(r, row, 4);
+  run.params_json = PgText(r, row, 5);
+  run.status = PgText(r, row, 6);
+  run.failure = PgText(r, row, 7);
+  run.started_us = PgInt(r, row, 8);
+  if (!PgIsNull(r, row, 9)) run.finished_us = PgInt(r, row, 9);
+  run.rows_in = static_cast<uint64_t>(PgInt(r, row, 10));
+  run.errors = static_cast<uint64_t>(PgInt(r, row, 11));
+  run.attempts = PgInt(r, row, 12);
+  return run;
+}
+
+class PostgresRunStore : public RunStore {
+ public:
+  explicit PostgresRunStore(std::unique_ptr<PgConnection> conn) : conn_(std::move(conn)) {}
+
+  // Brings the schema to kRunStoreSchemaVersion; an error message when it cannot.
+  std::optional<std::string> Migrate() {
+    return Call(true, [&] { return MigrateInTransaction(); });
+  }
+
+  std::optional<std::string> BeginRun(const StoredRun& run) override {
+    return Call(true, [&] {
+      return Exec(
+          "INSERT INTO runs (id, pipeline, source_file, plan_json, plan_hash, params_json, status, failure, "
+          "started_at, finished_at, rows_in, errors, attempts) "
+          "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::bigint,$10::bigint,$11::bigint,$12::bigint,$13::bigint)",
+          {run.id, run.pipeline, run.source_file, run.plan_json, run.plan_hash, run.params_json, run.status,
+           run.failure, Int(run.started_us), run.finished_us ? Int(*run.finished_us) : PgParam(), Int(run.rows_in),
+           Int(run.errors), Int(run.attempts)});
+    });
+  }
+
+  std::optional<std::string> FinishRun(const std::string& run_id, const RunEnd& end) override {
+    return Call(true, [&]() -> std::optional<std::string> {
+      PgResult result;
+      if (auto error = Exec("UPDATE runs SET status = $1, failure = $2, finished_at = $3::bigint, "
+                            "rows_in = $4::bigint, errors = $5::bigint WHERE id = $6",
+                            {end.status, end.failure, Int(end.finished_us), Int(end.rows_in), Int(end.errors), run_id},
+                            &result))
+        return error;
+      if (std::string(PQcmdTuples(result.get())) != "1") return fmt::format("no run `{}`", run_id);
+      // A resumed run ends again: its metrics replace the earlier attempt's.
+      if (auto error = Exec("DELETE FROM step_metrics WHERE run_id = $1", {run_id})) return error;
+      return InsertRows(
+          "step_metrics (run_id, seq, step, kind, name, rows_in, rows_out, filtered, errors, busy_us)",
+          {"", "::bigint", "", "", "", "::bigint", "::bigint", "::bigint", "::bigint", "::bigint"},
+          end.steps.size(), [&](size_t i, std::vector<PgParam>& params) {
+            const StepMetrics& m = end.steps[i];
+            params.insert(params.end(), {run_id, Int(static_cast<int64_t>(i)), m.step,
+                                         std::string(ir::Spelling(m.kind)), m.name, Int(m.rows_in), Int(m.rows_out),
+                                         Int(m.filtered), Int(m.errors), Int(m.busy_us)});
+          });
+    });
+  }
+
+  std::optional<std::string> AddEvents(const std::string& run_id, const std::vector<RunEvent>& events) override {
+    if (events.empty()) return std::nullopt;
+    return Call(true, [&] {
+      return InsertRows("events (run_id, time, level, step, event, fields_json)", {"", "::bigint", "", "", "", ""},
+                        events.size(), [&](size_t i, std::vector<PgParam>& params) {
+                          const RunEvent& e = events[i];
+                          params.insert(params.end(), {run_id, Int(e.time_us), std::string(Spelling(e.level)), e.step,
+                                                       e.event, EventFieldsJson(e)});
+                        });
+    });
+  }
+
+  std::optional<std::string> AddErrors(const std::string& run_id, const std::vector<StoredError>& errors) override {
+    if (errors.empty()) return std::nullopt;
+    return Call(true, [&] {
+      return InsertRows("errors (run_id, step, code, message, record, source, line, at)",
+                        {"", "", "", "", "", "", "::bigint", "::bigint"}, errors.size(),
+                        [&](size_t i, std::vector<PgParam>& params) {
+                          const StoredError& e = errors[i];
+                          params.insert(params.end(), {run_id, e.step, e.code, e.message, e.record, e.source,
+                                                       e.line ? Int(*e.line) : PgParam(), Int(e.at_us)});
+                        });
+    });
+  }
+
+  std::optional<std::string> ListRuns(const RunQuery& query, std::vector<StoredRun>& runs) override {
+    return Call(false, [&]() -> std::optional<std::string> {
+      runs.clear();
+      std::string sql = std::string(kRunColumns) + (query.pipeline ? " WHERE pipeline = $2" : "") +
+                        " ORDER BY started_at DESC, id COLLATE \"C\" DESC LIMIT $1::bigint";
+      std::vector<PgParam> params{query.limit == 0 ? PgParam() : Int(static_cast<int64_t>(query.limit))};
+      if (query.pipeline) params.push_back(*query.pipeline);
+      PgResult result;
+      if (auto error = Exec(sql, params, &result)) return error;
+      for (int row = 0; row < PQntuples(result.get()); ++row) runs.push_back(RunOf(result.get(), row));
+      return std::nullopt;
+    });
+  }
+
+  std::optional<std::string> GetRun(const std::string& run_id, std::optional<StoredRun>& run) override {
+    return Call(false, [&]() -> std::optional<std::string> {
+      run.reset();
+      PgResult result;
+      if (auto error = Exec(std::string(kRunColumns) + " WHERE id = $1", {run_id}, &result)) return error;
+      if (PQntuples(result.get()) > 0) run = RunOf(result.get(), 0);
+      return std::nullopt;
+    });
+  }
+
+  std::optional<std::string> StepMetricsOf(const std::string& run_id, std::vector<StepMetrics>& steps) override {
+    return Call(false, [&]() -> std::optional<std::string> {
+      steps.clear();
+      PgResult r;
+      if (auto error = Exec("SELECT step, kind, name, rows_in, rows_out, filtered, errors, busy_us FROM step_metrics "
+                            "WHERE run_id = $1 ORDER BY seq",
+                            {run_id}, &r))
+        return error;
+      for (int row = 0; row < PQntuples(r.get()); ++row) {
+        StepMetrics m;
+        m.step = PgText(r.get(), row, 0);
+        ir::ParseNodeKind(PgText(r.get(), row, 1), &m.kind);
+        m.name = PgText(r.get(), row, 2);
+        m.rows_in = static_cast<uint64_t>(PgInt(r.get(), row, 3));
+        m.rows_out = static_cast<uint64_t>(PgInt(r.get(), row, 4));
+        m.filtered = static_cast<uint64_t>(PgInt(r.get(), row, 5));
+        m.errors = static_cast<uint64_t>(PgInt(r.get(), row, 6));
+        m.busy_us = PgInt(r.get(), row, 7);
+        m.finished = true;
+        steps.push_back(std::move(m));
+      }
+      return std::nullopt;
+    });
+  }
+
+  std::optional<std::string> EventsOf(const std::string& run_id, std::vector<StoredEvent>& events) override {
+    return Call(false, [&]() -> std::optional<std::string> {
+      events.clear();
+      PgResult r;
+      if (auto error = Exec("SELECT time, level, step, event, fields_json FROM events WHERE run_id = $1 ORDER BY seq",
+                            {run_id}, &r))
+        return error;
+      for (int row = 0; row < PQntuples(r.get()); ++row) {
+        events.push_back(StoredEvent{PgInt(r.get(), row, 0), PgText(r.get(), row, 1), PgText(r.get(), row, 2),
+                                     PgText(r.get(), row, 3), PgText(r.get(), row, 4)});
+      }
+      return std::nullopt;
+    });
+  }
+
+  std::optional<std::string> ErrorsOf(const std::string& run_id, std::vector<StoredError>& errors) override {
+    return Call(false, [&]() -> std::optional<std::string> {
+      errors.clear();
+      PgResult r;
+      if (auto error = Exec("SELECT step, code, message, record, source, line, at FROM errors WHERE run_id = $1 "
+                            "ORDER BY seq",
+                            {run_id}, &r))
+        return error;
+      for (int row = 0; row < PQntuples(r.get()); ++row) {
+        StoredError e;
+        e.step = PgText(r.get(), row, 0);
+        e.code = PgText(r.get(), row, 1);
+        e.message = PgText(r.get(), row, 2);
+        e.record = PgText(r.get(), row, 3);
+        if (!PgIsNull(r.get(), row, 4)) e.source = PgText(r.get(), row, 4);
+        if (!PgIsNull(r.get(), row, 5)) e.line = PgInt(r.get(), row, 5);
+        e.at_us = PgInt(r.get(), row, 6);
+        errors.push_back(std::move(e));
+      }
+      return std::nullopt;
+    });
+  }
+
+  std::optional<std::string> ReopenRun(const std::string& run_id) override {
+    return Call(true, [&]() -> std::optional<std::string> {
+      PgResult r;
+      if (auto error = Exec("SELECT status FROM runs WHERE id = $1 FOR UPDATE", {run_id}, &r)) return error;
+      if (PQntuples(r.get()) == 0) return fmt::format("no run `{}`", run_id);
+      if (PgText(r.get(), 0, 0) == "succeeded") {
+        return fmt::format("run `{}` succeeded: there is nothing to resume", run_id);
+      }
+      return Exec("UPDATE runs SET status = 'running', failure = '', finished_at = NULL, attempts = attempts + 1 "
+                  "WHERE id = $1",
+                  {run_id});
+    });
+  }
+
+  std::optional<std::string> DeleteRunsFinishedBefore(int64_t cutoff_us, std::vector<std::string>& deleted) override {
+    auto error = Call(true, [&]() -> std::optional<std::string> {
+      deleted.clear();
+      // The rows are locked first, so a run reopened meanwhile is either deleted whole or kept.
+      PgResult r;
+      if (auto error = Exec("SELECT id FROM runs WHERE finished_at IS NOT NULL AND finished_at < $1::bigint "
+                            "AND status <> 'running' ORDER BY finished_at, id COLLATE \"C\" FOR UPDATE",
+                            {Int(cutoff_us)}, &r))
+        return error;
+      for (int row = 0; row < PQntuples(r.get()); ++row) deleted.push_back(PgText(r.get(), row, 0));
+      if (deleted.empty()) return std::nullopt;
+      PgParam ids = PgTextArray(deleted);
+      for (const char* table : {"step_metrics", "events", "errors", "runs"}) {
+        const char* column = std::string_view(table) == "runs" ? "id" : "run_id";
+        if (auto error = Exec(fmt::format("DELETE FROM {} WHERE {} = ANY($1::text[])", table, column), {ids}))
+          return error;
+      }
+      return std::nullopt;
+    });
+    if (error) deleted.clear();
+    return error;
+  }
+
+  std::optional<std::string> GetStepState(const std::string& pipeline, const std::string& step,
+                                          const std::string& key, std::optional<std::string>& value) override {
+    return Call(false, [&]() -> std::optional<std::string> {
+      value.reset();
+      PgResult r;
+      if (auto error = Exec("SELECT value FROM step_state WHERE pipeline = $1 AND step = $2 AND key = $3",
+                            {pipeline, step, key}, &r))
+        return error;
+      if (PQntuples(r.get()) > 0) value = PgText(r.get(), 0, 0);
+      return std::nullopt;
+    });
+  }
+
+  std::optional<std::string> PutStepState(const std::string& pipeline, const std::string& step,
+                                          const std::string& key, const std::string& value) override {
+    return Call(true, [&] {
+      return Exec(
+          "INSERT INTO step_state (pipeline, step, key, value, updated_at) VALUES ($1,$2,$3,$4,$5::bigint) "
+          "ON CONFLICT (pipeline, step, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+          {pipeline, step, key, value, Int(NowUs())});
+    });
+  }
+
+  std::string Describe() const override { return conn_->Where(); }
+
+ private:
+  std::optional<std::string> Exec(const std::string& sql, const std::vector<PgParam>& params = {},
+                                  PgResult* result = nullptr) {
+    return conn_->Exec(sql, params, result);
+  }
+
+  // Inserts `rows` rows, kRowsPerInsert per statement; `row(i, params)` appends row i's
+  // parameters.
+  template <typename F>
+  std::optional<std::string> InsertRows(const char* table_and_columns, const std::vector<const char*>& casts,
+                                        size_t rows, F&& row) {
+    std::vector<PgParam> params;
+    for (size_t first = 0; first < rows; first += kRowsPerInsert) {
+      size_t count = std::min(kRowsPerInsert, rows - first);
+      params.clear();
+      for (size_t i = first; i < first + count; ++i) row(i, params);
+      if (auto error = Exec(MultiRowInsert(table_and_columns, casts, count), params)) return error;
+    }
+    return std::nullopt;
+  }
+
+  // One call of the interface: `body` in a transaction when `write` (COMMIT on success,
+  // ROLLBACK otherwise). When the connection is (or gets) lost, reconnects once and runs
+  // `body` again, unless the COMMIT was already sent (then whether it landed is unknown, and
+  // the error says so). Errors are "run store `URL`: ...".
+  template <typename F>
+  std::optional<std::string> Call(bool write, F&& body) {
+    bool reconnected = false;
+    for (;;) {
+      if (conn_->Lost()) {
+        if (reconnected) return Message("lost the connection to the server");
+        reconnected = true;
+        if (auto error = conn_->Reconnect()) {
+          return Message("lost the connection to the server and cannot reconnect: " + *error);
+        }
+      }
+      bool commit_sent = false;
+      std::optional<std::string> error;
+      if (write) error = Exec("BEGIN");
+      if (!error) error = body();
+      if (write && !error) {
+        commit_sent = true;
+        error = Exec("COMMIT");
+      }
+      if (!error) return std::nullopt;
+      if (conn_->Lost()) {
+        if (commit_sent) {
+          return Message("lost the connection to the server during COMMIT: the write may or may not be stored (" +
+                         *error + ")");
+        }
+        if (!reconnected) continue;
+        return Message("lost the connection to the server: " + *error);
+      }
+      if (write) Exec("ROLLBACK");
+      return Message(*error);
+    }
+  }
+
+  std::string Message(const std::string& what) const { return fmt::format("run store `{}`: {}", Describe(), what); }
+
+  std::optional<std::string> MigrateInTransaction() {
+    // Two processes opening a new store at once: the second waits here until the first
+    // committed, then finds nothing to do (CREATE TABLE IF NOT EXISTS alone races).
+    if (auto error = Exec("SELECT pg_advisory_xact_lock(hashtext('etl run store'), "
+                          "hashtext(coalesce(current_schema(), '')))"))
+      return error;
+    PgResult r;
+    if (auto error = Exec("SELECT current_schema(), current_setting('search_path')", {}, &r)) return error;
+    if (PgIsNull(r.get(), 0, 0)) {
+      return fmt::format("no schema of the search_path ({}) exists: create it first, or name another",
+                         PgText(r.get(), 0, 1));
+    }
+    if (auto error = Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")) return error;
+    if (auto error = Exec("SELECT max(version) FROM schema_version", {}, &r)) return error;
+    int64_t version = PgIsNull(r.get(), 0, 0) ? 0 : PgInt(r.get(), 0, 0);
+    if (version > kRunStoreSchemaVersion) {
+      return fmt::format("schema version {} is newer than this etlc's ({}); use a newer etlc", version,
+                         kRunStoreSchemaVersion);
+    }
+    for (int64_t next = version + 1; next <= kRunStoreSchemaVersion; ++next) {
+      if (auto error = conn_->ExecScript(kPgMigrations[next - 1])) {
+        return fmt::format("migration to schema version {}: {}", next, *error);
+      }
+      if (auto error = Exec("INSERT INTO schema_version (version) VALUES ($1::integer)", {Int(next)})) return error;
+    }
+    return std::nullopt;
+  }
+
+  std::unique_ptr<PgConnection> conn_;
+};
+
+}  // namespace
 
 std::unique_ptr<RunStore> OpenPostgresRunStore(const std::string& url, std::string& error) {
-  (void)url;
-  error = "cannot open the PostgreSQL run store: this build has no PostgreSQL client (libpq)";
-  return nullptr;
+  std::string connect_error;
+  auto conn = PgConnection::Connect(url, connect_error);
+  if (!conn) {
+    error = fmt::format("cannot open run store `{}`: {}", RedactPostgresUrl(url), connect_error);
+    return nullptr;
+  }
+  auto store = std::make_unique<PostgresRunStore>(std::move(conn));
+  if (auto problem = store->Migrate()) {
+    error = "cannot open " + *problem;
+    return nullptr;
+  }
+  return store;
 }
 
 }  // namespace etl::runtime

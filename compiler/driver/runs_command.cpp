@@ -1,8 +1,10 @@
-// `etlc runs [--state-dir DIR] [--limit N] [--pipeline NAME] [--format text|json]`: the
-// runs recorded in the run store (runtime/run_store.h), newest first. docs/cli.md.
+// `etlc runs [--state-dir DIR] [--store URL] [--limit N] [--pipeline NAME] [--format
+// text|json]`: the runs recorded in the run store (runtime/run_store.h: the SQLite file of
+// the state directory, or the PostgreSQL store of --store), newest first. docs/cli.md.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -69,6 +71,7 @@ nlohmann::ordered_json RunJson(const runtime::StoredRun& run) {
                         : nlohmann::ordered_json();
   json["rows_in"] = run.rows_in;
   json["errors"] = run.errors;
+  json["attempts"] = run.attempts;
   json["source_file"] = run.source_file;
   json["plan_hash"] = run.plan_hash;
   json["params"] = nlohmann::ordered_json::parse(run.params_json, nullptr, false);
@@ -79,13 +82,16 @@ nlohmann::ordered_json RunJson(const runtime::StoredRun& run) {
 
 int RunRuns(const std::vector<std::string>& args, Io& io) {
   CommandInfo info{"runs", "[options]",
-                   "Lists the runs recorded in the run store (<state-dir>/etl.db), newest first:\n"
+                   "Lists the runs recorded in the run store (<state-dir>/etl.db, or the PostgreSQL\n"
+                   "store of --store or $ETL_STORE), newest first:\n"
                    "id, pipeline, status, start, duration, rows read, failed records and why a run\n"
                    "did not succeed. Exit: 0 listed (also when there are none), 2 usage, 3 the\n"
                    "run store cannot be read."};
   po::options_description options("options");
   options.add_options()("state-dir", po::value<std::string>()->value_name("DIR")->default_value(".etl"),
                         "the state directory `etlc run` used")(
+      "store", po::value<std::string>()->value_name("URL"),
+      "the run store: a postgres:// URL (default: $ETL_STORE, else <state-dir>/etl.db)")(
       "limit,n", po::value<std::string>()->value_name("N")->default_value("20"), "at most N runs (0 = all)")(
       "pipeline", po::value<std::string>()->value_name("NAME"), "only runs of this pipeline")(
       "format", po::value<std::string>()->value_name("FORMAT")->default_value("text"),
@@ -104,13 +110,28 @@ int RunRuns(const std::vector<std::string>& args, Io& io) {
   std::string state_dir = vm["state-dir"].as<std::string>();
   if (state_dir.empty()) return UsageError("runs", "--state-dir must not be empty", io);
 
+  // --store, else ETL_STORE (as `etlc run`), else the SQLite store; `--store ""` forces it.
+  std::string store_url;
+  if (vm.count("store")) {
+    store_url = vm["store"].as<std::string>();
+  } else if (const char* env = std::getenv("ETL_STORE"); env != nullptr) {
+    store_url = env;
+  }
+  if (!store_url.empty() && !store_url.starts_with("postgres://") && !store_url.starts_with("postgresql://")) {
+    // The value is not shown: it may hold a password.
+    return UsageError("runs", "--store: expected a postgres:// or postgresql:// URL", io);
+  }
+
   std::vector<runtime::StoredRun> runs;
-  std::string path = runtime::RunStorePath(state_dir);
+  std::string where = state_dir;
   std::error_code ec;
-  if (std::filesystem::exists(path, ec)) {  // no store yet: no runs, and nothing created
+  // No SQLite store yet: no runs, and nothing created. A PostgreSQL store is opened (and
+  // its tables made) as `etlc run` would.
+  if (!store_url.empty() || std::filesystem::exists(runtime::RunStorePath(state_dir), ec)) {
     std::string error;
-    auto store = runtime::OpenSqliteRunStore(path, error);
+    auto store = runtime::OpenRunStore(store_url, state_dir, error);
     if (store) {
+      if (!store_url.empty()) where = store->Describe();
       if (auto problem = store->ListRuns(query, runs)) error = *problem;
     }
     if (!error.empty()) {
@@ -123,7 +144,7 @@ int RunRuns(const std::vector<std::string>& args, Io& io) {
     for (const auto& run : runs) array.push_back(RunJson(run));
     io.out << array.dump(2) << "\n";
   } else if (runs.empty()) {
-    io.out << fmt::format("no runs in {}\n", state_dir);
+    io.out << fmt::format("no runs in {}\n", where);
   } else {
     io.out << RenderRuns(runs);
   }

@@ -1,9 +1,11 @@
 // `etlc run` records its runs in the run store and `etlc runs` lists them (in-process):
 // statuses, counts, failures, step metrics, events and error records in the store, the
-// filters and formats of `etlc runs`, and a store that cannot be opened.
+// filters and formats of `etlc runs`, a store that cannot be opened, and `etlc runs --store`
+// on the test PostgreSQL server (tests/unit/run_store_backends.h).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -12,6 +14,7 @@
 #include "compiler/driver/cli.h"
 #include "tests/unit/driver_cli_util.h"
 #include "runtime/run_store.h"
+#include "tests/unit/run_store_backends.h"
 
 namespace etl::driver {
 namespace {
@@ -174,6 +177,100 @@ TEST_F(DriverRuns, NoStoreMeansNoRunsAndNothingCreated) {
   EXPECT_EQ(Etlc({"runs", "--state-dir", State(), "--limit", "x"}).code, kExitUsage);
   EXPECT_EQ(Etlc({"runs", "--state-dir", State(), "--format", "xml"}).code, kExitUsage);
   EXPECT_EQ(Etlc({"runs", "extra"}).code, kExitUsage);
+}
+
+
+runtime::StoredRun PgRun(const std::string& id, const std::string& pipeline, int64_t started_us) {
+  runtime::StoredRun run;
+  run.id = id;
+  run.pipeline = pipeline;
+  run.source_file = "orders.etl";
+  run.plan_json = "{}";
+  run.plan_hash = "0123456789abcdef";
+  run.params_json = "{\"min\":10.0}";
+  run.status = "running";
+  run.started_us = started_us;
+  return run;
+}
+
+TEST_F(DriverRuns, RunsListsAPostgresStore) {
+  testing::PgTestSchema schema;
+  ASSERT_FALSE(schema.Server().empty());
+  Result empty = Etlc({"runs", "--store", schema.Url(), "--state-dir", State()});
+  ASSERT_EQ(empty.code, kExitOk) << empty.err;
+  EXPECT_EQ(empty.out, "no runs in " + schema.Url() + "\n");
+
+  {
+    std::string error;
+    auto store = runtime::OpenRunStore(schema.Url(), State(), error);
+    ASSERT_NE(store, nullptr) << error;
+    ASSERT_EQ(store->BeginRun(PgRun("20240101T000000Z-aaaaaa", "p", 1'704'067'200'000'000)), std::nullopt);
+    ASSERT_EQ(store->BeginRun(PgRun("20240102T000000Z-bbbbbb", "p", 1'704'153'600'000'000)), std::nullopt);
+    ASSERT_EQ(store->BeginRun(PgRun("20240103T000000Z-cccccc", "q", 1'704'240'000'000'000)), std::nullopt);
+    runtime::RunEnd end;
+    end.status = "failed";
+    end.failure = "`raw`: in.csv: no such file";
+    end.finished_us = 1'704'067'201'500'000;
+    end.rows_in = 7;
+    end.errors = 2;
+    ASSERT_EQ(store->FinishRun("20240101T000000Z-aaaaaa", end), std::nullopt);
+    ASSERT_EQ(store->ReopenRun("20240101T000000Z-aaaaaa"), std::nullopt);
+    end.status = "succeeded";
+    end.failure = "";
+    ASSERT_EQ(store->FinishRun("20240101T000000Z-aaaaaa", end), std::nullopt);
+  }
+
+  Result json = Etlc({"runs", "--store", schema.Url(), "--state-dir", State(), "--format", "json"});
+  ASSERT_EQ(json.code, kExitOk) << json.err;
+  auto runs = nlohmann::json::parse(json.out);
+  ASSERT_EQ(runs.size(), 3u) << json.out;
+  EXPECT_EQ(runs[0]["id"], "20240103T000000Z-cccccc");
+  EXPECT_EQ(runs[0]["status"], "running");
+  EXPECT_TRUE(runs[0]["finished"].is_null());
+  EXPECT_EQ(runs[2]["id"], "20240101T000000Z-aaaaaa");
+  EXPECT_EQ(runs[2]["status"], "succeeded");
+  EXPECT_EQ(runs[2]["attempts"], 2);
+  EXPECT_EQ(runs[2]["rows_in"], 7);
+  EXPECT_EQ(runs[2]["seconds"], 1.5);
+  EXPECT_EQ(runs[2]["started"], "2024-01-01T00:00:00.000Z");
+  EXPECT_EQ(runs[2]["params"]["min"], 10.0);
+  EXPECT_FALSE(fs::exists(State()));  // the SQLite store of the state directory is not touched
+
+  Result text = Etlc({"runs", "--store", schema.Url(), "--pipeline", "p", "--limit", "1"});
+  ASSERT_EQ(text.code, kExitOk) << text.err;
+  std::istringstream lines(text.out);
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(lines, line);) rows.push_back(line);
+  ASSERT_EQ(rows.size(), 2u) << text.out;
+  EXPECT_EQ(rows[1].rfind("20240102T000000Z-bbbbbb", 0), 0u) << rows[1];
+  EXPECT_NE(rows[1].find("2024-01-02 00:00:00"), std::string::npos) << rows[1];
+
+  // ETL_STORE stands in for --store; `--store ""` is the SQLite store of the state dir.
+  ::setenv("ETL_STORE", schema.Url().c_str(), 1);
+  Result env = Etlc({"runs", "--state-dir", State(), "--format", "json"});
+  Result sqlite = Etlc({"runs", "--state-dir", State(), "--store", ""});
+  ::unsetenv("ETL_STORE");
+  ASSERT_EQ(env.code, kExitOk) << env.err;
+  EXPECT_EQ(nlohmann::json::parse(env.out).size(), 3u) << env.out;
+  ASSERT_EQ(sqlite.code, kExitOk) << sqlite.err;
+  EXPECT_EQ(sqlite.out, "no runs in " + State() + "\n");
+}
+
+TEST_F(DriverRuns, RunsOnADeadPostgresServerFailsNamingItWithoutThePassword) {
+  std::string port = std::to_string(testing::UnusedLoopbackPort());
+  Result r = Etlc({"runs", "--store", "postgres://etl:Sup3rSecretPw@127.0.0.1:" + port + "/postgres"});
+  EXPECT_EQ(r.code, kExitRunFailed);
+  EXPECT_NE(r.err.find("etlc runs: error: cannot open run store `postgres://etl@127.0.0.1:" + port + "/postgres`"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("Connection refused"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("Sup3rSecretPw"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+
+  Result other = Etlc({"runs", "--store", "mysql://u:Sup3rSecretPw@h/db"});
+  EXPECT_EQ(other.code, kExitUsage);
+  EXPECT_NE(other.err.find("postgres://"), std::string::npos) << other.err;
+  EXPECT_EQ(other.err.find("Sup3rSecretPw"), std::string::npos) << other.err;
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
-// The SQLite run store: schema creation and version, reopening, idempotent migrations, a
-// run's life (begin, list, finish with step metrics), events and errors round trips, the
-// event recorder's batching, and files that are not a usable database.
+// The run store on both backends (SQLite and the test PostgreSQL server, tests/unit/
+// run_store_backends.h): reopening without migrating again, a newer schema refused, a run's
+// life (begin, list, finish with step metrics), events and errors round trips (also past
+// one INSERT's rows), the event recorder's batching, resume (ReopenRun, attempts), gc
+// (DeleteRunsFinishedBefore) and step state. SQLite only: WAL mode, files that are not a
+// usable database. PostgreSQL only: runtime_run_store_postgres_test.cpp.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -9,11 +12,26 @@
 #include <fstream>
 
 #include "runtime/run_store.h"
+#include "tests/unit/run_store_backends.h"
 
 namespace etl::runtime {
 namespace {
 
 namespace fs = std::filesystem;
+
+// A run as `etlc run` begins it.
+StoredRun NewRun(const std::string& id, const std::string& pipeline, int64_t started_us) {
+  StoredRun run;
+  run.id = id;
+  run.pipeline = pipeline;
+  run.source_file = "x.etl";
+  run.plan_json = "{\"version\":1}";
+  run.plan_hash = "0123456789abcdef";
+  run.params_json = "{\"min\":10.0}";
+  run.status = "running";
+  run.started_us = started_us;
+  return run;
+}
 
 class RunStoreTest : public ::testing::Test {
  protected:
@@ -49,16 +67,7 @@ class RunStoreTest : public ::testing::Test {
   }
 
   static StoredRun Run(const std::string& id, const std::string& pipeline, int64_t started_us) {
-    StoredRun run;
-    run.id = id;
-    run.pipeline = pipeline;
-    run.source_file = "x.etl";
-    run.plan_json = "{\"version\":1}";
-    run.plan_hash = "0123456789abcdef";
-    run.params_json = "{\"min\":10.0}";
-    run.status = "running";
-    run.started_us = started_us;
-    return run;
+    return NewRun(id, pipeline, started_us);
   }
 
   fs::path dir_;
@@ -81,7 +90,7 @@ TEST_F(RunStoreTest, CreatesTheSchemaInWalMode) {
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(Db(), (dir_ / "etl.db").string());
   EXPECT_EQ(Query("SELECT max(version) FROM schema_version"), kRunStoreSchemaVersion);
-  EXPECT_EQ(Query("SELECT count(*) FROM schema_version"), 1);
+  EXPECT_EQ(Query("SELECT count(*) FROM schema_version"), kRunStoreSchemaVersion);
   for (const char* table : {"runs", "step_metrics", "events", "errors"}) {
     EXPECT_EQ(Query(std::string("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='") + table + "'"),
               1)
@@ -97,7 +106,78 @@ TEST_F(RunStoreTest, CreatesTheSchemaInWalMode) {
   sqlite3_close(db);
 }
 
-TEST_F(RunStoreTest, ReopeningKeepsRunsAndDoesNotMigrateAgain) {
+TEST_F(RunStoreTest, ACorruptFileIsAnErrorNamingIt) {
+  std::ofstream(Db(), std::ios::binary) << std::string(8192, 'x');
+  std::string error;
+  EXPECT_EQ(OpenSqliteRunStore(Db(), error), nullptr);
+  EXPECT_NE(error.find("cannot open run store `" + Db() + "`"), std::string::npos) << error;
+  EXPECT_NE(error.find("not a database"), std::string::npos) << error;
+}
+
+TEST_F(RunStoreTest, AFolderThatCannotHoldItIsAnError) {
+  // A path under a regular file cannot be created, whoever runs the test (root too).
+  std::ofstream(dir_ / "file") << "x";
+  std::string path = (dir_ / "file" / "etl.db").string();
+  std::string error;
+  EXPECT_EQ(OpenSqliteRunStore(path, error), nullptr);
+  EXPECT_NE(error.find("cannot open run store `" + path + "`"), std::string::npos) << error;
+}
+
+// The tests every backend must pass: the same expectations on SQLite and PostgreSQL.
+class RunStoreBackendTest : public ::testing::TestWithParam<testing::StoreBackend> {
+ protected:
+  RunStoreBackendTest() : backend_(GetParam()) {}
+
+  void SetUp() override {
+    if (GetParam() == testing::StoreBackend::Postgres) {
+      ASSERT_FALSE(backend_.Schema()->Server().empty());
+    }
+  }
+
+  std::unique_ptr<RunStore> Open() { return backend_.Open(); }
+
+  // Runs `sql` with a separate connection (the SQLite file, or the test's schema).
+  void Sql(const std::string& sql) {
+    if (backend_.Backend() == testing::StoreBackend::Postgres) {
+      EXPECT_EQ(testing::PgTestExec(backend_.Schema()->Url(), sql), "") << sql;
+      return;
+    }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(RunStorePath(backend_.StateDir()).c_str(), &db), SQLITE_OK);
+    char* message = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+    std::string text = message != nullptr ? message : "";
+    sqlite3_free(message);
+    sqlite3_close(db);
+    EXPECT_EQ(rc, SQLITE_OK) << text;
+  }
+
+  // A single integer from an SQL query, read with a separate connection.
+  int64_t Query(const std::string& sql) {
+    if (backend_.Backend() == testing::StoreBackend::Postgres) {
+      std::string value = testing::PgTestQuery(backend_.Schema()->Url(), sql);
+      return value.empty() ? -1 : std::stoll(value);
+    }
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(RunStorePath(backend_.StateDir()).c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+              SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    int64_t value = -1;
+    if (sqlite3_step(stmt) == SQLITE_ROW) value = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return value;
+  }
+
+  static StoredRun Run(const std::string& id, const std::string& pipeline, int64_t started_us) {
+    return NewRun(id, pipeline, started_us);
+  }
+
+  testing::TestStoreBackend backend_;
+};
+
+TEST_P(RunStoreBackendTest, ReopeningKeepsRunsAndDoesNotMigrateAgain) {
   {
     auto store = Open();
     ASSERT_NE(store, nullptr);
@@ -111,22 +191,20 @@ TEST_F(RunStoreTest, ReopeningKeepsRunsAndDoesNotMigrateAgain) {
     ASSERT_EQ(runs.size(), 1u);
     EXPECT_EQ(runs[0].id, "r1");
   }
-  EXPECT_EQ(Query("SELECT count(*) FROM schema_version"), 1);
+  EXPECT_EQ(Query("SELECT count(*) FROM schema_version"), kRunStoreSchemaVersion);
+  EXPECT_EQ(Query("SELECT max(version) FROM schema_version"), kRunStoreSchemaVersion);
 }
 
-TEST_F(RunStoreTest, ANewerSchemaIsRefused) {
-  Open();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(Db().c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_version VALUES (99)", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+TEST_P(RunStoreBackendTest, ANewerSchemaIsRefused) {
+  ASSERT_NE(Open(), nullptr);
+  Sql("INSERT INTO schema_version VALUES (99)");
   std::string error;
-  EXPECT_EQ(OpenSqliteRunStore(Db(), error), nullptr);
+  EXPECT_EQ(OpenRunStore(backend_.Store(), backend_.StateDir(), error), nullptr);
   EXPECT_NE(error.find("schema version 99 is newer"), std::string::npos) << error;
-  EXPECT_NE(error.find(Db()), std::string::npos) << error;
+  EXPECT_NE(error.find("cannot open run store `"), std::string::npos) << error;
 }
 
-TEST_F(RunStoreTest, BeginListFinish) {
+TEST_P(RunStoreBackendTest, BeginListFinish) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
   ASSERT_EQ(store->BeginRun(Run("a", "p", 1'000'000)), std::nullopt);
@@ -201,7 +279,7 @@ TEST_F(RunStoreTest, BeginListFinish) {
   EXPECT_EQ(steps[1].rows_out, 3u);
 }
 
-TEST_F(RunStoreTest, EventsAndErrorsRoundTrip) {
+TEST_P(RunStoreBackendTest, EventsAndErrorsRoundTrip) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
   ASSERT_EQ(store->BeginRun(Run("r", "p", 1)), std::nullopt);
@@ -243,7 +321,7 @@ TEST_F(RunStoreTest, EventsAndErrorsRoundTrip) {
   EXPECT_NE(store->AddErrors("other", {a}), std::nullopt);
 }
 
-TEST_F(RunStoreTest, TheRecorderBuffersUntilFlushed) {
+TEST_P(RunStoreBackendTest, TheRecorderBuffersUntilFlushed) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
   ASSERT_EQ(store->BeginRun(Run("r", "p", 1)), std::nullopt);
@@ -271,22 +349,209 @@ TEST_F(RunStoreTest, TheRecorderBuffersUntilFlushed) {
   EXPECT_NE(orphan.LastError(), std::nullopt);
 }
 
-TEST_F(RunStoreTest, ACorruptFileIsAnErrorNamingIt) {
-  std::ofstream(Db(), std::ios::binary) << std::string(8192, 'x');
-  std::string error;
-  EXPECT_EQ(OpenSqliteRunStore(Db(), error), nullptr);
-  EXPECT_NE(error.find("cannot open run store `" + Db() + "`"), std::string::npos) << error;
-  EXPECT_NE(error.find("not a database"), std::string::npos) << error;
+
+// Begins a run and ends it with `status` at `finished_us`, with one step's metrics, an
+// event and an error record.
+void FinishedRun(RunStore& store, const std::string& id, int64_t started_us, int64_t finished_us,
+                 const std::string& status = "succeeded") {
+  StoredRun run;
+  run.id = id;
+  run.pipeline = "p";
+  run.source_file = "x.etl";
+  run.plan_json = "{}";
+  run.plan_hash = "0123456789abcdef";
+  run.params_json = "{}";
+  run.status = "running";
+  run.started_us = started_us;
+  ASSERT_EQ(store.BeginRun(run), std::nullopt);
+  ASSERT_EQ(store.AddEvents(id, {Event(started_us, "run_started")}), std::nullopt);
+  StoredError error{"clean", "cast_error", "bad", "{\"x\":1}", std::nullopt, std::nullopt, started_us};
+  ASSERT_EQ(store.AddErrors(id, {error}), std::nullopt);
+  RunEnd end;
+  end.status = status;
+  end.failure = status == "succeeded" ? "" : "it broke";
+  end.finished_us = finished_us;
+  StepMetrics m;
+  m.step = "raw";
+  m.kind = ir::NodeKind::Source;
+  m.name = "csv";
+  end.steps = {m};
+  ASSERT_EQ(store.FinishRun(id, end), std::nullopt);
 }
 
-TEST_F(RunStoreTest, AFolderThatCannotHoldItIsAnError) {
-  // A path under a regular file cannot be created, whoever runs the test (root too).
-  std::ofstream(dir_ / "file") << "x";
-  std::string path = (dir_ / "file" / "etl.db").string();
-  std::string error;
-  EXPECT_EQ(OpenSqliteRunStore(path, error), nullptr);
-  EXPECT_NE(error.find("cannot open run store `" + path + "`"), std::string::npos) << error;
+std::vector<std::string> Ids(RunStore& store) {
+  std::vector<StoredRun> runs;
+  RunQuery all;
+  all.limit = 0;
+  EXPECT_EQ(store.ListRuns(all, runs), std::nullopt);
+  std::vector<std::string> ids;
+  for (const auto& run : runs) ids.push_back(run.id);
+  return ids;
 }
+
+TEST_P(RunStoreBackendTest, TiesOnStartOrderByIdBytewise) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  // Bytewise, "B" < "_" < "a"; a locale's collation would put them otherwise.
+  for (const char* id : {"a", "B", "_"}) ASSERT_EQ(store->BeginRun(Run(id, "p", 5)), std::nullopt);
+  EXPECT_EQ(Ids(*store), (std::vector<std::string>{"a", "_", "B"}));
+}
+
+TEST_P(RunStoreBackendTest, TextSurvivesExactly) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  StoredRun run = Run("r", "p", 1);
+  run.params_json = "{\"s\":\"quote ' dollar $1 backslash \\\\ tab\\t \u00e9\u4e2d \"}";
+  run.failure = "line1\nline2 'x' \"y\" é中";
+  ASSERT_EQ(store->BeginRun(run), std::nullopt);
+  std::optional<StoredRun> back;
+  ASSERT_EQ(store->GetRun("r", back), std::nullopt);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->params_json, run.params_json);
+  EXPECT_EQ(back->failure, run.failure);
+  EXPECT_EQ(back->started_us, 1);
+  EXPECT_EQ(back->attempts, 1);
+  // Times are 64-bit microseconds.
+  StoredRun late = Run("late", "p", INT64_C(4102444800000000));  // 2100-01-01
+  ASSERT_EQ(store->BeginRun(late), std::nullopt);
+  ASSERT_EQ(store->GetRun("late", back), std::nullopt);
+  EXPECT_EQ(back->started_us, INT64_C(4102444800000000));
+}
+
+TEST_P(RunStoreBackendTest, LargeBatchesKeepTheirOrderInOneTransaction) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_EQ(store->BeginRun(Run("r", "p", 1)), std::nullopt);
+  std::vector<StoredError> errors;
+  for (int i = 0; i < 1234; ++i) {
+    errors.push_back(StoredError{"s", "c", "m" + std::to_string(i), "{}", std::nullopt,
+                                 i % 2 == 0 ? std::optional<int64_t>(i) : std::nullopt, i});
+  }
+  ASSERT_EQ(store->AddErrors("r", errors), std::nullopt);
+  std::vector<StoredError> back;
+  ASSERT_EQ(store->ErrorsOf("r", back), std::nullopt);
+  ASSERT_EQ(back.size(), errors.size());
+  for (size_t i = 0; i < back.size(); ++i) {
+    ASSERT_EQ(back[i].message, errors[i].message);
+    ASSERT_EQ(back[i].line, errors[i].line);
+  }
+  // A batch with one bad row (an unknown run) stores none of its rows.
+  EXPECT_NE(store->AddErrors("no-such-run", errors), std::nullopt);
+  EXPECT_EQ(Query("SELECT count(*) FROM errors"), 1234);
+  // The store is usable after a failed transaction.
+  ASSERT_EQ(store->AddErrors("r", {errors[0]}), std::nullopt);
+  EXPECT_EQ(Query("SELECT count(*) FROM errors"), 1235);
+}
+
+TEST_P(RunStoreBackendTest, ReopenRunCountsAttemptsAndClearsTheEnd) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  FinishedRun(*store, "r1", 100, 200, "failed");
+  ASSERT_EQ(store->ReopenRun("r1"), std::nullopt);
+  std::optional<StoredRun> run;
+  ASSERT_EQ(store->GetRun("r1", run), std::nullopt);
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->status, "running");
+  EXPECT_EQ(run->failure, "");
+  EXPECT_FALSE(run->finished_us);
+  EXPECT_EQ(run->attempts, 2);
+  EXPECT_EQ(run->started_us, 100);
+
+  // The resumed attempt ends; its metrics replace the first attempt's.
+  RunEnd end;
+  end.status = "cancelled";
+  end.finished_us = 300;
+  StepMetrics a, b;
+  a.step = "raw";
+  a.rows_in = 5;
+  b.step = "out";
+  end.steps = {a, b};
+  ASSERT_EQ(store->FinishRun("r1", end), std::nullopt);
+  std::vector<StepMetrics> steps;
+  ASSERT_EQ(store->StepMetricsOf("r1", steps), std::nullopt);
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_EQ(steps[0].rows_in, 5u);
+  EXPECT_EQ(steps[1].step, "out");
+  ASSERT_EQ(store->ReopenRun("r1"), std::nullopt);
+  ASSERT_EQ(store->GetRun("r1", run), std::nullopt);
+  EXPECT_EQ(run->attempts, 3);
+
+  // A run left `running` by a killed process can be reopened; unknown and succeeded
+  // runs cannot.
+  ASSERT_EQ(store->BeginRun(Run("killed", "p", 400)), std::nullopt);
+  ASSERT_EQ(store->ReopenRun("killed"), std::nullopt);
+  ASSERT_EQ(store->GetRun("killed", run), std::nullopt);
+  EXPECT_EQ(run->attempts, 2);
+  auto error = store->ReopenRun("nope");
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("no run `nope`"), std::string::npos) << *error;
+  FinishedRun(*store, "done", 100, 200);
+  error = store->ReopenRun("done");
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("succeeded"), std::string::npos) << *error;
+  EXPECT_NE(error->find(store->Describe()), std::string::npos) << *error;
+  ASSERT_EQ(store->GetRun("done", run), std::nullopt);
+  EXPECT_EQ(run->status, "succeeded");
+  EXPECT_EQ(run->attempts, 1);
+}
+
+TEST_P(RunStoreBackendTest, GcDeletesOnlyRunsFinishedBeforeTheCutoffWithTheirRows) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  FinishedRun(*store, "old_ok", 100, 200);
+  FinishedRun(*store, "old_failed", 150, 250, "failed");
+  FinishedRun(*store, "at_cutoff", 300, 1000);
+  FinishedRun(*store, "new", 900, 2000);
+  ASSERT_EQ(store->BeginRun(Run("running_old", "p", 50)), std::nullopt);  // never finished
+  FinishedRun(*store, "resumed", 60, 70, "failed");
+  ASSERT_EQ(store->ReopenRun("resumed"), std::nullopt);  // running again: kept
+
+  std::vector<std::string> deleted;
+  ASSERT_EQ(store->DeleteRunsFinishedBefore(1000, deleted), std::nullopt);
+  EXPECT_EQ(deleted, (std::vector<std::string>{"old_ok", "old_failed"}));
+  EXPECT_EQ(Ids(*store), (std::vector<std::string>{"new", "at_cutoff", "resumed", "running_old"}));
+  for (const char* table : {"step_metrics", "events", "errors"}) {
+    EXPECT_EQ(Query(std::string("SELECT count(*) FROM ") + table + " WHERE run_id IN ('old_ok', 'old_failed')"), 0)
+        << table;
+    EXPECT_EQ(Query(std::string("SELECT count(*) FROM ") + table + " WHERE run_id = 'new'"), 1) << table;
+  }
+  ASSERT_EQ(store->DeleteRunsFinishedBefore(1000, deleted), std::nullopt);
+  EXPECT_TRUE(deleted.empty());
+  ASSERT_EQ(store->DeleteRunsFinishedBefore(1'000'000, deleted), std::nullopt);
+  EXPECT_EQ(deleted, (std::vector<std::string>{"at_cutoff", "new"}));
+  EXPECT_EQ(Ids(*store), (std::vector<std::string>{"resumed", "running_old"}));
+}
+
+TEST_P(RunStoreBackendTest, StepStatePutGetReplace) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  std::optional<std::string> value = "stale";
+  ASSERT_EQ(store->GetStepState("p", "raw", "cursor", value), std::nullopt);
+  EXPECT_FALSE(value);
+  ASSERT_EQ(store->PutStepState("p", "raw", "cursor", "2024-01-01"), std::nullopt);
+  ASSERT_EQ(store->PutStepState("p", "raw", "other", "x"), std::nullopt);
+  ASSERT_EQ(store->PutStepState("q", "raw", "cursor", "q's"), std::nullopt);
+  ASSERT_EQ(store->PutStepState("p", "raw", "cursor", "2024-02-01"), std::nullopt);
+  ASSERT_EQ(store->GetStepState("p", "raw", "cursor", value), std::nullopt);
+  EXPECT_EQ(value, "2024-02-01");
+  ASSERT_EQ(store->GetStepState("q", "raw", "cursor", value), std::nullopt);
+  EXPECT_EQ(value, "q's");
+  ASSERT_EQ(store->GetStepState("p", "clean", "cursor", value), std::nullopt);
+  EXPECT_FALSE(value);
+  EXPECT_EQ(Query("SELECT count(*) FROM step_state"), 3);
+  EXPECT_GT(Query("SELECT min(updated_at) FROM step_state"), INT64_C(1700000000000000));  // microseconds
+  std::vector<std::string> deleted;
+  ASSERT_EQ(store->DeleteRunsFinishedBefore(INT64_MAX, deleted), std::nullopt);
+  store.reset();
+  store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_EQ(store->GetStepState("p", "raw", "cursor", value), std::nullopt);
+  EXPECT_EQ(value, "2024-02-01");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RunStoreBackendTest,
+                         ::testing::Values(testing::StoreBackend::Sqlite, testing::StoreBackend::Postgres),
+                         testing::BackendParamName);
 
 }  // namespace
 }  // namespace etl::runtime
