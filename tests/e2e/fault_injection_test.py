@@ -94,11 +94,39 @@ pipeline db {
 }
 """
 
+# PostgreSQL: the same in a real server (ETL_TEST_PG_URL, started by the ctest fixture);
+# every scenario writes its own tables (the `tbl` param, from ETL_PARAM_TBL).
+CASE_POSTGRES = ORDER_SCHEMA + """
+param tbl: string
+
+pipeline pg {
+  raw = from csv("in/orders.csv", schema: Order)
+  raw
+    | derive total = amount * float(qty)
+    | into postgres(secret("PG_URL"), table: tbl + "_orders", mode: append)
+  raw
+    | aggregate by customer { n = count(), spent = sum(amount) }
+    | into postgres(secret("PG_URL"), table: tbl + "_customers", mode: upsert(keys: ["customer"]))
+}
+"""
+
 CASES = {
     "files": {"etl": CASE_FILES, "rows": 30000, "unordered": []},
     "state": {"etl": CASE_STATE, "rows": 30000, "unordered": ["out/union.csv"]},
     "sqlite": {"etl": CASE_SQLITE, "rows": 30000, "unordered": [], "tables": {"out/shop.db": ["orders", "customers"]}},
+    "postgres": {"etl": CASE_POSTGRES, "rows": 20000, "unordered": [], "pg_tables": ["orders", "customers"]},
 }
+
+
+def psql(sql):
+    url = os.environ["ETL_TEST_PG_URL"]
+    out = subprocess.run(["psql", url, "-X", "-q", "-At", "-c", sql], check=True, capture_output=True, text=True)
+    return out.stdout.splitlines()
+
+
+def table_prefix(root):
+    """The tables of one scenario: named after its folder."""
+    return "fault_" + "".join(c if c.isalnum() else "_" for c in os.path.relpath(root, os.path.dirname(os.path.dirname(root))))
 
 COUNTRIES = ["US", "DE", "FR", "GB", "JP", "BR", "IT", "ES", "NL", "SE", "XX"]
 
@@ -122,6 +150,9 @@ def write_inputs(root, rows, rng):
 def run(etlc, cwd, args, env_extra=None, kill_after=None):
     env = dict(os.environ)
     env.pop("ETL_FAULT_KILL_AT", None)
+    if "ETL_TEST_PG_URL" in env:
+        env["PG_URL"] = env["ETL_TEST_PG_URL"]
+        env["ETL_PARAM_TBL"] = table_prefix(cwd)
     env.update(env_extra or {})
     proc = subprocess.Popen([etlc, "run", "pipeline.etl", "--quiet", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -134,12 +165,18 @@ def run(etlc, cwd, args, env_extra=None, kill_after=None):
     return proc.returncode, out, err
 
 
+def reset_tables(root, case):
+    """Drops what an earlier, interrupted test run may have left in the server."""
+    for table in case.get("pg_tables", []):
+        psql(f"DROP TABLE IF EXISTS {table_prefix(root)}_{table}")
+
+
 def snapshot(root, case):
     """Everything a run leaves that the user sees, in comparable form."""
     seen = {}
     for path in sorted(glob.glob(os.path.join(root, "out", "**"), recursive=True)):
         rel = os.path.relpath(path, root)
-        if os.path.isdir(path) or rel.endswith((".db-wal", ".db-shm", ".db-journal")):
+        if not os.path.isfile(path) or rel.endswith((".db-wal", ".db-shm", ".db-journal")):
             continue
         if ".tmp-" in rel:
             seen[rel] = "temporary file left behind"
@@ -157,6 +194,14 @@ def snapshot(root, case):
         with open(path, "rb") as f:
             data = f.read()
         seen[rel] = sorted(data.splitlines()) if rel in case["unordered"] else data
+    for table in case.get("pg_tables", []):
+        name = f"{table_prefix(root)}_{table}"
+        seen[f"postgres#{table}"] = sorted(psql(f"SELECT * FROM {name}"))
+        psql(f"DROP TABLE IF EXISTS {name}")
+    if case.get("pg_tables"):
+        staging = psql("SELECT count(*) FROM pg_tables WHERE tablename LIKE '\\_etl\\_stage%' "
+                       f"AND tablename LIKE '%{table_prefix(root).lower()}%'")
+        seen["postgres#staging"] = staging
     errors = []
     for path in glob.glob(os.path.join(root, ".etl", "runs", "*", "errors.jsonl")):
         with open(path) as f:
@@ -204,6 +249,7 @@ def compare(name, label, reference, got):
 def crash_and_resume(etlc, template, root, case, kill_at=None, kill_after=None, second_kill=None):
     """One crash scenario; returns the snapshot after the run finally succeeded."""
     shutil.copytree(template, root)
+    reset_tables(root, case)
     persist = ["--persist", "disk", "--checkpoint-interval", "0"]
     env = {"ETL_FAULT_KILL_AT": str(kill_at)} if kill_at else {}
     rc, _, err = run(etlc, root, persist, env, kill_after=kill_after)
@@ -250,6 +296,7 @@ def main():
             write_inputs(template, case["rows"], random.Random(args.seed * 31 + len(name)))
             reference_root = os.path.join(work, name, "reference")
             shutil.copytree(template, reference_root)
+            reset_tables(reference_root, case)
             rc, _, err = run(etlc, reference_root, ["--persist", "memory"])
             if rc != 0:
                 print(f"FAIL {name}: the reference run failed ({rc}): {err[-2000:]}")
@@ -258,6 +305,7 @@ def main():
             reference = snapshot(reference_root, case)
             traced_root = os.path.join(work, name, "traced")
             shutil.copytree(template, traced_root)
+            reset_tables(traced_root, case)
             points = fault_points(etlc, traced_root)
             # The uninterrupted disk run must equal the memory run too.
             failures += not compare(name, "uninterrupted --persist disk", reference, snapshot(traced_root, case))
