@@ -1,7 +1,7 @@
 // `etlc run` records its runs in the run store and `etlc runs` lists them (in-process):
 // statuses, counts, failures, step metrics, events and error records in the store, the
-// filters and formats of `etlc runs`, a store that cannot be opened, and `etlc runs --store`
-// on the test PostgreSQL server (tests/unit/run_store_backends.h).
+// filters and formats of `etlc runs`, a store that cannot be opened, and `etlc run --store`
+// / `etlc runs --store` on the test PostgreSQL server (tests/unit/run_store_backends.h).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -271,6 +271,60 @@ TEST_F(DriverRuns, RunsOnADeadPostgresServerFailsNamingItWithoutThePassword) {
   EXPECT_EQ(other.code, kExitUsage);
   EXPECT_NE(other.err.find("postgres://"), std::string::npos) << other.err;
   EXPECT_EQ(other.err.find("Sup3rSecretPw"), std::string::npos) << other.err;
+}
+
+TEST_F(DriverRuns, RunRecordsIntoAPostgresStore) {
+  testing::PgTestSchema schema;
+  ASSERT_FALSE(schema.Server().empty());
+  Result ok = Etlc({"run", P("orders.etl"), "--state-dir", State(), "--store", schema.Url(), "--quiet"});
+  ASSERT_EQ(ok.code, kExitOk) << ok.err;
+  EXPECT_FALSE(fs::exists(fs::path(State()) / "etl.db"));  // the SQLite store is not used
+
+  std::string error;
+  auto store = runtime::OpenRunStore(schema.Url(), State(), error);
+  ASSERT_NE(store, nullptr) << error;
+  std::vector<runtime::StoredRun> runs;
+  ASSERT_EQ(store->ListRuns({}, runs), std::nullopt);
+  ASSERT_EQ(runs.size(), 1u);
+  const std::string id = runs[0].id;
+  EXPECT_EQ(runs[0].status, "succeeded");
+  EXPECT_EQ(runs[0].rows_in, 4u);
+  EXPECT_EQ(runs[0].errors, 1u);
+  EXPECT_EQ(runs[0].attempts, 1);
+  EXPECT_TRUE(runs[0].finished_us);
+  std::vector<runtime::StepMetrics> steps;
+  ASSERT_EQ(store->StepMetricsOf(id, steps), std::nullopt);
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_EQ(steps[0].step, "raw");
+  EXPECT_EQ(steps[0].rows_out, 3u);
+  EXPECT_EQ(steps[1].filtered, 1u);
+  std::vector<runtime::StoredEvent> events;
+  ASSERT_EQ(store->EventsOf(id, events), std::nullopt);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.front().event, "run_started");
+  EXPECT_EQ(events.back().event, "run_finished");
+  std::vector<runtime::StoredError> errors;
+  ASSERT_EQ(store->ErrorsOf(id, errors), std::nullopt);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].record, "\"3,x\"");
+  EXPECT_EQ(errors[0].line, 4);
+
+  Result json = Etlc({"runs", "--store", schema.Url(), "--format", "json"});
+  ASSERT_EQ(json.code, kExitOk) << json.err;
+  auto listed = nlohmann::json::parse(json.out);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["id"], id);
+}
+
+TEST_F(DriverRuns, RunOnADeadPostgresServerStopsBeforeItStarts) {
+  std::string port = std::to_string(testing::UnusedLoopbackPort());
+  Result r = Etlc({"run", P("orders.etl"), "--state-dir", State(), "--store",
+                   "postgres://etl:Sup3rSecretPw@127.0.0.1:" + port + "/postgres"});
+  EXPECT_EQ(r.code, kExitRunFailed);
+  EXPECT_NE(r.err.find("cannot open run store `postgres://etl@127.0.0.1:" + port + "/postgres`"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("Sup3rSecretPw"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(P("out.csv")));
 }
 
 }  // namespace
