@@ -34,11 +34,14 @@ const std::vector<Command> kCommands = {
     Command{"run", "run a pipeline (a .etl file or a plan.json)", RunRun},
     Command{"test", "run the `test` blocks of a file", RunTest},
     Command{"runs", "list the recorded runs, newest first", RunRuns},
+    Command{"logs", "print the structured log of a recorded run", RunLogs},
+    Command{"errors", "print the error table of a recorded run", RunErrors},
+    Command{"gc", "delete the runs that finished longer ago than --keep", RunGc},
     Command{"inspect", "check (and --repair) a state directory's persisted runs", RunInspect},
 };
 
 // Commands of language.md §8 that come with the runtime; named so users get a clear answer.
-constexpr std::array<std::string_view, 4> kLaterCommands = {"logs", "errors", "serve", "lsp"};
+constexpr std::array<std::string_view, 2> kLaterCommands = {"serve", "lsp"};
 
 void PrintHelp(std::ostream& out) {
   out << "etlc " ETL_VERSION " - the etl pipeline compiler\n\n"

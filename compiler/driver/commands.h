@@ -26,6 +26,12 @@ int RunInfer(const std::vector<std::string>& args, Io& io);
 int RunRun(const std::vector<std::string>& args, Io& io);
 // `etlc runs [--state-dir DIR] [--limit N] [--pipeline NAME]`: the recorded runs, newest first.
 int RunRuns(const std::vector<std::string>& args, Io& io);
+// `etlc logs RUN [--level L] [--step ID] [--format text|json]`: a recorded run's log.
+int RunLogs(const std::vector<std::string>& args, Io& io);
+// `etlc errors RUN [--step ID] [--code CODE] [--limit N] [--format text|json]`: its error table.
+int RunErrors(const std::vector<std::string>& args, Io& io);
+// `etlc gc --keep DURATION [--dry-run]`: deletes runs that finished longer ago.
+int RunGc(const std::vector<std::string>& args, Io& io);
 // `etlc inspect STATE_DIR [--repair] [--format text|json]`: checks persisted runs.
 int RunInspect(const std::vector<std::string>& args, Io& io);
 // `etlc test FILE`: run the file's `test` blocks (language.md §9).
