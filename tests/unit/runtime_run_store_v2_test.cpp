@@ -1,6 +1,7 @@
-// The run store's schema version 2 (issue 4): a version-1 database migrates keeping its
-// runs, ReopenRun (resume) counts attempts and clears the end, DeleteRunsFinishedBefore
-// (gc) deletes only finished runs before the cutoff with their rows, step state round trips.
+// The run store's schema version 2 (issue 4): a version-1 SQLite database migrates keeping
+// its runs; on both backends (SQLite and the test PostgreSQL server, run_store_backends.h)
+// ReopenRun (resume) counts attempts and clears the end, DeleteRunsFinishedBefore (gc)
+// deletes only finished runs before the cutoff with their rows, step state round trips.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <filesystem>
 
 #include "runtime/run_store.h"
+#include "tests/unit/run_store_backends.h"
 
 namespace etl::runtime {
 namespace {
@@ -43,6 +45,54 @@ INSERT INTO events VALUES ('old1', 1500, 'info', '', 'run_started', '{"workers":
 INSERT INTO errors VALUES ('old1', 'clean', 'cast_error', 'bad', '{"x":1}', 'in.csv', 3, 1600);
 )sql";
 
+StoredRun NewRun(const std::string& id, int64_t started_us) {
+  StoredRun run;
+  run.id = id;
+  run.pipeline = "p";
+  run.source_file = "x.etl";
+  run.plan_json = "{}";
+  run.plan_hash = "0123456789abcdef";
+  run.params_json = "{}";
+  run.status = "running";
+  run.started_us = started_us;
+  return run;
+}
+
+// Begins a run and ends it with `status` at `finished_us`, with one step's metrics, an
+// event and an error record.
+void FinishedRun(RunStore& store, const std::string& id, int64_t started_us, int64_t finished_us,
+                 const std::string& status = "succeeded") {
+  ASSERT_EQ(store.BeginRun(NewRun(id, started_us)), std::nullopt);
+  RunEvent event;
+  event.time_us = started_us;
+  event.run = id;
+  event.pipeline = "p";
+  event.event = "run_started";
+  ASSERT_EQ(store.AddEvents(id, {event}), std::nullopt);
+  StoredError error{"clean", "cast_error", "bad", "{\"x\":1}", std::nullopt, std::nullopt, started_us};
+  ASSERT_EQ(store.AddErrors(id, {error}), std::nullopt);
+  RunEnd end;
+  end.status = status;
+  end.failure = status == "succeeded" ? "" : "it broke";
+  end.finished_us = finished_us;
+  StepMetrics m;
+  m.step = "raw";
+  m.kind = ir::NodeKind::Source;
+  m.name = "csv";
+  end.steps = {m};
+  ASSERT_EQ(store.FinishRun(id, end), std::nullopt);
+}
+
+// The ids of every run, newest first.
+std::vector<std::string> Ids(RunStore& store) {
+  std::vector<StoredRun> runs;
+  EXPECT_EQ(store.ListRuns(RunQuery{0, std::nullopt}, runs), std::nullopt);
+  std::vector<std::string> ids;
+  for (const auto& run : runs) ids.push_back(run.id);
+  return ids;
+}
+
+// SQLite only: a file written by the version-1 schema.
 class RunStoreV2 : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -74,53 +124,16 @@ class RunStoreV2 : public ::testing::Test {
     ASSERT_EQ(rc, SQLITE_OK) << text;
   }
 
-  static StoredRun Run(const std::string& id, int64_t started_us) {
-    StoredRun run;
-    run.id = id;
-    run.pipeline = "p";
-    run.source_file = "x.etl";
-    run.plan_json = "{}";
-    run.plan_hash = "0123456789abcdef";
-    run.params_json = "{}";
-    run.status = "running";
-    run.started_us = started_us;
-    return run;
-  }
-
-  // Begins a run and ends it with `status` at `finished_us`, with one step's metrics, an
-  // event and an error record.
-  static void FinishedRun(RunStore& store, const std::string& id, int64_t started_us, int64_t finished_us,
-                          const std::string& status = "succeeded") {
-    ASSERT_EQ(store.BeginRun(Run(id, started_us)), std::nullopt);
-    RunEvent event;
-    event.time_us = started_us;
-    event.run = id;
-    event.pipeline = "p";
-    event.event = "run_started";
-    ASSERT_EQ(store.AddEvents(id, {event}), std::nullopt);
-    StoredError error{"clean", "cast_error", "bad", "{\"x\":1}", std::nullopt, std::nullopt, started_us};
-    ASSERT_EQ(store.AddErrors(id, {error}), std::nullopt);
-    RunEnd end;
-    end.status = status;
-    end.failure = status == "succeeded" ? "" : "it broke";
-    end.finished_us = finished_us;
-    StepMetrics m;
-    m.step = "raw";
-    m.kind = ir::NodeKind::Source;
-    m.name = "csv";
-    end.steps = {m};
-    ASSERT_EQ(store.FinishRun(id, end), std::nullopt);
-  }
-
-  static std::vector<std::string> Ids(RunStore& store) {
-    std::vector<StoredRun> runs;
-    EXPECT_EQ(store.ListRuns(RunQuery{0, std::nullopt}, runs), std::nullopt);
-    std::vector<std::string> ids;
-    for (const auto& run : runs) ids.push_back(run.id);
-    return ids;
-  }
-
   fs::path dir_;
+};
+
+// Both backends.
+class RunStoreV2Backends : public ::testing::TestWithParam<testing::StoreBackend> {
+ protected:
+  RunStoreV2Backends() : backend_(GetParam()) {}
+  std::unique_ptr<RunStore> Open() { return backend_.Open(); }
+
+  testing::TestStoreBackend backend_;
 };
 
 TEST_F(RunStoreV2, AVersion1DatabaseMigratesKeepingItsRuns) {
@@ -161,18 +174,23 @@ TEST_F(RunStoreV2, AVersion1DatabaseMigratesKeepingItsRuns) {
   EXPECT_EQ(value, "42");
 }
 
-TEST_F(RunStoreV2, ANewStoreStartsRunsAtOneAttemptAndDescribesItsFile) {
+TEST_F(RunStoreV2, ASqliteStoreDescribesItsFile) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->Describe(), Db());
-  ASSERT_EQ(store->BeginRun(Run("r1", 100)), std::nullopt);
+}
+
+TEST_P(RunStoreV2Backends, ANewStoreStartsRunsAtOneAttempt) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_EQ(store->BeginRun(NewRun("r1", 100)), std::nullopt);
   std::optional<StoredRun> run;
   ASSERT_EQ(store->GetRun("r1", run), std::nullopt);
   ASSERT_TRUE(run);
   EXPECT_EQ(run->attempts, 1);
 }
 
-TEST_F(RunStoreV2, ReopenRunCountsAttemptsAndClearsTheEnd) {
+TEST_P(RunStoreV2Backends, ReopenRunCountsAttemptsAndClearsTheEnd) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
   FinishedRun(*store, "r1", 100, 200, "failed");
@@ -205,13 +223,13 @@ TEST_F(RunStoreV2, ReopenRunCountsAttemptsAndClearsTheEnd) {
   EXPECT_EQ(run->attempts, 3);
 
   // A run left `running` by a killed process can be reopened too.
-  ASSERT_EQ(store->BeginRun(Run("killed", 400)), std::nullopt);
+  ASSERT_EQ(store->BeginRun(NewRun("killed", 400)), std::nullopt);
   ASSERT_EQ(store->ReopenRun("killed"), std::nullopt);
   ASSERT_EQ(store->GetRun("killed", run), std::nullopt);
   EXPECT_EQ(run->attempts, 2);
 }
 
-TEST_F(RunStoreV2, ReopenRunRefusesUnknownAndSucceededRuns) {
+TEST_P(RunStoreV2Backends, ReopenRunRefusesUnknownAndSucceededRuns) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
   auto error = store->ReopenRun("nope");
@@ -227,14 +245,14 @@ TEST_F(RunStoreV2, ReopenRunRefusesUnknownAndSucceededRuns) {
   EXPECT_EQ(run->attempts, 1);
 }
 
-TEST_F(RunStoreV2, GcDeletesOnlyRunsFinishedBeforeTheCutoffWithTheirRows) {
+TEST_P(RunStoreV2Backends, GcDeletesOnlyRunsFinishedBeforeTheCutoffWithTheirRows) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
   FinishedRun(*store, "old_ok", 100, 200);
   FinishedRun(*store, "old_failed", 150, 250, "failed");
   FinishedRun(*store, "at_cutoff", 300, 1000);
   FinishedRun(*store, "new", 900, 2000);
-  ASSERT_EQ(store->BeginRun(Run("running_old", 50)), std::nullopt);  // never finished
+  ASSERT_EQ(store->BeginRun(NewRun("running_old", 50)), std::nullopt);  // never finished
   FinishedRun(*store, "resumed", 60, 70, "failed");
   ASSERT_EQ(store->ReopenRun("resumed"), std::nullopt);  // running again: kept
 
@@ -264,7 +282,7 @@ TEST_F(RunStoreV2, GcDeletesOnlyRunsFinishedBeforeTheCutoffWithTheirRows) {
   EXPECT_EQ(Ids(*store), (std::vector<std::string>{"resumed", "running_old"}));
 }
 
-TEST_F(RunStoreV2, StepStatePutGetReplace) {
+TEST_P(RunStoreV2Backends, StepStatePutGetReplace) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
   std::optional<std::string> value = "stale";
@@ -291,6 +309,10 @@ TEST_F(RunStoreV2, StepStatePutGetReplace) {
   ASSERT_EQ(store->GetStepState("p", "raw", "cursor", value), std::nullopt);
   EXPECT_EQ(value, "2024-02-01");
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, RunStoreV2Backends,
+                         ::testing::Values(testing::StoreBackend::Sqlite, testing::StoreBackend::Postgres),
+                         testing::BackendParamName);
 
 }  // namespace
 }  // namespace etl::runtime
