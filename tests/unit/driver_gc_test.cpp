@@ -1,6 +1,7 @@
 // `etlc gc --keep DURATION` (in-process): real runs, some made old by rewriting their end
 // through the store; only runs finished before the cutoff go, with their folders; running
 // runs stay whatever their age; --dry-run, --verbose, json, idempotence, bad durations.
+// And logs, errors and gc on the test PostgreSQL server (--store and ETL_STORE).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/unit/driver_history_util.h"
+#include "tests/unit/run_store_backends.h"
 
 namespace etl::driver {
 namespace {
@@ -157,6 +159,44 @@ TEST_F(DriverGc, BadDurationsAndNoStore) {
   ASSERT_EQ(none.code, kExitOk) << none.err;
   EXPECT_EQ(none.out.rfind("deleted 0 runs ", 0), 0u) << none.out;
   EXPECT_FALSE(std::filesystem::exists(State()));
+}
+
+TEST_F(DriverGc, LogsErrorsAndGcOnAPostgresStore) {
+  etl::testing::PgTestSchema schema;
+  ASSERT_FALSE(schema.Server().empty());
+  const std::string url = schema.Url();
+  Result run = Etlc({"run", P("orders.etl"), "--state-dir", State(), "--store", url, "--quiet"});
+  ASSERT_EQ(run.code, kExitOk) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(runtime::RunStorePath(State())));  // no SQLite store
+
+  ASSERT_EQ(::setenv("ETL_STORE", url.c_str(), 1), 0);
+  Result logs = Etlc({"logs", "last", "--state-dir", State(), "--format", "json"});
+  Result errors = Etlc({"errors", "last", "--state-dir", State(), "--format", "json"});
+  Result dry = Etlc({"gc", "--keep", "0s", "--state-dir", State(), "--dry-run", "--format", "json"});
+  ::unsetenv("ETL_STORE");
+  ASSERT_EQ(logs.code, kExitOk) << logs.err;
+  auto first = nlohmann::json::parse(Lines(logs.out).front());
+  const std::string id = first["run"];
+  EXPECT_EQ(logs.out, ReadFile(RunDir(id) / "log.jsonl"));
+  ASSERT_EQ(errors.code, kExitOk) << errors.err;
+  EXPECT_EQ(Lines(errors.out).size(), 3u) << errors.out;
+  ASSERT_EQ(dry.code, kExitOk) << dry.err;
+  EXPECT_EQ(nlohmann::json::parse(dry.out)["ids"], nlohmann::json::array({id}));
+
+  Result gc = Etlc({"gc", "--keep", "0s", "--state-dir", State(), "--store", url, "--verbose"});
+  ASSERT_EQ(gc.code, kExitOk) << gc.err;
+  EXPECT_NE(gc.out.find("deleted 1 run that finished before "), std::string::npos) << gc.out;
+  EXPECT_FALSE(std::filesystem::exists(RunDir(id)));
+  Result gone = Etlc({"logs", id, "--store", url});
+  EXPECT_EQ(gone.code, kExitUsage);
+  EXPECT_NE(gone.err.find("no run `" + id + "` in postgres://"), std::string::npos) << gone.err;
+  EXPECT_EQ(etl::testing::PgTestQuery(schema.Server(), "SELECT count(*) FROM " + schema.Name() + ".events"), "0");
+
+  // A server that is not there: exit 3, nothing removed.
+  std::string dead = "postgres://etl@127.0.0.1:" + std::to_string(etl::testing::UnusedLoopbackPort()) + "/postgres";
+  Result down = Etlc({"gc", "--keep", "0s", "--state-dir", State(), "--store", dead});
+  EXPECT_EQ(down.code, kExitRunFailed);
+  EXPECT_NE(down.err.find("etlc gc: error: cannot open run store `" + dead + "`"), std::string::npos) << down.err;
 }
 
 }  // namespace
