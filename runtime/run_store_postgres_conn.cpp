@@ -49,7 +49,8 @@ std::vector<std::string> PasswordsOf(std::string_view url) {
       if (colon != std::string_view::npos) out.emplace_back(userinfo.substr(colon + 1));
     }
   }
-  for (size_t pos = url.find("password="); pos != std::string_view::npos; pos = url.find("password=", pos + 1)) {
+  for (size_t pos = url.find("password="); pos != std::string_view::npos;
+       pos = url.find("password=", pos + 1)) {
     size_t value = pos + 9;
     size_t end = url.find_first_of("& \t", value);
     out.emplace_back(url.substr(value, end == std::string_view::npos ? std::string_view::npos : end - value));
@@ -71,9 +72,11 @@ std::string OneLine(std::string_view text) {
   size_t pos = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
-    std::string_view line = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    std::string_view line =
+        text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
     while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.remove_suffix(1);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r'))
+      line.remove_suffix(1);
     if (!line.empty()) {
       if (!out.empty()) out += "; ";
       out += line;
@@ -173,8 +176,8 @@ std::optional<std::string> PgConnection::Exec(const std::string& sql, const std:
                                               PgResult* result) {
   std::vector<const char*> values(params.size());
   for (size_t i = 0; i < params.size(); ++i) values[i] = params[i] ? params[i]->c_str() : nullptr;
-  PgResult res(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr,
-                            nullptr, 0));
+  PgResult res(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
+                            nullptr, nullptr, 0));
   ExecStatusType status = PQresultStatus(res.get());
   if (res && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) {
     if (result != nullptr) *result = std::move(res);
@@ -203,12 +206,16 @@ int64_t PgInt(const PGresult* result, int row, int column) {
 
 bool PgIsNull(const PGresult* result, int row, int column) { return PQgetisnull(result, row, column) != 0; }
 
-std::string PgTextArray(const std::vector<std::string>& items) {
+std::string PgArrayLiteral(const std::vector<PgParam>& values) {
   std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
+  for (size_t i = 0; i < values.size(); ++i) {
     if (i > 0) out += ',';
+    if (!values[i]) {
+      out += "NULL";
+      continue;
+    }
     out += '"';
-    for (char c : items[i]) {
+    for (char c : *values[i]) {
       if (c == '"' || c == '\\') out += '\\';
       out += c;
     }

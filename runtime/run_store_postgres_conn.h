@@ -78,7 +78,8 @@ int64_t PgInt(const PGresult* result, int row, int column);
 // Whether a result cell is NULL.
 bool PgIsNull(const PGresult* result, int row, int column);
 
-// A PostgreSQL text[] literal of `items` (for `= ANY($1::text[])` parameters).
-std::string PgTextArray(const std::vector<std::string>& items);
+// A PostgreSQL array literal of `values` (every element quoted, NULL for nullopt), the
+// text form of an array parameter (`$1::text[]`, `$2::bigint[]`).
+std::string PgArrayLiteral(const std::vector<PgParam>& values);
 
 }  // namespace etl::runtime

@@ -117,7 +117,8 @@ int RunRuns(const std::vector<std::string>& args, Io& io) {
   } else if (const char* env = std::getenv("ETL_STORE"); env != nullptr) {
     store_url = env;
   }
-  if (!store_url.empty() && !store_url.starts_with("postgres://") && !store_url.starts_with("postgresql://")) {
+  bool postgres = store_url.starts_with("postgres://") || store_url.starts_with("postgresql://");
+  if (!store_url.empty() && !postgres) {
     // The value is not shown: it may hold a password.
     return UsageError("runs", "--store: expected a postgres:// or postgresql:// URL", io);
   }

@@ -260,8 +260,9 @@ TEST_F(DriverRuns, RunsOnADeadPostgresServerFailsNamingItWithoutThePassword) {
   std::string port = std::to_string(testing::UnusedLoopbackPort());
   Result r = Etlc({"runs", "--store", "postgres://etl:Sup3rSecretPw@127.0.0.1:" + port + "/postgres"});
   EXPECT_EQ(r.code, kExitRunFailed);
-  EXPECT_NE(r.err.find("etlc runs: error: cannot open run store `postgres://etl@127.0.0.1:" + port + "/postgres`"),
-            std::string::npos)
+  std::string expected =
+      "etlc runs: error: cannot open run store `postgres://etl@127.0.0.1:" + port + "/postgres`";
+  EXPECT_NE(r.err.find(expected), std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("Connection refused"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("Sup3rSecretPw"), std::string::npos) << r.err;
@@ -321,7 +322,8 @@ TEST_F(DriverRuns, RunOnADeadPostgresServerStopsBeforeItStarts) {
   Result r = Etlc({"run", P("orders.etl"), "--state-dir", State(), "--store",
                    "postgres://etl:Sup3rSecretPw@127.0.0.1:" + port + "/postgres"});
   EXPECT_EQ(r.code, kExitRunFailed);
-  EXPECT_NE(r.err.find("cannot open run store `postgres://etl@127.0.0.1:" + port + "/postgres`"), std::string::npos)
+  EXPECT_NE(r.err.find("cannot open run store `postgres://etl@127.0.0.1:" + port + "/postgres`"),
+            std::string::npos)
       << r.err;
   EXPECT_EQ(r.err.find("Sup3rSecretPw"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(P("out.csv")));

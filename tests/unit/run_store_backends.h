@@ -45,9 +45,10 @@ inline std::string BackendParamName(const ::testing::TestParamInfo<StoreBackend>
 inline std::string PgTestUrl() {
   const char* url = std::getenv("ETL_TEST_PG_URL");
   if (url != nullptr && *url != '\0') return url;
-  ADD_FAILURE() << "this test needs the test PostgreSQL server and ETL_TEST_PG_URL is not set: run it through "
-                   "ctest (the `pg` fixture starts the server), or start one with `scripts/pg_test_server.sh start "
-                   "/tmp/etl-pg 25432` and set ETL_TEST_PG_URL=postgres://etl@127.0.0.1:25432/postgres";
+  ADD_FAILURE()
+      << "this test needs the test PostgreSQL server and ETL_TEST_PG_URL is not set: run it through "
+         "ctest (the `pg` fixture starts the server), or start one with `scripts/pg_test_server.sh start "
+         "/tmp/etl-pg 25432` and set ETL_TEST_PG_URL=postgres://etl@127.0.0.1:25432/postgres";
   return "";
 }
 
@@ -74,7 +75,8 @@ inline std::string PgUrlWithSchema(const std::string& url, const std::string& sc
 // A connection of a test's own to the test server (its NOTICEs dropped, not printed).
 inline PGconn* PgTestConnect(const std::string& url) {
   PGconn* conn = PQconnectdb(url.c_str());
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return conn;
 }
 
@@ -124,7 +126,8 @@ class PgTestSchema {
             std::to_string(std::hash<std::string>()(std::string(info ? info->name() : "")) % 100000);
     if (server_.empty()) return;
     std::string error = PgTestExec(server_, "CREATE SCHEMA " + name_);
-    if (!error.empty()) ADD_FAILURE() << "cannot create schema " << name_ << " on " << server_ << ": " << error;
+    if (!error.empty())
+      ADD_FAILURE() << "cannot create schema " << name_ << " on " << server_ << ": " << error;
   }
   ~PgTestSchema() {
     if (!server_.empty()) PgTestExec(server_, "DROP SCHEMA IF EXISTS " + name_ + " CASCADE");

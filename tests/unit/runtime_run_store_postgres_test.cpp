@@ -56,7 +56,8 @@ StoredRun NewRun(const std::string& id) {
 
 TEST(PostgresRunStore, RedactsPasswordsFromUrls) {
   EXPECT_EQ(RedactPostgresUrl("postgres://u:pw@h:5432/db"), "postgres://u@h:5432/db");
-  EXPECT_EQ(RedactPostgresUrl("postgresql://u:p%40ss@h/db?sslmode=disable"), "postgresql://u@h/db?sslmode=disable");
+  EXPECT_EQ(RedactPostgresUrl("postgresql://u:p%40ss@h/db?sslmode=disable"),
+            "postgresql://u@h/db?sslmode=disable");
   EXPECT_EQ(RedactPostgresUrl("postgres://u@h/db?password=pw&options=-csearch_path%3Ds"),
             "postgres://u@h/db?options=-csearch_path%3Ds");
   EXPECT_EQ(RedactPostgresUrl("postgres://u:a:b@h/db?password=x"), "postgres://u@h/db");
@@ -71,13 +72,17 @@ TEST(PostgresRunStore, TheTablesGoToTheSchemaOfTheUrl) {
   auto store = OpenOrFail(schema.Url());
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->Describe(), schema.Url());
-  EXPECT_EQ(PgTestQuery(schema.Server(), "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM "
-                                         "information_schema.tables WHERE table_schema = '" + schema.Name() + "'"),
+  EXPECT_EQ(PgTestQuery(schema.Server(),
+                        "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM "
+                        "information_schema.tables WHERE table_schema = '" +
+                            schema.Name() + "'"),
             "errors,events,runs,schema_version,step_metrics,step_state");
-  EXPECT_EQ(PgTestQuery(schema.Url(), "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"),
-            "1,2");
-  EXPECT_EQ(PgTestQuery(schema.Server(), "SELECT data_type FROM information_schema.columns WHERE table_schema = '" +
-                                             schema.Name() + "' AND table_name = 'runs' AND column_name = 'started_at'"),
+  EXPECT_EQ(
+      PgTestQuery(schema.Url(), "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"),
+      "1,2");
+  EXPECT_EQ(PgTestQuery(schema.Server(),
+                        "SELECT data_type FROM information_schema.columns WHERE table_schema = '" +
+                            schema.Name() + "' AND table_name = 'runs' AND column_name = 'started_at'"),
             "bigint");
 }
 
@@ -97,7 +102,7 @@ TEST(PostgresRunStore, TwoStoresMigratingAtOnceMigrateOnce) {
   for (int round = 0; round < 5; ++round) {
     PgTestSchema schema;
     ASSERT_FALSE(schema.Server().empty());
-  ASSERT_FALSE(schema.Server().empty());
+    ASSERT_FALSE(schema.Server().empty());
     constexpr int kStores = 4;
     std::vector<std::string> errors(kStores);
     std::vector<std::unique_ptr<RunStore>> stores(kStores);
@@ -130,8 +135,9 @@ TEST(PostgresRunStore, ADeadServerIsAClearErrorWithoutThePassword) {
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(OpenRunStore(url, "/nonexistent", error), nullptr);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-  EXPECT_NE(error.find("cannot open run store `postgres://etl@127.0.0.1:" + std::to_string(port) + "/postgres`"),
-            std::string::npos)
+  EXPECT_NE(
+      error.find("cannot open run store `postgres://etl@127.0.0.1:" + std::to_string(port) + "/postgres`"),
+      std::string::npos)
       << error;
   EXPECT_NE(error.find("Connection refused"), std::string::npos) << error;
   EXPECT_EQ(error.find("Sup3rSecretPw"), std::string::npos) << error;
@@ -200,7 +206,8 @@ TEST(PostgresRunStore, AServerThatWentAwayIsAClearErrorNamingTheStore) {
   EXPECT_NE(error->find("run store `postgres://etl@127.0.0.1:" + std::to_string(port) + "/postgres`"),
             std::string::npos)
       << *error;
-  EXPECT_NE(error->find("lost the connection to the server and cannot reconnect"), std::string::npos) << *error;
+  EXPECT_NE(error->find("lost the connection to the server and cannot reconnect"), std::string::npos)
+      << *error;
   EXPECT_EQ(error->find("Sup3rSecretPw"), std::string::npos) << *error;
   // Every later call says the same, without hanging.
   error = store->BeginRun(NewRun("r2"));

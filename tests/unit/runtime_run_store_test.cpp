@@ -416,6 +416,24 @@ TEST_P(RunStoreBackendTest, TextSurvivesExactly) {
   ASSERT_EQ(store->BeginRun(late), std::nullopt);
   ASSERT_EQ(store->GetRun("late", back), std::nullopt);
   EXPECT_EQ(back->started_us, INT64_C(4102444800000000));
+
+  // Batches too: quotes, backslashes, braces, commas, the word NULL and real nulls.
+  StoredError tricky{"s", "NULL", "a \"b\" \\ c", "{\"a\":[1,2],\"b\":\"{x}\"}",
+                     std::string("NULL"), std::nullopt, -5};
+  StoredError plain{"", "", "", "", std::nullopt, INT64_C(-1), 0};
+  ASSERT_EQ(store->AddErrors("r", {tricky, plain}), std::nullopt);
+  std::vector<StoredError> errors;
+  ASSERT_EQ(store->ErrorsOf("r", errors), std::nullopt);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].code, "NULL");
+  EXPECT_EQ(errors[0].message, tricky.message);
+  EXPECT_EQ(errors[0].record, tricky.record);
+  EXPECT_EQ(errors[0].source, "NULL");
+  EXPECT_EQ(errors[0].line, std::nullopt);
+  EXPECT_EQ(errors[0].at_us, -5);
+  EXPECT_EQ(errors[1].step, "");
+  EXPECT_EQ(errors[1].source, std::nullopt);
+  EXPECT_EQ(errors[1].line, -1);
 }
 
 TEST_P(RunStoreBackendTest, LargeBatchesKeepTheirOrderInOneTransaction) {
@@ -511,7 +529,9 @@ TEST_P(RunStoreBackendTest, GcDeletesOnlyRunsFinishedBeforeTheCutoffWithTheirRow
   EXPECT_EQ(deleted, (std::vector<std::string>{"old_ok", "old_failed"}));
   EXPECT_EQ(Ids(*store), (std::vector<std::string>{"new", "at_cutoff", "resumed", "running_old"}));
   for (const char* table : {"step_metrics", "events", "errors"}) {
-    EXPECT_EQ(Query(std::string("SELECT count(*) FROM ") + table + " WHERE run_id IN ('old_ok', 'old_failed')"), 0)
+    EXPECT_EQ(Query(std::string("SELECT count(*) FROM ") + table +
+                    " WHERE run_id IN ('old_ok', 'old_failed')"),
+              0)
         << table;
     EXPECT_EQ(Query(std::string("SELECT count(*) FROM ") + table + " WHERE run_id = 'new'"), 1) << table;
   }
