@@ -1,7 +1,8 @@
 // The run store (issue 4 item 1): what `etlc run` records about every run (the run with its
 // plan, params, status and timings, per-step metrics, the structured log, the error
 // records) and what `etlc runs` lists. `RunStore` is the interface; `SqliteRunStore` keeps
-// it in `<state-dir>/etl.db` (a PostgreSQL backend comes later behind the same interface).
+// it in `<state-dir>/etl.db`, the PostgreSQL backend (run_store_postgres.cpp) in a database
+// given with `--store postgres://...`; both have the same schema and pass the same tests.
 // Schema and decisions: docs/dev/run-store.md.
 #pragma once
 
