@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -20,6 +21,7 @@ namespace etl::driver::test {
 class HistoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    ::unsetenv("ETL_STORE");  // the tests choose their store; a developer's setting must not leak in
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     dir_ = std::filesystem::temp_directory_path() /
            ("etl_history_test_" + std::to_string(::getpid()) + "_" + info->test_suite_name() + "_" + info->name());
