@@ -5,6 +5,7 @@
 
 #include "compiler/driver/command.h"
 #include "compiler/driver/commands.h"
+#include "compiler/driver/replay.h"
 #include "compiler/driver/run_lookup.h"
 #include "runtime/error_file.h"
 #include "runtime/run_log.h"
@@ -93,20 +94,27 @@ int PrintErrors(const ErrorsArgs& args, runtime::RunStore& store, const runtime:
 }  // namespace
 
 int RunErrors(const std::vector<std::string>& args, Io& io) {
-  CommandInfo info{"errors", "RUN [options]",
+  CommandInfo info{"errors", "RUN [--replay [FILE]] [options]",
                    "Prints the error table of a recorded run from the run store: the records that\n"
                    "failed in a step whose `.errors` port nothing consumed (the run's errors.jsonl),\n"
                    "in the order they were recorded. RUN is a run id (see `etlc runs`), a unique\n"
-                   "prefix of one, or `last` (the newest run).\n"
+                   "prefix of one, or `last` (the newest run). With --replay the records go through\n"
+                   "the fixed pipeline in FILE (default: the file RUN ran) into its outputs, as a new run.\n"
                    "Exit: 0 printed (also when there are none), 2 usage (also an unknown or\n"
                    "ambiguous RUN), 3 the store cannot be read."};
   po::options_description options("options");
   AddErrorsOptions(options);
-  // Further modes of the command (a replay of the records) add their options here and
-  // branch after the run is resolved.
+  options.add_options()("replay", "send the records through the fixed pipeline FILE (docs/running.md)");
+  AddReplayOptions(options);
   po::variables_map vm;
   std::vector<std::string> positional;
-  if (auto done = ParseFileCommandLine(info, options, FileArgs::One, args, vm, positional, io, "RUN")) return *done;
+  if (auto done = ParseFileCommandLine(info, options, FileArgs::Many, args, vm, positional, io, "RUN")) return *done;
+  bool replay = vm.count("replay") > 0;
+  if (positional.size() > (replay ? 2u : 1u)) {
+    return UsageError("errors", fmt::format("unexpected argument `{}`: expected RUN{}", positional.back(),
+                                            replay ? " [FILE]" : " (a FILE only with --replay)"),
+                      io);
+  }
   ErrorsArgs errors;
   errors.run = positional[0];
   if (auto done = ErrorsArgsFrom(vm, errors, io)) return *done;
@@ -115,6 +123,18 @@ int RunErrors(const std::vector<std::string>& args, Io& io) {
   if (auto done = OpenStoreOf("errors", errors.where, store, io)) return *done;
   runtime::StoredRun run;
   if (auto done = ResolveRun("errors", store.get(), errors.where, errors.run, run, io)) return *done;
+  if (replay) {
+    ReplayRequest request;
+    request.run_id = run.id;
+    request.step = errors.step;
+    request.code = errors.code;
+    request.state_dir = errors.where.state_dir;
+    request.store = errors.where.store;
+    if (positional.size() == 2) request.file = positional[1];
+    if (auto done = ReplayOptionsFrom(vm, request, io)) return *done;
+    store.reset();  // RunReplay opens it again for the new run
+    return RunReplay(request, io);
+  }
   return PrintErrors(errors, *store, run, io);
 }
 

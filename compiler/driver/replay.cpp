@@ -134,10 +134,23 @@ std::optional<int> LoadRun(const ReplayRequest& request, Io& io, std::unique_ptr
                                   run.id, run.status == "running" ? "is still running (or was killed)" : run.status),
                       io);
   }
-  if (auto failed = store->ErrorsOf(run.id, errors)) return ReplayError(*failed, io);
-  if (request.step) {
-    std::erase_if(errors, [&](const runtime::StoredError& e) { return e.step != *request.step; });
+  // Replaying a run twice would add the records that succeeded the first time again.
+  std::vector<runtime::StoredRun> later;
+  if (auto failed = store->ListRuns(runtime::RunQuery{0, run.pipeline}, later)) return ReplayError(*failed, io);
+  for (const runtime::StoredRun& other : later) {
+    auto params = nlohmann::json::parse(other.params_json, nullptr, false);
+    if (other.status != "succeeded" || !params.is_object() || params.value("replay_of", "") != run.id) continue;
+    if (request.dry_run) break;
+    return UsageError(kCommand,
+                      fmt::format("run `{}` was already replayed by run `{}`, whose outputs hold its records that "
+                                  "succeeded; replay `{}` instead (its error table holds what still failed)",
+                                  run.id, other.id, other.id),
+                      io);
   }
+  if (auto failed = store->ErrorsOf(run.id, errors)) return ReplayError(*failed, io);
+  std::erase_if(errors, [&](const runtime::StoredError& e) {
+    return (request.step && e.step != *request.step) || (request.code && e.code != *request.code);
+  });
   return std::nullopt;
 }
 
@@ -202,7 +215,7 @@ int RunReplay(const ReplayRequest& request, Io& io) {
   if (auto done = LoadRun(request, io, store, run, errors)) return *done;
   if (errors.empty()) {
     io.err << fmt::format("run {} has no failed records{} to replay\n", run.id,
-                          request.step ? fmt::format(" of step `{}`", *request.step) : "");
+                          request.step || request.code ? " matching" : "");
     return kExitOk;
   }
 

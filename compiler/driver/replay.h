@@ -21,6 +21,7 @@ struct ReplayRequest {
   std::optional<std::string> pipeline;  // default: the run's pipeline
   std::vector<std::string> params;      // `name=value`, over the run's params
   std::optional<std::string> step;      // only the records of this step (as the run named it)
+  std::optional<std::string> code;      // only the records with this error code
   bool dry_run = false;                 // say what would go where, run nothing
   std::string state_dir = ".etl";
   std::string store;                    // `--store` URL; empty = the SQLite store of state_dir

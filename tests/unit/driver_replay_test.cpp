@@ -1,9 +1,10 @@
 // `etlc errors RUN --replay` (compiler/driver/replay.h), in process: a run whose cast fails
 // for some rows is fixed and its failed records replayed into the same outputs (each good
 // row exactly once, the new run's error table holding only what still fails, replaying the
-// replay), a source type error replayed after fixing the schema (errors still pointing at
-// the original file and line), --dry-run, records that no longer fit the fixed pipeline,
-// a join whose other side is recomputed, and the runs a replay refuses.
+// replay, but not the same run twice), a source type error replayed after fixing the
+// schema (errors still pointing at the original file and line), --dry-run, records that no
+// longer fit the fixed pipeline, a join whose other side is recomputed, and the runs a
+// replay refuses.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -140,10 +141,14 @@ TEST_F(DriverReplay, FixedCastReplaysFailedRowsIntoTheOutputsOnce) {
   EXPECT_EQ(row->errors, 1u);
   // The first run's table is untouched.
   EXPECT_EQ(Errors(first).size(), 3u);
+  // The first run cannot be replayed again: 4 and 5 would be written twice.
+  Result twice = Replay(first, "half.etl");
+  EXPECT_EQ(twice.code, kExitUsage) << twice.err;
+  EXPECT_NE(twice.err.find("was already replayed by run `" + second + "`"), std::string::npos) << twice.err;
 
   // The full fix, replaying the replay (its file by default).
   Write("half.etl", CastPipeline("len(s)"));
-  Result full = Replay(second, "");
+  Result full = Etlc({"errors", second, "--replay", "--state-dir", State(), "--workers", "2"});
   ASSERT_EQ(full.code, kExitOk) << full.err;
   EXPECT_NE(full.err.find("1 record replayed, 1 succeeded, 0 failed again"), std::string::npos) << full.err;
   EXPECT_EQ(SortedLines(Read("out.csv")),
@@ -192,6 +197,13 @@ TEST_F(DriverReplay, DryRunSaysWhereRecordsWouldGoAndRunsNothing) {
   EXPECT_NE(dry.out.find("steps that would run: calc, into_csv@"), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("dry run: nothing ran"), std::string::npos) << dry.out;
   EXPECT_EQ(Read("out.csv"), before);
+  EXPECT_EQ(RunCount(), 1u);
+  // The same through the command line: `last`, FILE after --replay, --step.
+  Result cli = Etlc({"errors", "last", "--replay", P("p.etl"), "--dry-run", "--step", "calc", "--state-dir", State()});
+  ASSERT_EQ(cli.code, kExitOk) << cli.err;
+  EXPECT_NE(cli.out.find("replay of run " + first + " (2 records)"), std::string::npos) << cli.out;
+  Result extra = Etlc({"errors", "last", P("p.etl"), "--state-dir", State()});
+  EXPECT_EQ(extra.code, kExitUsage) << extra.err;
   EXPECT_EQ(RunCount(), 1u);
 }
 
