@@ -85,18 +85,6 @@ bool ReadsHeader(const ir::Pipeline& pipeline, const std::string& node,
   return true;
 }
 
-// Sets RunOptions::append_outputs (sinks add to existing outputs); false when this build's
-// executor has no such option, so a replay can never overwrite the outputs instead.
-template <typename Options>
-bool AppendOutputs(Options& options) {
-  if constexpr (requires { options.append_outputs = true; }) {
-    options.append_outputs = true;
-    return true;
-  } else {
-    return false;
-  }
-}
-
 // Removes a folder and everything in it when it goes out of scope.
 class RemoveOnExit {
  public:
@@ -268,9 +256,7 @@ int RunReplay(const ReplayRequest& request, Io& io) {
   ReplayPipeline replay;
   if (!MakeReplayPipeline(fixed, injections, reread.rereads, replay, error)) return ReplayError(error, io);
   if (!GivenBatches(set.inputs, options, error)) return ReplayError(error, io);
-  if (!AppendOutputs(options)) {
-    return ReplayError("this build's sinks cannot append to existing outputs, so the replay would replace them", io);
-  }
+  options.append_outputs = true;  // the replayed records are added to the outputs, atomically
   options.keep_errors = SIZE_MAX;  // every unconsumed error is filtered and stored below
   if (auto problem = runtime::CheckRunnable(*plan, replay.pipeline, options)) return ReplayError(*problem, io);
 
