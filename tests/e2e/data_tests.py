@@ -16,12 +16,14 @@ A case directory holds `pipeline.etl`, its input files, `expected/` (the files t
 must leave, relative to the case directory; `expected/stdout`; `expected/errors.jsonl`,
 the run's unconsumed error records) and optionally `case.json`:
   {"args": [...], "exit": 0, "env": {...}, "unordered": ["out/x.csv"],
-   "setup": "setup.py", "workers": [1, 4], "errors_subset": ["errors.jsonl"], "stderr_re": "..."}
+   "setup": "setup.py", "workers": [1, 4], "errors_subset": ["errors.jsonl"], "stderr_re": "...",
+   "sqlite": ["out/shop.db"]}
 `setup` is a Python script run in the temporary directory before etlc (inputs too big or
 too binary to check in: compressed files, a 10 MB field). Error records are compared as
 JSON objects without `at`, in any order; an expected object may give `<key>_re` (a
 regular expression searched in the key's text, e.g. `message_re`) where the docs do not
-fix the text. `stderr_re` in case.json is searched in etlc's stderr.
+fix the text. `stderr_re` in case.json is searched in etlc's stderr. A SQLite file listed in
+`sqlite` is compared as `<file>.tables`, a text dump of its tables (sqlite_dump).
 """
 import argparse
 import difflib
@@ -161,6 +163,25 @@ def is_error_file(records):
                                  for r in records)
 
 
+def sqlite_dump(path):
+    """The tables of a SQLite file as text: per table its name and columns, then its rows
+    sorted, values as Python reprs (etl's own `_etl_progress` left out, leftover staging
+    tables not)."""
+    import sqlite3
+    con = sqlite3.connect(path)
+    try:
+        out = []
+        names = [r[0] for r in con.execute("SELECT name FROM sqlite_schema WHERE type = 'table' "
+                                           "AND name NOT LIKE 'sqlite%' AND name != '_etl_progress' ORDER BY name")]
+        for name in names:
+            cursor = con.execute('SELECT * FROM "' + name.replace('"', '""') + '"')
+            out.append(f"## {name}: " + ", ".join(d[0] for d in cursor.description))
+            out += sorted("|".join(repr(v) for v in row) for row in cursor.fetchall())
+        return ("\n".join(out) + "\n").encode()
+    finally:
+        con.close()
+
+
 def compile_plan(etlc, pipeline_file, cwd):
     proc = subprocess.run([etlc, "compile", pipeline_file], cwd=cwd, capture_output=True, timeout=TIMEOUT)
     if proc.returncode != 0:
@@ -250,6 +271,10 @@ def run_case(etlc, source_dir, pipeline_file, expected_dir, config, update, labe
         for rel in list_files(work):
             if re.search(r"\.tmp-", os.path.basename(rel)):
                 raise Failure(f"{label}: a temporary file was left behind: {rel}")
+        for rel in config.get("sqlite", []):
+            produced.pop(rel, None)
+            if os.path.exists(os.path.join(work, rel)):
+                produced[rel + ".tables"] = sqlite_dump(os.path.join(work, rel))
         if proc.stdout:
             produced["stdout"] = proc.stdout
         error_files = glob.glob(os.path.join(state, "runs", "*", "errors.jsonl"))
