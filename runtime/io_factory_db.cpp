@@ -83,23 +83,23 @@ bool ParseMode(const ir::Node& node, DbSinkOptions& options, std::string* why) {
     options.mode = DbWriteMode::Append;
   } else if (name == "replace") {
     options.mode = DbWriteMode::Replace;
-  } else if (name == "upsert") {
-    options.mode = DbWriteMode::Upsert;
+  } else if (name == "upsert" || name == "scd2") {
+    if (name == "scd2" && node.step != "postgres") {
+      *why = "argument `mode`: `scd2` is only available for `postgres`";
+      return false;
+    }
+    options.mode = name == "upsert" ? DbWriteMode::Upsert : DbWriteMode::Scd2;
     if (!keys || keys->kind != ast::Value::Kind::List || keys->items.empty()) {
-      *why = "argument `mode`: `upsert` needs its key fields: `upsert(keys: [\"id\"])`";
+      *why = "argument `mode`: `" + name + "` needs its key fields: `" + name + "(keys: [\"id\"])`";
       return false;
     }
     for (const ast::Value& key : keys->items) {
       if (key.kind != ast::Value::Kind::String) {
-        *why = "argument `mode`: the keys of `upsert` must be field names";
+        *why = "argument `mode`: the keys of `" + name + "` must be field names";
         return false;
       }
       options.keys.push_back(key.string_value);
     }
-  } else if (name == "scd2") {
-    *why = "argument `mode`: `scd2` is not available in this build of the `" + node.step +
-           "` sink; use `append`, `replace` or `upsert(keys: [..])`";
-    return false;
   } else {
     *why = "argument `mode`: unknown write mode `" + name + "`";
     return false;
@@ -133,6 +133,15 @@ BoundSink BindDatabaseSink(const ir::Node& node, const IoBindContext& ctx, std::
   for (const std::string& key : options.keys) {
     if (schema->FieldIndex(key) < 0) return fail("argument `mode`: key `" + key + "` is not a field of the input");
   }
+  if (options.mode == DbWriteMode::Scd2) {
+    for (const char* column : {kValidFrom, kValidTo}) {
+      if (schema->FieldIndex(column) >= 0) {
+        return fail("argument `mode`: `scd2` adds the column `" + std::string(column) +
+                    "`, which is already a field of the input");
+      }
+    }
+  }
+  options.now_us = ctx.eval.now_us;
   options.durability = ctx.durability;
   options.durability.step = node.id;  // the staging table and progress row are per node
   bound.spec = node.step;

@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "runtime/sink_format.h"
 #include "runtime/sink_output.h"
 
 namespace etl::runtime {
@@ -117,8 +118,24 @@ bool DbSink::CheckTarget(bool* exists) {
                       ast::ToString(field.type, true));
     }
   }
+  const bool scd2 = options_.mode == DbWriteMode::Scd2;
+  if (scd2) {
+    for (const char* name : {kValidFrom, kValidTo}) {
+      const DbColumn* match = nullptr;
+      for (const DbColumn& column : *columns) {
+        if (session_->SameColumnName(column.name, name)) match = &column;
+      }
+      if (!match || !session_->Fits(ast::TimestampType(), match->type)) {
+        return FailWith("table `" + options_.table + "` has no timestamp column `" + name +
+                        "`, which `scd2` needs for each version's validity");
+      }
+    }
+  }
   for (const DbColumn& column : *columns) {
     if (!column.not_null || column.has_default) continue;
+    if (scd2 && (session_->SameColumnName(column.name, kValidFrom) || session_->SameColumnName(column.name, kValidTo))) {
+      continue;
+    }
     bool given = false;
     for (const ast::Field& field : schema_->fields) given = given || session_->SameColumnName(column.name, field.name);
     if (!given) {
@@ -149,16 +166,22 @@ bool DbSink::CreateTarget() {
     sql += QuoteIdentifier(field.name) + " " + session_->ColumnType(field.type);
     if (!field.type->nullable) sql += " NOT NULL";
   }
+  if (options_.mode == DbWriteMode::Scd2) {
+    sql += ", " + QuoteIdentifier(kValidFrom) + " " + session_->ColumnType(ast::TimestampType()) + " NOT NULL, " +
+           QuoteIdentifier(kValidTo) + " " + session_->ColumnType(ast::TimestampType());
+  }
   sql += ")";
   if (!session_->Exec(sql)) return Fail("cannot create table `" + options_.table + "`");
-  if (options_.mode == DbWriteMode::Upsert) {
+  if (options_.mode == DbWriteMode::Upsert || options_.mode == DbWriteMode::Scd2) {
     // The index lives in the table's schema (PostgreSQL) or database: name it after the table.
+    // scd2: one current version per key.
     std::string table = options_.table.substr(options_.table.rfind('.') == std::string::npos ? 0 : options_.table.rfind('.') + 1);
     std::string index = SanitizeIdentifier(table) + "_etl_key";
     std::string keys;
     for (const std::string& key : options_.keys) keys += (keys.empty() ? "" : ", ") + QuoteIdentifier(key);
     if (!session_->Exec("CREATE UNIQUE INDEX " + QuoteIdentifier(index) + " ON " + session_->QuoteName(options_.table) +
-                        " (" + keys + ")")) {
+                        " (" + keys + ")" +
+                        (options_.mode == DbWriteMode::Scd2 ? " WHERE " + QuoteIdentifier(kValidTo) + " IS NULL" : ""))) {
       return Fail("cannot create the unique index of `" + options_.table + "`");
     }
   }
@@ -333,6 +356,10 @@ bool DbSink::Publish() {
     sql = "INSERT INTO " + target + " (" + columns + ") SELECT " + columns + " FROM " + staging +
           " WHERE _etl_seq IN (SELECT max(_etl_seq) FROM " + staging + " GROUP BY " + keys + ") ON CONFLICT (" + keys +
           ") " + (set.empty() ? "DO NOTHING" : "DO UPDATE SET " + set);
+  } else if (options_.mode == DbWriteMode::Scd2) {
+    std::string close = Scd2Sql(true);
+    if (!close.empty() && !session_->Exec(close)) return Fail("cannot write table `" + options_.table + "`");
+    sql = Scd2Sql(false);
   } else {
     sql = "INSERT INTO " + target + " (" + columns + ") SELECT " + columns + " FROM " + staging + " ORDER BY _etl_seq";
   }
@@ -343,6 +370,45 @@ bool DbSink::Publish() {
     return Fail("cannot record the publication");
   }
   return true;
+}
+
+std::string DbSink::Scd2Sql(bool close) const {
+  std::string target = session_->QuoteName(options_.table);
+  std::string staging = QuoteIdentifier(staging_);
+  std::string now;
+  AppendTimestamp(now, options_.now_us);
+  now = "'" + now + "'";
+  std::string keys, match, changed_t, changed_s;
+  for (const std::string& key : options_.keys) {
+    keys += (keys.empty() ? "" : ", ") + QuoteIdentifier(key);
+    match += " AND t." + QuoteIdentifier(key) + " = s." + QuoteIdentifier(key);
+  }
+  for (const ast::Field& field : schema_->fields) {
+    bool is_key = false;
+    for (const std::string& key : options_.keys) is_key = is_key || key == field.name;
+    if (is_key) continue;
+    changed_t += (changed_t.empty() ? "" : ", ") + std::string("t.") + QuoteIdentifier(field.name);
+    changed_s += (changed_s.empty() ? "" : ", ") + std::string("s.") + QuoteIdentifier(field.name);
+  }
+  // The last record of a key in this run is its new version.
+  std::string latest = "(SELECT * FROM " + staging + " WHERE _etl_seq IN (SELECT max(_etl_seq) FROM " + staging +
+                       " GROUP BY " + keys + "))";
+  std::string current = "t." + QuoteIdentifier(kValidTo) + " IS NULL";
+  if (close) {
+    // A current version whose other fields changed ends now; with no other field none can.
+    if (changed_t.empty()) return "";
+    return "UPDATE " + target + " AS t SET " + QuoteIdentifier(kValidTo) + " = " + now + " FROM " + latest +
+           " AS s WHERE " + current + match + " AND ROW(" + changed_t + ") IS DISTINCT FROM ROW(" + changed_s + ")";
+  }
+  std::string columns, values;
+  for (const ast::Field& field : schema_->fields) {
+    columns += QuoteIdentifier(field.name) + ", ";
+    values += "s." + QuoteIdentifier(field.name) + ", ";
+  }
+  // Keys without a current version (new, or closed just above) get one.
+  return "INSERT INTO " + target + " (" + columns + QuoteIdentifier(kValidFrom) + ", " + QuoteIdentifier(kValidTo) +
+         ") SELECT " + values + now + ", NULL FROM " + latest + " AS s WHERE NOT EXISTS (SELECT 1 FROM " + target +
+         " AS t WHERE " + current + match + ")";
 }
 
 bool DbSink::Commit() {

@@ -1,7 +1,7 @@
 // The database sinks (`sqlite`, `postgres`): rows are staged in a table of the target
-// database (`_etl_stage_<run>_<step>`), committed in transactions of a few thousand rows,
+// database (`_etl_stage_<run>_<step>`), committed batch by batch or every few thousand rows,
 // and published into the target table by Commit() in one transaction (append, replace,
-// upsert), so a failed run publishes nothing and, under `persist disk`, a resumed run
+// upsert, scd2), so a failed run publishes nothing and, under `persist disk`, a resumed run
 // neither loses nor duplicates a row: Checkpoint() records the staged row count and the
 // executor's progress in `_etl_progress` in the same transaction as the rows, Restore()
 // trims the staging table back to that count. DbSession hides the database; DbSink is the
@@ -19,7 +19,11 @@
 namespace etl::runtime {
 
 // How the staged rows reach the target table.
-enum class DbWriteMode { Append, Replace, Upsert };
+enum class DbWriteMode { Append, Replace, Upsert, Scd2 };
+
+// The columns `scd2` adds to the table: each version's validity [valid_from, valid_to).
+inline constexpr const char* kValidFrom = "valid_from";
+inline constexpr const char* kValidTo = "valid_to";
 
 // A column of an existing table, as the database describes it.
 struct DbColumn {
@@ -94,7 +98,8 @@ class DbSession {
 struct DbSinkOptions {
   std::string table;                 // as the user wrote it
   DbWriteMode mode = DbWriteMode::Append;
-  std::vector<std::string> keys;     // upsert keys
+  std::vector<std::string> keys;     // upsert and scd2 keys
+  int64_t now_us = 0;                // the run's start: scd2's valid_from / valid_to
   std::string target;                // the done record's target: "sqlite:PATH#TABLE"
   SinkDurability durability;
 };
@@ -148,6 +153,7 @@ class DbSink : public SinkStep {
   bool CreateTarget();
   bool FlushTransaction();                       // commits staged rows
   bool Publish();
+  std::string Scd2Sql(bool close) const;         // scd2: close changed versions / insert new ones
 
   TypeRef schema_;
   DbSinkOptions options_;

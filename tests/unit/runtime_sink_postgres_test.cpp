@@ -199,6 +199,40 @@ TEST_F(PostgresSinkTest, DeadServerFailsWithoutThePassword) {
   EXPECT_FALSE(sink->Commit());
 }
 
+// scd2: a changed record closes the current version and opens a new one, an unchanged one
+// is left alone, a new key gets its first version; the last record of a key in a run wins.
+TEST_F(PostgresSinkTest, Scd2KeepsHistory) {
+  const int64_t t1 = 1704067200000000LL, t2 = t1 + 86400000000LL;  // 2024-01-01, 2024-01-02
+  auto run = [&](int64_t now, std::vector<Value> rows) {
+    DbSinkOptions options = Options(DbWriteMode::Scd2, {"id"});
+    options.now_us = now;
+    ASSERT_TRUE(WriteAll(*db_, options, rows, 2));
+  };
+  auto row = [](int id, const char* name) {
+    return Record({{"id", Value::Int(id)}, {"name", name ? Value::String(name) : Value::Null()}});
+  };
+  run(t1, {row(1, "ann"), row(2, "bea"), row(3, nullptr)});
+  run(t2, {row(2, "bee"), row(3, nullptr), row(4, "dan"), row(1, "ann"), row(4, "dan 2")});
+  EXPECT_EQ(db_->Rows("SELECT id, name, valid_from, valid_to FROM items ORDER BY id, valid_from"),
+            (std::vector<std::string>{"1|ann|2024-01-01 00:00:00+00|NULL",
+                                      "2|bea|2024-01-01 00:00:00+00|2024-01-02 00:00:00+00",
+                                      "2|bee|2024-01-02 00:00:00+00|NULL", "3|NULL|2024-01-01 00:00:00+00|NULL",
+                                      "4|dan 2|2024-01-02 00:00:00+00|NULL"}));
+  // One current version per key is enforced by the index etl created.
+  auto sink = db_->Make(KeyedSchema(), Options(DbWriteMode::Append));
+  CollectingEmitter out;
+  sink->Open(out);
+  ASSERT_TRUE(sink->failure().has_value()) << "valid_from is NOT NULL and no field";
+  db_->Exec("CREATE TABLE plain (id BIGINT, name TEXT)");
+  DbSinkOptions options = Options(DbWriteMode::Scd2, {"id"});
+  options.table = "plain";
+  sink = db_->Make(KeyedSchema(), options);
+  sink->Open(out);
+  ASSERT_TRUE(sink->failure().has_value());
+  EXPECT_EQ(sink->failure()->message,
+            "table `plain` has no timestamp column `valid_from`, which `scd2` needs for each version's validity");
+}
+
 TEST(PostgresDisplayName, NoUserNoPassword) {
   EXPECT_EQ(PostgresDisplayName("postgres://u:secret@db.example:5433/shop?sslmode=disable"),
             "postgres://db.example:5433/shop");
@@ -236,16 +270,19 @@ TEST_F(PostgresSinkTest, BindsWithSecretUrl) {
   ASSERT_TRUE(bound.sink->Commit()) << bound.sink->failure()->ToString();
   EXPECT_EQ(db_->Rows(kSelectItems), Expected(KeyedRows(0, 4, "s")));
 
-  // A missing secret names the secret, not a value; scd2 is a clear bind error.
+  // A missing secret names the secret, not a value; a key that is no field is a bind error.
   node.args[0].expr->children[0].value = Value::String("ETL_SINK_TEST_MISSING");
   EXPECT_FALSE(BindDatabaseSink(node, ctx, &error).sink);
   EXPECT_EQ(error, "`into_postgres`: argument `url`: secret `ETL_SINK_TEST_MISSING` is not set (environment variable "
                    "`ETL_SINK_TEST_MISSING`)");
   node.args[0].expr->children[0].value = Value::String("ETL_SINK_TEST_URL");
-  node.args[2].value = Record({{"$call", Value::String("scd2")}, {"keys", List({Value::String("id")})}});
+  node.args[2].value = Record({{"$call", Value::String("scd2")}, {"keys", List({Value::String("nope")})}});
   EXPECT_FALSE(BindDatabaseSink(node, ctx, &error).sink);
-  EXPECT_NE(error.find("`scd2`"), std::string::npos) << error;
-  EXPECT_EQ(error.find(db_->Url()), std::string::npos);
+  EXPECT_EQ(error, "`into_postgres`: argument `mode`: key `nope` is not a field of the input");
+  node.step = "sqlite";
+  node.args[0] = ir::StepArg{"path", ast::StringType(), Value::String("x.db"), std::nullopt};
+  EXPECT_FALSE(BindDatabaseSink(node, ctx, &error).sink);
+  EXPECT_EQ(error, "`into_postgres`: argument `mode`: `scd2` is only available for `postgres`");
 }
 
 }  // namespace
