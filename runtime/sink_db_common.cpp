@@ -213,8 +213,8 @@ bool DbSink::PrepareStaging() {
 }
 
 std::optional<std::string> DbSink::Restore() {
-  restored_ = true;
   if (!options_.durability.enabled) return std::nullopt;
+  restored_ = true;
   if (!EnsureConnected()) return std::nullopt;
   if (!session_->EnsureProgressTable()) {
     Fail("cannot create table `_etl_progress`");
