@@ -30,7 +30,6 @@ bool BindActors(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOpt
   io.durability.run_id = options.run_id;
   if (options.persist_disk && !options.dry_sinks) {
     io.durability.enabled = true;
-    io.durability.resume = options.resume;
     io.durability.persist_dir = options.persist_dir;
     std::error_code ec;
     io.durability.publishing =

@@ -574,13 +574,7 @@ void PipelineRun::Commit(Actor& a, CallEmitter& out, std::unique_lock<std::mutex
 void PipelineRun::WriteErrorTextLocked(Actor& a, std::string_view text) {
   if (options_.error_file.empty() || error_file_failed_) return;
   if (error_fd_ < 0) error_fd_ = ::open(options_.error_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  while (error_fd_ >= 0 && !text.empty()) {
-    ssize_t n = ::write(error_fd_, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    text.remove_prefix(static_cast<size_t>(n));
-  }
-  if (error_fd_ < 0 || !text.empty()) {
+  if (error_fd_ < 0 || !WriteAll(error_fd_, text)) {
     error_file_failed_ = true;
     StopLocked(RunStatus::Failed, "`" + a.node->id + "`: cannot write the error file `" + options_.error_file + "`");
   }

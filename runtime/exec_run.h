@@ -119,8 +119,7 @@ class PipelineRun {
   std::vector<RunEvent> pending_events_;
 
   std::mutex events_mu_;  // serialises observer calls; taken before mu_, never inside it
-  std::mutex error_file_mu_;
-  int error_fd_ = -1;
+  int error_fd_ = -1;  // the run's error file (written under mu_)
   bool error_file_dirty_ = false;
   bool error_file_failed_ = false;
   std::unordered_set<std::string> written_error_ids_;  // resume: already in the error file

@@ -114,6 +114,16 @@ RecordScan ScanRecordFile(const std::string& path) {
   return scan;
 }
 
+bool WriteAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
 std::optional<std::string> TruncateFile(const std::string& path, uint64_t bytes) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return Errno("cannot open", path);
@@ -155,15 +165,8 @@ std::optional<std::string> RecordWriter::Append(std::string_view payload) {
     payload = {};
   }
   for (std::string_view part : {std::string_view(frame_), payload}) {
-    while (!part.empty()) {
-      ssize_t n = ::write(fd_, part.data(), part.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return Errno("cannot write", path_);
-      }
-      part.remove_prefix(static_cast<size_t>(n));
-      bytes_ += static_cast<uint64_t>(n);
-    }
+    if (!WriteAll(fd_, part)) return Errno("cannot write", path_);
+    bytes_ += part.size();
   }
   return std::nullopt;
 }

@@ -28,6 +28,10 @@ struct RecordScan {
 // Reads every valid record of `path` (never throws; an unreadable file is `damage`).
 RecordScan ScanRecordFile(const std::string& path);
 
+// Writes all of `bytes` to `fd` (retrying short writes and EINTR); false with errno set on
+// an error. Every file the executor, the logs and the file sinks append to goes through it.
+bool WriteAll(int fd, std::string_view bytes);
+
 // Cuts `path` to `bytes` (the valid prefix) and syncs it; an error message when it fails.
 std::optional<std::string> TruncateFile(const std::string& path, uint64_t bytes);
 

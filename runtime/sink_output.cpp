@@ -11,6 +11,7 @@
 #include <random>
 
 #include "runtime/fault_injection.h"
+#include "runtime/persist_log.h"
 
 namespace etl::runtime {
 
@@ -89,15 +90,9 @@ bool AtomicFileOutput::CopyExisting() {
       return Failed(std::string("cannot read the existing file to append to it: ") + std::strerror(errno));
     }
     if (n == 0) break;
-    std::string_view part(buffer, static_cast<size_t>(n));
-    while (!part.empty()) {
-      ssize_t w = ::write(fd_, part.data(), part.size());
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) {
-        ::close(in);
-        return Failed(std::string("write failed: ") + std::strerror(errno));
-      }
-      part.remove_prefix(static_cast<size_t>(w));
+    if (!WriteAll(fd_, std::string_view(buffer, static_cast<size_t>(n)))) {
+      ::close(in);
+      return Failed(std::string("write failed: ") + std::strerror(errno));
     }
     existing_bytes_ += static_cast<uint64_t>(n);
   }
@@ -149,14 +144,7 @@ bool AtomicFileOutput::Write(std::string_view bytes) {
   if (error_ || committed_) return false;
   if (fd_ < 0 && !Open()) return false;
   FaultPoint("sink_write");
-  while (!bytes.empty()) {
-    ssize_t written = ::write(fd_, bytes.data(), bytes.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return Failed(std::string("write failed: ") + std::strerror(errno));
-    }
-    bytes.remove_prefix(static_cast<size_t>(written));
-  }
+  if (!WriteAll(fd_, bytes)) return Failed(std::string("write failed: ") + std::strerror(errno));
   return true;
 }
 

@@ -18,7 +18,6 @@ namespace etl::runtime {
 // `<path>.tmp-<run id>`).
 struct SinkDurability {
   bool enabled = false;
-  bool resume = false;     // the run is being resumed: Restore() is called before any input
   std::string run_id;      // the run (a database sink's progress and staging rows are per run)
   std::string step;        // the sink's plan node id
   std::string persist_dir; // the run's persist directory
