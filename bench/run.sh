@@ -25,15 +25,9 @@ if [ ! -f "$ETL_SHARED_BENCH/lib/bench.py" ]; then
   exit 2
 fi
 
-if [ -z "${ETLC:-}" ]; then
-  BUILD="${BENCH_BUILD_DIR:-$REPO/build-bench}"
-  if [ ! -f "$BUILD/build.ninja" ]; then
-    cmake -S "$REPO" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  fi
-  cmake --build "$BUILD" -j"${JOBS:-2}" --target etlc
-  ETLC="$BUILD/etlc"
-fi
-ETLC="$(cd "$(dirname "$ETLC")" && pwd)/$(basename "$ETLC")"
+# shellcheck source=bench/common.sh
+source "$BENCH_DIR/common.sh"
+etl_bench_etlc
 
 if [ "${SKIP_SETUP:-0}" != "1" ]; then
   bash "$ETL_SHARED_BENCH/setup.sh"
