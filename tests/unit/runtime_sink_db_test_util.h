@@ -54,10 +54,10 @@ inline DbSinkOptions Options(DbWriteMode mode, std::vector<std::string> keys = {
   return options;
 }
 
-inline DbSinkOptions Durable(DbSinkOptions options, const std::string& run_id, bool resume) {
+// Options of a sink under `persist disk` (a resumed sink is one on which Restore() is called).
+inline DbSinkOptions Durable(DbSinkOptions options, const std::string& run_id) {
   options.durability.enabled = true;
   options.durability.run_id = run_id;
-  options.durability.resume = resume;
   return options;
 }
 
@@ -184,7 +184,7 @@ inline void TestMismatchedTable(DbBackend& db, const std::string& wrong_type, co
 inline void TestAbortLeavesTargetUntouched(DbBackend& db, bool durable) {
   ASSERT_TRUE(WriteAll(db, Options(DbWriteMode::Append), KeyedRows(0, 3, "keep")));
   DbSinkOptions options = Options(DbWriteMode::Replace);
-  if (durable) options = Durable(options, "abort-run", false);
+  if (durable) options = Durable(options, "abort-run");
   auto sink = db.Make(KeyedSchema(), options);
   CollectingEmitter out;
   sink->Open(out);
@@ -216,7 +216,7 @@ inline void TestCheckpointCrashRestore(DbBackend& db) {
   };
   std::string staging;
   {
-    auto sink = db.Make(schema, Durable(Options(DbWriteMode::Append), "run-1", false));
+    auto sink = db.Make(schema, Durable(Options(DbWriteMode::Append), "run-1"));
     EXPECT_TRUE(sink->Durable());
     CollectingEmitter out;
     sink->Open(out);
@@ -230,7 +230,7 @@ inline void TestCheckpointCrashRestore(DbBackend& db) {
   EXPECT_TRUE(db.Tables("items").empty());
   EXPECT_EQ(db.Rows("SELECT count(*) FROM " + QuoteIdentifier(staging)).at(0), "9020") << "committed after the checkpoint";
   {
-    auto sink = db.Make(schema, Durable(Options(DbWriteMode::Append), "run-1", true));
+    auto sink = db.Make(schema, Durable(Options(DbWriteMode::Append), "run-1"));
     std::optional<std::string> progress = sink->Restore();
     ASSERT_TRUE(progress.has_value()) << (sink->failure() ? sink->failure()->ToString() : "");
     EXPECT_EQ(*progress, std::string("after\0two", 9));
@@ -249,7 +249,7 @@ inline void TestCheckpointCrashRestore(DbBackend& db) {
   // A crash after the publication, before the run store knew: the resumed run's Commit
   // finds the progress row published and does nothing.
   {
-    auto sink = db.Make(schema, Durable(Options(DbWriteMode::Append), "run-1", true));
+    auto sink = db.Make(schema, Durable(Options(DbWriteMode::Append), "run-1"));
     std::optional<std::string> progress = sink->Restore();
     ASSERT_TRUE(progress.has_value());
     EXPECT_EQ(*progress, "after three");
@@ -262,12 +262,12 @@ inline void TestCheckpointCrashRestore(DbBackend& db) {
 inline void TestCrashBeforeCheckpoint(DbBackend& db) {
   auto schema = KeyedSchema();
   {
-    auto sink = db.Make(schema, Durable(Options(DbWriteMode::Append), "run-2", false));
+    auto sink = db.Make(schema, Durable(Options(DbWriteMode::Append), "run-2"));
     CollectingEmitter out;
     sink->Open(out);
     sink->Push(0, BatchOf(schema, KeyedRows(0, 10000, "x")), out);  // commits a staging transaction
   }
-  auto sink = db.Make(schema, Durable(Options(DbWriteMode::Append), "run-2", true));
+  auto sink = db.Make(schema, Durable(Options(DbWriteMode::Append), "run-2"));
   EXPECT_FALSE(sink->Restore().has_value());
   EXPECT_FALSE(sink->failure().has_value());
   EXPECT_EQ(sink->rows(), 0);
@@ -283,14 +283,14 @@ inline void TestCrashBeforeCheckpoint(DbBackend& db) {
 inline void TestCommitAfterRestoreWithoutInput(DbBackend& db) {
   auto schema = KeyedSchema();
   {
-    auto sink = db.Make(schema, Durable(Options(DbWriteMode::Upsert, {"id"}), "run-3", false));
+    auto sink = db.Make(schema, Durable(Options(DbWriteMode::Upsert, {"id"}), "run-3"));
     CollectingEmitter out;
     sink->Open(out);
     sink->Push(0, BatchOf(schema, KeyedRows(0, 6, "u")), out);
     sink->Close(0, out);
     ASSERT_TRUE(sink->Checkpoint("all"));
   }
-  auto sink = db.Make(schema, Durable(Options(DbWriteMode::Upsert, {"id"}), "run-3", true));
+  auto sink = db.Make(schema, Durable(Options(DbWriteMode::Upsert, {"id"}), "run-3"));
   ASSERT_EQ(sink->Restore(), std::optional<std::string>("all"));
   ASSERT_TRUE(sink->Commit()) << (sink->failure() ? sink->failure()->ToString() : "");
   EXPECT_EQ(db.Rows(kSelectItems), Expected(KeyedRows(0, 6, "u")));
