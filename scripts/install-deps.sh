@@ -10,6 +10,7 @@ packages=(
   libgtest-dev nlohmann-json3-dev libre2-dev
   libsimdjson-dev zlib1g-dev libzstd-dev libsqlite3-dev
   libpq-dev postgresql
+  llvm-16-dev
   python3
 )
 

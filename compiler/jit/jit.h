@@ -1,0 +1,34 @@
+// The LLVM JIT (issue 5, architecture.md "Data model"): compiles a step's expressions
+// (runtime/step_kernel.h StepExprs) into one fused native loop per batch with LLVM 16 ORC
+// (LLJIT), behind the runtime's KernelCompiler interface. What it cannot lower natively it
+// evaluates with the interpreter's kernels for the batch and reads their columns, so every
+// expression runs and the results are the interpreter's. docs/dev/jit.md.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "runtime/step_kernel.h"
+
+namespace etl::jit {
+
+// How the JIT is set up for a run.
+struct JitOptions {
+  // Where compiled object code is kept, keyed by a hash of the generated IR (and the LLVM
+  // version and CPU), so a second run does not compile again; empty = no cache.
+  std::string cache_dir;
+};
+
+// Makes the run's JIT. Null with `error` set when LLVM cannot target this machine (the run
+// is then interpreted, with a warning). The environment variable ETL_JIT_FAULT=verify makes
+// every compilation emit a malformed function that LLVM's verifier rejects (tests of the
+// fallback to the interpreter).
+std::unique_ptr<runtime::KernelCompiler> MakeKernelCompiler(const JitOptions& options, std::string* error);
+
+// The optimised LLVM IR of a step's kernel (`etlc compile --dump llvm`): a value kernel, or
+// with `conditions` a condition kernel of `mode`. False with `error` set when the step
+// cannot be compiled (the reason the run would print in its `jit_fallback` warning).
+bool DumpLlvm(const runtime::StepExprs& exprs, bool conditions, runtime::ConditionMode mode, std::string* ir,
+              std::string* error);
+
+}  // namespace etl::jit
