@@ -8,7 +8,7 @@
 namespace etl::runtime {
 
 bool BindActors(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOptions& options,
-                std::vector<Actor>* actors, std::string* error) {
+                std::vector<Actor>* actors, std::string* error, JitLog* jit_log) {
   (void)plan;
   std::set<std::string, std::less<>> given;
   for (const auto& [name, batches] : options.given) given.insert(name);
@@ -19,6 +19,10 @@ bool BindActors(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOpt
   for (const auto& [name, value] : options.params) step_ctx.params[name] = value;
   step_ctx.now_us = options.now_us;
   step_ctx.seed = options.seed;
+  step_ctx.jit.mode = options.jit_compiler ? options.jit : JitMode::Off;
+  step_ctx.jit.compiler = options.jit_compiler;
+  step_ctx.jit.log = jit_log;
+  step_ctx.jit.auto_rows = options.jit_auto_rows;
   IoBindContext io;
   io.eval.params = options.params;
   io.eval.now_us = options.now_us;

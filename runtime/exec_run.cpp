@@ -64,10 +64,11 @@ PipelineRun::~PipelineRun() {
 RunResult PipelineRun::Execute() {
   started_us_ = NowMicros();
   std::string error;
-  bool bound = BindActors(plan_, pipeline_, options_, &actors_, &error);
+  bool bound = BindActors(plan_, pipeline_, options_, &actors_, &error, &jit_log_);
   {
     std::lock_guard<std::mutex> lock(mu_);
     EventLocked("", "run_started", LogLevel::Info, {{"workers", ast::Value::Int(static_cast<int64_t>(workers_))}});
+    JitEventsLocked();
   }
   if (bound && options_.persist_disk) {
     if (auto persist_error = PreparePersistence()) {
@@ -467,6 +468,7 @@ void PipelineRun::FinishLocked(Actor& a) {
   if (a.metrics.errors > a.failures_logged) {
     fields.emplace_back("errors_not_logged", ast::Value::Int(static_cast<int64_t>(a.metrics.errors - a.failures_logged)));
   }
+  JitEventsLocked();  // `jit auto` compiles while steps run
   EventLocked(a.node->id, "step_finished", LogLevel::Info, std::move(fields));
   for (const auto& port : a.consumers) {
     for (const ConsumerRef& c : port) {
@@ -613,6 +615,21 @@ void PipelineRun::WriteUnconsumed(Actor& a, std::vector<ErrorRecord>& errors, co
 }
 
 // ---- events
+
+void PipelineRun::JitEventsLocked() {
+  for (JitReport& report : jit_log_.Drain()) {
+    if (report.compiled) {
+      EventLocked(report.step, "jit_compiled", LogLevel::Info,
+                  {{"ms", ast::Value::Float(report.compile_ms)},
+                   {"cached", ast::Value::Bool(report.cached)},
+                   {"after_rows", ast::Value::Int(static_cast<int64_t>(report.after_rows))}});
+    } else {
+      EventLocked(report.step, "jit_fallback", LogLevel::Warn,
+                  {{"message", ast::Value::String("the JIT could not compile this step; it runs interpreted: " +
+                                                  report.failure)}});
+    }
+  }
+}
 
 void PipelineRun::EventLocked(const std::string& step, const std::string& event, LogLevel level,
                               std::vector<std::pair<std::string, ast::Value>> fields) {

@@ -20,8 +20,9 @@ namespace etl::runtime {
 
 // Binds every live node of `pipeline` into `actors`; false and `error` (naming the node)
 // when one cannot be bound. Shared by CheckRunnable and the run.
+// JIT compilations are reported to `jit_log` (null: not reported).
 bool BindActors(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOptions& options,
-                std::vector<Actor>* actors, std::string* error);
+                std::vector<Actor>* actors, std::string* error, JitLog* jit_log = nullptr);
 
 // Whether a node kind keeps state across batches (its output depends on more than the
 // batch at hand): aggregate (and windows), dedup, sort, take, join.
@@ -118,6 +119,9 @@ class PipelineRun {
   size_t max_queued_ = 0;
   std::vector<RunEvent> pending_events_;
 
+  JitLog jit_log_;  // compilations not yet turned into events
+  // Emits a `jit_compiled` or `jit_fallback` event per report of jit_log_.
+  void JitEventsLocked();
   std::mutex events_mu_;  // serialises observer calls; taken before mu_, never inside it
   int error_fd_ = -1;  // the run's error file (written under mu_)
   bool error_file_dirty_ = false;

@@ -29,6 +29,7 @@ std::optional<std::string> CheckRunnable(const ir::Plan& plan, const ir::Pipelin
                                          const RunOptions& options) {
   RunOptions check = options;
   check.dry_sinks = true;  // binding writes nothing anyway; this also skips opening stdout
+  check.jit = JitMode::Off;  // the run compiles; checking need not
   std::vector<Actor> actors;
   std::string error;
   if (!BindActors(plan, pipeline, check, &actors, &error)) return error;

@@ -87,6 +87,14 @@ struct RunOptions {
   int64_t checkpoint_interval_us = 100'000;
   // File sinks add to their existing files (`etlc errors --replay`).
   bool append_outputs = false;
+
+  // ---- the JIT (docs/dev/jit.md)
+  // `jit on|off|auto`, resolved by the caller (`--jit`, else the pipeline's setting).
+  JitMode jit = JitMode::Off;
+  // The run's JIT (compiler/jit/jit.h); null = every step is interpreted.
+  KernelCompiler* jit_compiler = nullptr;
+  // `jit auto`: rows a step interprets before it compiles.
+  uint64_t jit_auto_rows = 65'536;
 };
 
 // How a run ended.

@@ -1,5 +1,6 @@
 // The operators that choose rows by a condition: filter, route and validate. None copies a
 // column: the rows they keep are a selection over the input batch's columns.
+#include <optional>
 #include <utility>
 
 #include "runtime/op_common.h"
@@ -8,36 +9,31 @@ namespace etl::runtime {
 
 namespace {
 
-// The column rows of `part` that are neither in `kept` (ascending column rows) nor failed
-// (errors index `part` in its selection order); written to `rest`, which is reused.
-void Remaining(const Batch& part, const std::vector<uint32_t>& kept, const RowErrors& errors,
-               std::vector<uint32_t>& rest) {
-  rest.clear();
-  size_t k = 0;
-  for (size_t i = 0, n = part.Size(); i < n; ++i) {
-    uint32_t row = part.RowAt(i);
-    if (k < kept.size() && kept[k] == row) {
-      ++k;
-      continue;
-    }
-    if (!errors.Failed(static_cast<uint32_t>(i))) rest.push_back(row);
-  }
-}
-
 // `rows` of `batch`'s columns as a batch; the batch itself when they are all of its rows.
 Batch Rows(const Batch& batch, std::vector<uint32_t> rows) {
   if (rows.size() == batch.Size()) return batch;
   return Select(batch, std::move(rows));
 }
 
+// The column rows of `batch` that condition `k` decided and that did not fail.
+void Decided(const Batch& batch, const std::vector<uint32_t>& which, uint32_t k, const RowErrors& errors,
+             std::vector<uint32_t>& rows) {
+  rows.clear();
+  for (size_t i = 0; i < which.size(); ++i) {
+    if (which[i] == k && !errors.Failed(static_cast<uint32_t>(i))) rows.push_back(batch.RowAt(i));
+  }
+}
+
 class FilterOp : public OperatorBase {
  public:
-  FilterOp(const ir::Node& node, const StepContext& ctx, std::unique_ptr<Predicate> predicate)
+  FilterOp(const ir::Node& node, const StepContext& ctx, std::unique_ptr<ConditionsKernel> predicate)
       : OperatorBase(node, ctx), predicate_(std::move(predicate)) {}
 
   void Push(size_t input, const Batch& batch, Emitter& out) override {
     errors_.Clear();
-    std::vector<uint32_t> kept = predicate_->Evaluate(batch, eval_, errors_);
+    predicate_->Classify(batch, eval_, errors_, which_);
+    std::vector<uint32_t> kept;
+    Decided(batch, which_, 0, errors_, kept);
     size_t failed = errors_.Errors().size();
     out.Filtered(batch.Size() - kept.size() - failed);
     EmitOn(0, Rows(batch, std::move(kept)), out);
@@ -46,90 +42,89 @@ class FilterOp : public OperatorBase {
   }
 
  private:
-  std::unique_ptr<Predicate> predicate_;
+  std::unique_ptr<ConditionsKernel> predicate_;
   RowErrors errors_;
+  std::vector<uint32_t> which_;
 };
 
 class RouteOp : public OperatorBase {
  public:
-  struct Branch {
-    std::unique_ptr<Predicate> condition;  // null: `else`
-    size_t port = 0;
-  };
-  RouteOp(const ir::Node& node, const StepContext& ctx, std::vector<Branch> branches)
-      : OperatorBase(node, ctx), branches_(std::move(branches)) {}
+  // ports[k] = the output port of condition k; `otherwise` = the `else` branch's port.
+  RouteOp(const ir::Node& node, const StepContext& ctx, std::unique_ptr<ConditionsKernel> conditions,
+          std::vector<size_t> ports, std::optional<size_t> otherwise)
+      : OperatorBase(node, ctx), conditions_(std::move(conditions)), ports_(std::move(ports)), otherwise_(otherwise) {}
 
   void Push(size_t input, const Batch& batch, Emitter& out) override {
-    // Each branch sees only the rows no earlier branch took (first match wins).
-    Batch remaining = batch;
-    for (const Branch& branch : branches_) {
-      if (remaining.Size() == 0) break;
-      if (!branch.condition) {
-        EmitOn(branch.port, std::move(remaining), out);
-        remaining = Select(batch, {});
-        break;
-      }
-      errors_.Clear();
-      std::vector<uint32_t> kept = branch.condition->Evaluate(remaining, eval_, errors_);
-      FailRows(remaining, errors_, out);
-      Remaining(remaining, kept, errors_, rest_);
-      EmitOn(branch.port, Rows(remaining, std::move(kept)), out);
-      remaining = Select(batch, rest_);
+    // The first branch whose condition is true takes a row; the rest go to `else`.
+    errors_.Clear();
+    if (conditions_) {
+      conditions_->Classify(batch, eval_, errors_, which_);
+    } else {
+      which_.assign(batch.Size(), 0);
     }
-    out.Filtered(remaining.Size());
+    FailRows(batch, errors_, out);
+    const auto none = static_cast<uint32_t>(ports_.size());
+    for (uint32_t k = 0; k <= none; ++k) {
+      std::optional<size_t> port = k < none ? std::optional<size_t>(ports_[k]) : otherwise_;
+      Decided(batch, which_, k, errors_, rows_);
+      if (!port) {
+        out.Filtered(rows_.size());
+      } else if (!rows_.empty()) {
+        EmitOn(*port, Rows(batch, rows_), out);
+      }
+    }
     out.Ack(input, batch.sequence);
   }
 
  private:
-  std::vector<Branch> branches_;
+  std::unique_ptr<ConditionsKernel> conditions_;  // null: only an `else` branch
+  std::vector<size_t> ports_;
+  std::optional<size_t> otherwise_;
   RowErrors errors_;
-  std::vector<uint32_t> rest_;
+  std::vector<uint32_t> which_, rows_;
 };
 
 class ValidateOp : public OperatorBase {
  public:
-  struct Rule {
-    std::unique_ptr<Predicate> condition;
-    std::string message;
-  };
-  ValidateOp(const ir::Node& node, const StepContext& ctx, std::vector<Rule> rules)
-      : OperatorBase(node, ctx), rules_(std::move(rules)) {}
+  ValidateOp(const ir::Node& node, const StepContext& ctx, std::unique_ptr<ConditionsKernel> rules,
+             std::vector<std::string> messages)
+      : OperatorBase(node, ctx), rules_(std::move(rules)), messages_(std::move(messages)) {}
 
   void Push(size_t input, const Batch& batch, Emitter& out) override {
-    // A record fails at its first failing rule, so it gets exactly one error record.
-    Batch passing = batch;
-    for (const Rule& rule : rules_) {
-      if (passing.Size() == 0) break;
-      errors_.Clear();
-      std::vector<uint32_t> kept = rule.condition->Evaluate(passing, eval_, errors_);
-      if (kept.size() == passing.Size()) continue;
-      FailRows(passing, errors_, out);
-      size_t k = 0;
-      for (size_t i = 0, n = passing.Size(); i < n; ++i) {
-        if (k < kept.size() && kept[k] == passing.RowAt(i)) {
-          ++k;
-        } else if (!errors_.Failed(static_cast<uint32_t>(i))) {
-          FailRow(passing, i, "validate", rule.message, out);
-        }
+    // A record fails at its first failing rule, so it gets exactly one error record; error
+    // records go out in the batch's row order.
+    errors_.Clear();
+    rules_->Classify(batch, eval_, errors_, which_);
+    const std::vector<RowError>& failed = errors_.Errors();
+    size_t e = 0;
+    for (size_t i = 0; i < which_.size(); ++i) {
+      if (e < failed.size() && failed[e].row == i) {
+        FailRow(batch, i, failed[e].code, failed[e].message, out);
+        ++e;
+      } else if (which_[i] < messages_.size()) {
+        FailRow(batch, i, "validate", messages_[which_[i]], out);
       }
-      passing = Rows(passing, std::move(kept));
     }
-    EmitOn(0, std::move(passing), out);
+    Decided(batch, which_, static_cast<uint32_t>(messages_.size()), errors_, rows_);
+    EmitOn(0, Rows(batch, rows_), out);
     out.Ack(input, batch.sequence);
   }
 
  private:
-  std::vector<Rule> rules_;
+  std::unique_ptr<ConditionsKernel> rules_;
+  std::vector<std::string> messages_;  // per rule
   RowErrors errors_;
+  std::vector<uint32_t> which_, rows_;
 };
 
-// Compiles a condition of `node` over its input, naming `what` in the bind error.
-std::unique_ptr<Predicate> Condition(const ir::Node& node, const ir::Expr& expr, const TypeRef& input,
-                                     const std::string& what, std::string* error) {
-  std::string why;
-  auto predicate = Predicate::Compile(expr, input, &why);
-  if (!predicate) *error = "`" + node.id + "`: " + what + ": " + why;
-  return predicate;
+// Binds the conditions of `node` (a filter, route or validate); null and `error` set on a
+// bind error.
+std::unique_ptr<ConditionsKernel> Conditions(const ir::Node& node, const StepContext& ctx, std::string* error) {
+  NodeExprs exprs;
+  if (!ExprsOfNode(node, &exprs, error)) return nullptr;
+  auto kernel = CompileConditionsKernel(exprs.exprs, exprs.mode, ctx.jit, error);
+  if (!kernel) *error = "`" + node.id + "`: " + *error;
+  return kernel;
 }
 
 }  // namespace
@@ -142,11 +137,7 @@ std::unique_ptr<Step> MakeFilter(const ir::Node& node, const StepContext& ctx, s
     *error = "`" + node.id + "`: `out` must be the first output port";
     return nullptr;
   }
-  if (!node.expr) {
-    *error = "`" + node.id + "`: filter without a predicate";
-    return nullptr;
-  }
-  auto predicate = Condition(node, *node.expr, input, "the predicate", error);
+  auto predicate = Conditions(node, ctx, error);
   if (!predicate) return nullptr;
   return std::make_unique<FilterOp>(node, ctx, std::move(predicate));
 }
@@ -154,24 +145,30 @@ std::unique_ptr<Step> MakeFilter(const ir::Node& node, const StepContext& ctx, s
 std::unique_ptr<Step> MakeRoute(const ir::Node& node, const StepContext& ctx, std::string* error) {
   TypeRef input;
   if (!InputRecord(node, &input, error)) return nullptr;
-  std::vector<RouteOp::Branch> branches;
+  std::vector<size_t> ports;
+  std::optional<size_t> otherwise;
   for (const ir::RouteBranch& branch : node.branches) {
-    RouteOp::Branch bound;
-    if (!OutputIndex(node, branch.name, &bound.port, error)) return nullptr;
+    size_t port = 0;
+    if (!OutputIndex(node, branch.name, &port, error)) return nullptr;
     if (branch.condition) {
-      bound.condition = Condition(node, *branch.condition, input, "branch `" + branch.name + "`", error);
-      if (!bound.condition) return nullptr;
+      ports.push_back(port);
     } else if (&branch != &node.branches.back()) {
       *error = "`" + node.id + "`: `else` branch `" + branch.name + "` is not the last";
       return nullptr;
+    } else {
+      otherwise = port;
     }
-    branches.push_back(std::move(bound));
   }
-  if (branches.empty()) {
+  if (node.branches.empty()) {
     *error = "`" + node.id + "`: route without branches";
     return nullptr;
   }
-  return std::make_unique<RouteOp>(node, ctx, std::move(branches));
+  std::unique_ptr<ConditionsKernel> conditions;
+  if (!ports.empty()) {
+    conditions = Conditions(node, ctx, error);
+    if (!conditions) return nullptr;
+  }
+  return std::make_unique<RouteOp>(node, ctx, std::move(conditions), std::move(ports), otherwise);
 }
 
 std::unique_ptr<Step> MakeValidate(const ir::Node& node, const StepContext& ctx, std::string* error) {
@@ -182,14 +179,11 @@ std::unique_ptr<Step> MakeValidate(const ir::Node& node, const StepContext& ctx,
     *error = "`" + node.id + "`: `out` must be the first output port";
     return nullptr;
   }
-  std::vector<ValidateOp::Rule> rules;
-  for (size_t i = 0; i < node.rules.size(); ++i) {
-    ValidateOp::Rule rule{Condition(node, node.rules[i].condition, input, "rule " + std::to_string(i + 1), error),
-                          node.rules[i].message};
-    if (!rule.condition) return nullptr;
-    rules.push_back(std::move(rule));
-  }
-  return std::make_unique<ValidateOp>(node, ctx, std::move(rules));
+  std::vector<std::string> messages;
+  for (const ir::ValidateRule& rule : node.rules) messages.push_back(rule.message);
+  auto rules = Conditions(node, ctx, error);
+  if (!rules) return nullptr;
+  return std::make_unique<ValidateOp>(node, ctx, std::move(rules), std::move(messages));
 }
 
 }  // namespace etl::runtime

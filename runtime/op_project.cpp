@@ -39,25 +39,20 @@ bool MainOutput(const ir::Node& node, TypeRef* input, std::string* error) {
 
 class DeriveOp : public OperatorBase {
  public:
-  struct Assignment {
-    std::unique_ptr<Kernel> kernel;
-    TypeRef schema;    // the working record it reads
-    size_t slot = 0;   // the column it writes (replaced, or appended when == width)
-  };
-  DeriveOp(const ir::Node& node, const StepContext& ctx, std::vector<Assignment> assignments)
-      : OperatorBase(node, ctx), assignments_(std::move(assignments)) {}
+  DeriveOp(const ir::Node& node, const StepContext& ctx, std::unique_ptr<ValuesKernel> kernel,
+           std::vector<size_t> outputs)
+      : OperatorBase(node, ctx), kernel_(std::move(kernel)), outputs_(std::move(outputs)) {}
 
   void Push(size_t input, const Batch& batch, Emitter& out) override {
     // Kernel results are dense in the batch's row order, so the other columns must be too.
     Batch work = batch.selection ? Compact(batch) : batch;
     errors_.Clear();
-    for (const Assignment& a : assignments_) {
-      work.schema = a.schema;
-      ColumnPtr column = a.kernel->Evaluate(work, eval_, errors_);
-      if (a.slot < work.columns.size()) {
-        work.columns[a.slot] = std::move(column);
+    kernel_->Evaluate(work, eval_, errors_, results_);
+    for (size_t i = 0; i < outputs_.size(); ++i) {
+      if (outputs_[i] < work.columns.size()) {
+        work.columns[outputs_[i]] = std::move(results_[i]);
       } else {
-        work.columns.push_back(std::move(column));
+        work.columns.push_back(std::move(results_[i]));
       }
     }
     FailRows(batch, errors_, out);
@@ -66,21 +61,21 @@ class DeriveOp : public OperatorBase {
   }
 
  private:
-  std::vector<Assignment> assignments_;
+  std::unique_ptr<ValuesKernel> kernel_;
+  std::vector<size_t> outputs_;  // the column assignment i writes (replaced, or appended)
+  std::vector<ColumnPtr> results_;
   RowErrors errors_;
   std::vector<uint32_t> scratch_;
 };
 
 class SelectOp : public OperatorBase {
  public:
-  SelectOp(const ir::Node& node, const StepContext& ctx, std::vector<std::unique_ptr<Kernel>> kernels,
+  SelectOp(const ir::Node& node, const StepContext& ctx, std::unique_ptr<ValuesKernel> kernel, std::vector<int> items,
            std::vector<int> fields)
-      : OperatorBase(node, ctx), kernels_(std::move(kernels)), fields_(std::move(fields)) {
-    for (int slot : fields_) all_fields_ = all_fields_ && slot >= 0;
-  }
+      : OperatorBase(node, ctx), kernel_(std::move(kernel)), items_(std::move(items)), fields_(std::move(fields)) {}
 
   void Push(size_t input, const Batch& batch, Emitter& out) override {
-    if (all_fields_) {
+    if (!kernel_) {
       // Only fields: share their columns and keep the selection.
       Batch result = batch;
       result.columns.clear();
@@ -90,12 +85,13 @@ class SelectOp : public OperatorBase {
       return;
     }
     Batch work = batch.selection ? Compact(batch) : batch;
+    errors_.Clear();
+    kernel_->Evaluate(work, eval_, errors_, results_);
     Batch result = work;
     result.columns.clear();
-    errors_.Clear();
-    for (size_t i = 0; i < kernels_.size(); ++i) {
+    for (size_t i = 0; i < items_.size(); ++i) {
       result.columns.push_back(fields_[i] >= 0 ? work.columns[static_cast<size_t>(fields_[i])]
-                                               : kernels_[i]->Evaluate(work, eval_, errors_));
+                                               : std::move(results_[static_cast<size_t>(items_[i])]));
     }
     FailRows(batch, errors_, out);
     EmitOn(0, WithoutFailed(std::move(result), errors_, scratch_), out);
@@ -103,9 +99,10 @@ class SelectOp : public OperatorBase {
   }
 
  private:
-  std::vector<std::unique_ptr<Kernel>> kernels_;  // null where the item is a plain field
-  std::vector<int> fields_;                       // the input slot of a plain field, else -1
-  bool all_fields_ = true;
+  std::unique_ptr<ValuesKernel> kernel_;  // null when every item is a plain field
+  std::vector<int> items_;                // the kernel result of item k, or -1
+  std::vector<int> fields_;               // the input slot of a plain field, else -1
+  std::vector<ColumnPtr> results_;
   RowErrors errors_;
   std::vector<uint32_t> scratch_;
 };
@@ -134,56 +131,34 @@ class ProjectOp : public OperatorBase {
 
 std::unique_ptr<Step> MakeDerive(const ir::Node& node, const StepContext& ctx, std::string* error) {
   TypeRef input;
-  if (!MainOutput(node, &input, error)) return nullptr;
+  NodeExprs exprs;
+  if (!MainOutput(node, &input, error) || !ExprsOfNode(node, &exprs, error)) return nullptr;
   // Later assignments read the working record built so far (plan.md "derive").
-  std::vector<ast::Field> working = input->fields;
-  std::vector<DeriveOp::Assignment> assignments;
-  for (const ir::NamedExpr& named : node.assignments) {
-    DeriveOp::Assignment a;
-    a.schema = ast::RecordType(working);
-    std::string why;
-    a.kernel = CompileKernel(named.expr, a.schema, &why);
-    if (!a.kernel) {
-      *error = "`" + node.id + "`: `" + named.name + "`: " + why;
-      return nullptr;
-    }
-    int slot = a.schema->FieldIndex(named.name);
-    if (slot >= 0) {
-      a.slot = static_cast<size_t>(slot);
-      working[a.slot].type = named.expr.type;
-    } else {
-      a.slot = working.size();
-      working.push_back({named.name, named.expr.type, false});
-    }
-    assignments.push_back(std::move(a));
+  auto kernel = CompileValuesKernel(exprs.exprs, ctx.jit, error);
+  if (!kernel) {
+    *error = "`" + node.id + "`: " + *error;
+    return nullptr;
   }
-  if (!CheckWidth(node, working.size(), error)) return nullptr;
-  return std::make_unique<DeriveOp>(node, ctx, std::move(assignments));
+  if (!CheckWidth(node, exprs.output->fields.size(), error)) return nullptr;
+  return std::make_unique<DeriveOp>(node, ctx, std::move(kernel), std::move(exprs.outputs));
 }
 
 std::unique_ptr<Step> MakeSelect(const ir::Node& node, const StepContext& ctx, std::string* error) {
   TypeRef input;
-  if (!MainOutput(node, &input, error) || !CheckWidth(node, node.assignments.size(), error)) return nullptr;
-  std::vector<std::unique_ptr<Kernel>> kernels;
-  std::vector<int> fields;
-  for (const ir::NamedExpr& named : node.assignments) {
-    const ir::Expr& expr = named.expr;
-    if (expr.kind == ir::ExprKind::Field && expr.side == 0 && expr.slot >= 0 &&
-        static_cast<size_t>(expr.slot) < input->fields.size()) {
-      kernels.push_back(nullptr);
-      fields.push_back(expr.slot);
-      continue;
-    }
-    std::string why;
-    auto kernel = CompileKernel(expr, input, &why);
+  NodeExprs exprs;
+  if (!MainOutput(node, &input, error) || !CheckWidth(node, node.assignments.size(), error) ||
+      !ExprsOfNode(node, &exprs, error)) {
+    return nullptr;
+  }
+  std::unique_ptr<ValuesKernel> kernel;
+  if (!exprs.exprs.exprs.empty()) {
+    kernel = CompileValuesKernel(exprs.exprs, ctx.jit, error);
     if (!kernel) {
-      *error = "`" + node.id + "`: `" + named.name + "`: " + why;
+      *error = "`" + node.id + "`: " + *error;
       return nullptr;
     }
-    kernels.push_back(std::move(kernel));
-    fields.push_back(-1);
   }
-  return std::make_unique<SelectOp>(node, ctx, std::move(kernels), std::move(fields));
+  return std::make_unique<SelectOp>(node, ctx, std::move(kernel), std::move(exprs.items), std::move(exprs.fields));
 }
 
 std::unique_ptr<Step> MakeDrop(const ir::Node& node, const StepContext& ctx, std::string* error) {

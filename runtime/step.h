@@ -13,6 +13,7 @@
 
 #include "compiler/ast/value.h"
 #include "runtime/batch.h"
+#include "runtime/step_kernel.h"
 
 namespace etl::runtime {
 
@@ -52,6 +53,8 @@ struct StepContext {
   uint64_t seed = 0;                        // `uuid()`, `generate`
   // Memory a stateful step (sort) may buffer before spilling to disk.
   size_t memory_budget_bytes = size_t{256} << 20;
+  // Whether derive, select, filter, route and validate run JIT-compiled (step_kernel.h).
+  StepJit jit;
 };
 
 // A step with inputs: operators and sinks.

@@ -26,6 +26,8 @@ struct StepExprs {
   // and the result of expression j < i at slot W + j (a derive's later assignments read the
   // earlier ones). Condition steps (filter, route, validate) read only the input.
   std::vector<ir::Expr> exprs;
+  // What each expression is, for bind errors: "`amount_usd`", "branch `big`", "rule 2".
+  std::vector<std::string> names;
   // The record type expression i is bound against: the input's fields followed by the
   // results of expressions 0 .. i-1 (named `#0`, `#1`, ...).
   TypeRef Scope(size_t i) const;

@@ -130,6 +130,13 @@ class TestRun {
     run.seed = options_.seed;
     run.dry_sinks = true;
     run.progress_interval_us = 0;
+    run.jit_compiler = options_.jit_compiler;
+    if (options_.jit) {
+      run.jit = *options_.jit;
+    } else {
+      const std::string& setting = pipeline->settings.jit;
+      run.jit = setting == "on" ? JitMode::On : setting == "auto" ? JitMode::Auto : JitMode::Off;
+    }
     if (!MakeGiven(run)) return;
     std::set<PortRef> taps;
     for (const auto& stream : test_.streams) {

@@ -7,11 +7,13 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "compiler/ast/value.h"
 #include "compiler/ir/plan.h"
+#include "runtime/step_kernel.h"
 
 namespace etl::runtime {
 
@@ -24,6 +26,10 @@ struct TestRunOptions {
   // Param values; params absent here take their defaults.
   std::map<std::string, ast::Value, std::less<>> params;
   size_t rows_shown = 5;                // rows printed for a failed row-count expectation
+  // The JIT (docs/dev/jit.md): the mode (nullopt = the pipeline's `jit` setting) and the
+  // compiler (null = interpreted).
+  std::optional<JitMode> jit;
+  KernelCompiler* jit_compiler = nullptr;
 };
 
 // The outcome of one `expect` line.

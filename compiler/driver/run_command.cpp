@@ -12,6 +12,7 @@
 
 #include "compiler/driver/command.h"
 #include "compiler/driver/commands.h"
+#include "compiler/driver/jit_setup.h"
 #include "compiler/driver/plan_loader.h"
 #include "compiler/driver/run_params.h"
 #include "compiler/driver/run_record.h"
@@ -70,6 +71,7 @@ struct RunArgs {
   std::optional<std::string> resume;  // a run id or "last"
   std::string store;                  // --store, else ETL_STORE; "" = SQLite in the state dir
   int64_t checkpoint_interval_us = 100'000;
+  std::string jit;                    // "on", "off", "auto", "" = the pipeline's setting
 };
 
 // Parses and validates the command line; an exit code when done (help, usage error).
@@ -109,7 +111,9 @@ std::optional<int> ParseRunArgs(const std::vector<std::string>& args, Io& io, Ru
       "the run store: a postgres:// URL (default: ETL_STORE, else <state-dir>/etl.db)")(
       "checkpoint-interval", po::value<std::string>()->value_name("DURATION"),
       "persist disk: how often a sink checkpoints (default 100ms; 0 = after every batch turn)")(
-      "jit", "compile kernels to machine code (not in this build yet)");
+      "jit", po::value<std::string>()->value_name("MODE")->implicit_value("on"),
+      "compile expressions to machine code: --jit (= on), --jit=off or --jit=auto (only steps whose input is "
+      "large; default: the pipeline's `jit` setting, else off)");
   AddColorOption(options);
   po::variables_map vm;
   std::vector<std::string> files;
@@ -139,8 +143,10 @@ std::optional<int> ParseRunArgs(const std::vector<std::string>& args, Io& io, Ru
     return UsageError("run", fmt::format("unexpected argument `{}`: expected FILE [PIPELINE]", files[2]), io);
   }
   if (vm.count("jit")) {
-    return UsageError("run",
-                      "--jit: the JIT compiler is not in this build yet (issue 5); runs are interpreted", io);
+    run.jit = vm["jit"].as<std::string>();
+    if (!ParseJitMode(run.jit)) {
+      return UsageError("run", fmt::format("--jit `{}`: expected on, off or auto", run.jit), io);
+    }
   }
   if (!files.empty()) run.file = files[0];
   run.color = ColorOption(vm);
@@ -341,6 +347,8 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
   // A resumed `persist memory` run had published nothing: it starts again from the beginning.
   options.resume = resumed.has_value() && meta.persist_disk;
   options.checkpoint_interval_us = run.checkpoint_interval_us;
+  // The JIT changes how fast, never what: a resumed run may use another mode.
+  std::unique_ptr<runtime::KernelCompiler> jit = MakeJit(run.jit, pipeline, run.state_dir, run.quiet, options, io);
   if (auto problem = runtime::CheckRunnable(*plan, pipeline, options)) return RunError(*problem, io);
   if (!store) {
     if (auto failed = open_store()) return *failed;

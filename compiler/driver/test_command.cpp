@@ -9,7 +9,9 @@
 
 #include "compiler/driver/command.h"
 #include "compiler/driver/commands.h"
+#include "compiler/driver/jit_setup.h"
 #include "compiler/driver/plan_loader.h"
+#include "compiler/jit/jit.h"
 #include "runtime/test_runner.h"
 
 namespace etl::driver {
@@ -88,7 +90,10 @@ int RunTest(const std::vector<std::string>& args, Io& io) {
                         "run only the tests whose title contains TEXT")(
       "workers,w", po::value<std::string>()->value_name("N"), "worker threads per test (default: 1)")(
       "format", po::value<std::string>()->value_name("FORMAT")->default_value("text"),
-      "report as `text` or `json` (on stdout)");
+      "report as `text` or `json` (on stdout)")(
+      "jit", po::value<std::string>()->value_name("MODE")->implicit_value("on"),
+      "compile expressions to machine code: --jit (= on), --jit=off or --jit=auto (default: each "
+      "pipeline's `jit` setting)");
   AddColorOption(options);
   po::variables_map vm;
   std::vector<std::string> files;
@@ -105,6 +110,11 @@ int RunTest(const std::vector<std::string>& args, Io& io) {
     }
     run.workers = n;
   }
+  if (vm.count("jit")) {
+    std::string mode = vm["jit"].as<std::string>();
+    run.jit = ParseJitMode(mode);
+    if (!run.jit) return UsageError("test", fmt::format("--jit `{}`: expected on, off or auto", mode), io);
+  }
   std::string filter = vm.count("filter") ? vm["filter"].as<std::string>() : "";
 
   std::optional<ir::Plan> plan;
@@ -119,6 +129,18 @@ int RunTest(const std::vector<std::string>& args, Io& io) {
       // Tests are self-contained: a param without a default has no value here.
       return UsageError("test", fmt::format("param `{}` has no default; tests need one", param.name), io);
     }
+  }
+  // One compiler for every test (no object cache: tests leave nothing behind).
+  std::unique_ptr<runtime::KernelCompiler> jit;
+  bool wants_jit = run.jit ? *run.jit != runtime::JitMode::Off : false;
+  for (const ir::Pipeline& pipeline : plan->pipelines) {
+    if (!run.jit && (pipeline.settings.jit == "on" || pipeline.settings.jit == "auto")) wants_jit = true;
+  }
+  if (wants_jit && !plan->tests.empty()) {
+    std::string why;
+    jit = jit::MakeKernelCompiler(jit::JitOptions{}, &why);
+    if (!jit) io.err << fmt::format("etlc test: warning: the JIT is not available ({}); tests are interpreted\n", why);
+    run.jit_compiler = jit.get();
   }
   bool text = format == "text";
   if (plan->tests.empty() && text) {

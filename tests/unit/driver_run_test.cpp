@@ -248,9 +248,9 @@ TEST_F(DriverRun, UsageErrors) {
     Result r = Etlc(args);
     EXPECT_EQ(r.code, kExitUsage) << args.back() << ": " << r.err;
   }
-  Result jit = Etlc({"run", file, "--jit"});
+  Result jit = Etlc({"run", file, "--jit=fast"});
   EXPECT_EQ(jit.code, kExitUsage);
-  EXPECT_NE(jit.err.find("JIT compiler is not in this build yet"), std::string::npos) << jit.err;
+  EXPECT_NE(jit.err.find("--jit `fast`: expected on, off or auto"), std::string::npos) << jit.err;
   EXPECT_EQ(Etlc({"run", "--help"}).code, kExitOk);
 }
 
