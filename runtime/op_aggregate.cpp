@@ -52,7 +52,7 @@ class PlainAggregate : public AggregateBase {
 
 }  // namespace
 
-bool BindAggregatePlan(const ir::Node& node, AggregatePlan& plan, std::string* error) {
+bool BindAggregatePlan(const ir::Node& node, const StepJit& jit, AggregatePlan& plan, std::string* error) {
   TypeRef input;
   size_t port = 0;
   if (!InputRecord(node, &input, error) || !OutputIndex(node, ir::kOutPort, &port, error)) return false;
@@ -65,13 +65,14 @@ bool BindAggregatePlan(const ir::Node& node, AggregatePlan& plan, std::string* e
     return false;
   };
   std::vector<ast::Field> group_fields;
+  StepExprs inputs;
+  inputs.step = node.id;
+  inputs.input = input;
   for (const ir::NamedExpr& key : node.keys) {
-    std::string why;
-    auto kernel = CompileKernel(key.expr, input, &why);
-    if (!kernel) return fail("key `" + key.name + "`", why);
+    inputs.exprs.push_back(key.expr);
+    inputs.names.push_back("key `" + key.name + "`");
     plan.key_names.push_back(key.name);
     plan.key_types.push_back(key.expr.type);
-    plan.keys.push_back(std::move(kernel));
     group_fields.push_back({key.name, key.expr.type, false});
   }
   plan.windowed = node.window.has_value();
@@ -84,17 +85,21 @@ bool BindAggregatePlan(const ir::Node& node, AggregatePlan& plan, std::string* e
     const ir::AggregateCall& call = node.aggregates[c];
     std::string why;
     if (!MakeAggState(call, &why)) return fail("`" + call.function + "`", why);
-    std::vector<std::unique_ptr<Kernel>> args;
     // percentile's p is a constant read at bind time; only x is evaluated per batch.
     size_t evaluated = call.function == "percentile" ? 1 : call.args.size();
+    plan.arg_begin.push_back(inputs.exprs.size());
     for (size_t a = 0; a < evaluated && a < call.args.size(); ++a) {
-      auto kernel = CompileKernel(call.args[a], input, &why);
-      if (!kernel) return fail("`" + call.function + "`", why);
-      args.push_back(std::move(kernel));
+      inputs.exprs.push_back(call.args[a]);
+      inputs.names.push_back("`" + call.function + "`");
     }
     plan.calls.push_back(call);
-    plan.args.push_back(std::move(args));
     group_fields.push_back({"aggregate " + std::to_string(c), call.type, false});
+  }
+  plan.arg_begin.push_back(inputs.exprs.size());
+  plan.inputs = CompileValuesKernel(inputs, jit, error);
+  if (!plan.inputs) {
+    *error = "`" + node.id + "`: " + *error;
+    return false;
   }
   plan.group_schema = ast::RecordType(group_fields);
   for (const ir::NamedExpr& named : node.assignments) {
@@ -145,11 +150,11 @@ AggregateBase::AggregateBase(const ir::Node& node, const StepContext& ctx, std::
 Batch AggregateBase::Evaluate(const Batch& batch, Emitter& out) {
   Batch work = batch.selection ? Compact(batch) : batch;
   errors_.Clear();
-  key_columns_.clear();
-  for (const auto& kernel : plan_->keys) key_columns_.push_back(kernel->Evaluate(work, eval_, errors_));
-  for (size_t c = 0; c < plan_->args.size(); ++c) {
-    arg_columns_[c].clear();
-    for (const auto& kernel : plan_->args[c]) arg_columns_[c].push_back(kernel->Evaluate(work, eval_, errors_));
+  plan_->inputs->Evaluate(work, eval_, errors_, inputs_);
+  key_columns_.assign(inputs_.begin(), inputs_.begin() + static_cast<long>(plan_->key_names.size()));
+  for (size_t c = 0; c < plan_->calls.size(); ++c) {
+    arg_columns_[c].assign(inputs_.begin() + static_cast<long>(plan_->arg_begin[c]),
+                           inputs_.begin() + static_cast<long>(plan_->arg_begin[c + 1]));
   }
   FailRows(work, errors_, out);
   return work;
@@ -226,7 +231,7 @@ void AggregateBase::EmitGroups(GroupSet& set, const WindowBounds* bounds, Emitte
 
 std::unique_ptr<Step> MakeAggregate(const ir::Node& node, const StepContext& ctx, std::string* error) {
   auto plan = std::make_unique<AggregatePlan>();
-  if (!BindAggregatePlan(node, *plan, error)) return nullptr;
+  if (!BindAggregatePlan(node, ctx.jit, *plan, error)) return nullptr;
   if (plan->windowed) return MakeWindowedAggregate(node, ctx, std::move(plan), error);
   return std::make_unique<PlainAggregate>(node, ctx, std::move(plan));
 }

@@ -22,16 +22,19 @@ std::unique_ptr<Step> MakeAggregate(const ir::Node& node, const StepContext& ctx
 struct AggregatePlan {
   std::vector<std::string> key_names;
   std::vector<TypeRef> key_types;
-  std::vector<std::unique_ptr<Kernel>> keys;              // over the input record
   std::vector<ir::AggregateCall> calls;
-  std::vector<std::vector<std::unique_ptr<Kernel>>> args;  // per call, the evaluated args
+  // The keys, then every call's evaluated args, over the input record, as one step kernel
+  // (the JIT compiles them into one loop): results [0, keys) are the keys, and
+  // results [arg_begin[c], arg_begin[c + 1]) call c's args.
+  std::unique_ptr<ValuesKernel> inputs;
+  std::vector<size_t> arg_begin;  // calls.size() + 1 entries
   TypeRef group_schema;  // keys, window bounds, then one field per call (`AggregateRef` i)
   std::vector<std::unique_ptr<Kernel>> outputs;           // assignments over group_schema
   bool windowed = false;
 };
 
 // Binds everything but the window; false and `error` set on a bind error.
-bool BindAggregatePlan(const ir::Node& node, AggregatePlan& plan, std::string* error);
+bool BindAggregatePlan(const ir::Node& node, const StepJit& jit, AggregatePlan& plan, std::string* error);
 
 // The groups of one aggregation (the whole input, or one time window): key bytes to dense
 // group ids in first-seen order, the first-seen key values, and one state per call.
@@ -107,6 +110,7 @@ class AggregateBase : public OperatorBase {
   void EmitGroups(GroupSet& set, const WindowBounds* bounds, Emitter& out);
 
   std::unique_ptr<AggregatePlan> plan_;
+  std::vector<ColumnPtr> inputs_;                    // of the last Evaluate: keys, then args
   std::vector<ColumnPtr> key_columns_;               // of the last Evaluate
   std::vector<std::vector<ColumnPtr>> arg_columns_;  // of the last Evaluate
   RowErrors errors_;
