@@ -1,6 +1,7 @@
 // `etlc gc --keep DURATION [--dry-run] [--verbose] [--format text|json]`: retention. Deletes
 // the runs that finished more than DURATION ago from the run store (with their metrics,
-// log and error table) and their folders `<state-dir>/runs/<id>/`. A running run is never
+// log and error table) and their folders `<state-dir>/runs/<id>/`, and the JIT's cached
+// object code not used for as long (`<state-dir>/jit-cache/`). A running run is never
 // deleted. docs/cli.md.
 #include <fmt/format.h>
 
@@ -55,6 +56,27 @@ void RemoveRunFolders(const std::string& state_dir, const std::vector<std::strin
   }
 }
 
+// Removes the JIT's cache entries (`<state-dir>/jit-cache/*.o`) last used before
+// `cutoff_us` (a hit refreshes an entry's time); returns how many (would be) removed.
+size_t RemoveOldJitCode(const std::string& state_dir, int64_t cutoff_us, bool dry_run, std::vector<std::string>& failed) {
+  fs::path dir = fs::path(state_dir) / "jit-cache";
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return 0;
+  // The file clock is not the system clock: measure the cutoff back from its now.
+  auto cutoff = fs::file_time_type::clock::now() - std::chrono::microseconds(NowUs() - cutoff_us);
+  size_t removed = 0;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file(ec) || entry.path().extension() != ".o") continue;
+    auto used = fs::last_write_time(entry.path(), ec);
+    if (ec || used >= cutoff) continue;
+    ++removed;
+    if (dry_run) continue;
+    fs::remove(entry.path(), ec);
+    if (ec) failed.push_back(fmt::format("{}: {}", entry.path().string(), ec.message()));
+  }
+  return removed;
+}
+
 }  // namespace
 
 int RunGc(const std::vector<std::string>& args, Io& io) {
@@ -100,6 +122,7 @@ int RunGc(const std::vector<std::string>& args, Io& io) {
     if (error) return StoreError("gc", *error, io);
   }
   if (!dry_run) RemoveRunFolders(where.state_dir, ids, failed);
+  size_t jit_removed = RemoveOldJitCode(where.state_dir, cutoff_us, dry_run, failed);
 
   std::string cutoff = runtime::FormatRfc3339(cutoff_us);
   if (format == "json") {
@@ -108,12 +131,17 @@ int RunGc(const std::vector<std::string>& args, Io& io) {
     json["ids"] = ids;
     json["cutoff"] = cutoff;
     json["dry_run"] = dry_run;
+    json["jit_cache_entries"] = jit_removed;
     io.out << json.dump() << "\n";
   } else {
     io.out << fmt::format("{} {} run{} that finished before {}\n", dry_run ? "would delete" : "deleted",
                           runtime::FormatCount(ids.size()), ids.size() == 1 ? "" : "s", cutoff);
     if (verbose || dry_run) {
       for (const std::string& id : ids) io.out << "  " << id << "\n";
+    }
+    if (jit_removed > 0) {
+      io.out << fmt::format("{} {} JIT cache entr{} unused since then\n", dry_run ? "would delete" : "deleted",
+                            runtime::FormatCount(jit_removed), jit_removed == 1 ? "y" : "ies");
     }
   }
   for (const std::string& problem : failed) io.err << fmt::format("etlc gc: error: cannot remove {}\n", problem);

@@ -144,6 +144,30 @@ TEST_F(DriverGc, DryRunDeletesNothingAndJsonListsTheIds) {
   EXPECT_TRUE(StoredIds().empty());
 }
 
+TEST_F(DriverGc, RemovesJitCodeUnusedSinceTheCutoff) {
+  namespace fs = std::filesystem;
+  std::string cache = State() + "/jit-cache";
+  fs::create_directories(cache);
+  Write("state/jit-cache/old.o", "object");
+  Write("state/jit-cache/recent.o", "object");
+  Write("state/jit-cache/notes.txt", "not a cache entry");
+  auto long_ago = fs::file_time_type::clock::now() - std::chrono::hours(24 * 40);
+  fs::last_write_time(cache + "/old.o", long_ago);
+  fs::last_write_time(cache + "/notes.txt", long_ago);
+
+  Result dry = Etlc({"gc", "--keep", "30d", "--state-dir", State(), "--dry-run"});
+  ASSERT_EQ(dry.code, kExitOk) << dry.err;
+  EXPECT_NE(dry.out.find("would delete 1 JIT cache entry unused since then"), std::string::npos) << dry.out;
+  EXPECT_TRUE(fs::exists(cache + "/old.o"));
+
+  Result r = Etlc({"gc", "--keep", "30d", "--state-dir", State(), "--format", "json"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["jit_cache_entries"], 1) << r.out;
+  EXPECT_FALSE(fs::exists(cache + "/old.o"));
+  EXPECT_TRUE(fs::exists(cache + "/recent.o"));
+  EXPECT_TRUE(fs::exists(cache + "/notes.txt"));
+}
+
 TEST_F(DriverGc, BadDurationsAndNoStore) {
   for (const char* bad : {"30", "30x", "d", "-1d", ""}) {
     Result r = Etlc({"gc", "--keep", bad, "--state-dir", State()});
