@@ -151,8 +151,15 @@ class Gen {
     b_.SetInsertPoint(ok);
   }
 
-  llvm::Value* ValidBit(llvm::Value* words, llvm::Value* index) {
-    llvm::Value* word = b_.CreateLoad(i64_, b_.CreateGEP(i64_, words, b_.CreateLShr(index, 6)));
+  // Marks a load of memory no loop writes (inputs, leaves, params): LLVM may then reuse it
+  // across the stores to outputs, which it cannot prove do not alias.
+  llvm::Value* Invariant(llvm::LoadInst* load, bool invariant) {
+    if (invariant) load->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(ctx_, {}));
+    return load;
+  }
+
+  llvm::Value* ValidBit(llvm::Value* words, llvm::Value* index, bool invariant) {
+    llvm::Value* word = Invariant(b_.CreateLoad(i64_, b_.CreateGEP(i64_, words, b_.CreateLShr(index, 6))), invariant);
     llvm::Value* bit = b_.CreateLShr(word, b_.CreateAnd(index, 63));
     return b_.CreateTrunc(bit, i1_);
   }
@@ -167,16 +174,16 @@ class Gen {
   }
 
   // The value at `index` of a column of `layout` (data, bytes for strings).
-  Val LoadValue(Layout layout, llvm::Value* data, llvm::Value* bytes, llvm::Value* index) {
+  Val LoadValue(Layout layout, llvm::Value* data, llvm::Value* bytes, llvm::Value* index, bool invariant) {
     Val out;
     if (layout == Layout::String) {
       llvm::Value* view = b_.CreateGEP(view_ty_, data, index);
-      llvm::Value* offset = b_.CreateLoad(i32_, b_.CreateStructGEP(view_ty_, view, 0));
-      out.length = b_.CreateLoad(i32_, b_.CreateStructGEP(view_ty_, view, 1));
+      llvm::Value* offset = Invariant(b_.CreateLoad(i32_, b_.CreateStructGEP(view_ty_, view, 0)), invariant);
+      out.length = Invariant(b_.CreateLoad(i32_, b_.CreateStructGEP(view_ty_, view, 1)), invariant);
       out.v = b_.CreateGEP(i8_, bytes, b_.CreateZExt(offset, i64_));
       return out;
     }
-    out.v = b_.CreateLoad(ValueType(layout), b_.CreateGEP(ValueType(layout), data, index));
+    out.v = Invariant(b_.CreateLoad(ValueType(layout), b_.CreateGEP(ValueType(layout), data, index)), invariant);
     if (layout == Layout::Bool) out.v = b_.CreateICmpNE(out.v, b_.getInt8(0));
     return out;
   }
@@ -190,8 +197,8 @@ class Gen {
         p.data = entry_b_.CreateLoad(ptr_, entry_b_.CreateStructGEP(out_ty_, out, kOutData));
         p.valid = entry_b_.CreateLoad(ptr_, entry_b_.CreateStructGEP(out_ty_, out, kOutValid));
       }
-      Val v = LoadValue(s.layout, p.data, nullptr, i_);
-      v.valid = s.nullable ? ValidBit(p.valid, i_) : b_.getTrue();
+      Val v = LoadValue(s.layout, p.data, nullptr, i_, false);
+      v.valid = s.nullable ? ValidBit(p.valid, i_, false) : b_.getTrue();
       return v;
     }
     if (!p.data) {
@@ -203,12 +210,12 @@ class Gen {
     }
     llvm::Value* at = s.kind == SourceKind::Input ? r_ : s.kind == SourceKind::Leaf ? static_cast<llvm::Value*>(i_) : b_.getInt64(0);
     if (s.site >= 0) {
-      llvm::Value* failed = b_.CreateLoad(i8_, b_.CreateGEP(i8_, p.failed, at));
+      llvm::Value* failed = Invariant(b_.CreateLoad(i8_, b_.CreateGEP(i8_, p.failed, at)), true);
       FailIf(b_.CreateICmpNE(failed, b_.getInt8(0)), s.site);
     }
     Val v;
-    if (Readable(s.type)) v = LoadValue(s.layout, p.data, p.bytes, at);
-    v.valid = s.nullable ? ValidBit(p.valid, at) : b_.getTrue();
+    if (Readable(s.type)) v = LoadValue(s.layout, p.data, p.bytes, at, true);
+    v.valid = s.nullable ? ValidBit(p.valid, at, true) : b_.getTrue();
     return v;
   }
 
@@ -488,6 +495,28 @@ class Gen {
     return Val{negated ? b_.CreateNot(found) : found, b_.getTrue(), nullptr};
   }
 
+  // The numeric functions the planner lowers (fn_number.cpp): a null argument gives null.
+  Val Call(const Expr& e, const NodeInfo& info) {
+    Val v = Emit(e.children[0]);
+    const bool is_float = e.children[0].type->kind == TypeKind::Float;
+    if (e.name == "sqrt") {
+      llvm::Value* x = is_float ? v.v : b_.CreateSIToFP(v.v, f64_);
+      FailIf(b_.CreateAnd(v.valid, b_.CreateFCmpOLT(x, llvm::ConstantFP::get(f64_, 0.0))), info.site);
+      return Val{b_.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, x), v.valid, nullptr};
+    }
+    if (e.name == "abs") {
+      if (is_float) return Val{b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v.v), v.valid, nullptr};
+      llvm::Value* min = b_.CreateICmpEQ(v.v, b_.getInt64(static_cast<uint64_t>(std::numeric_limits<int64_t>::min())));
+      FailIf(b_.CreateAnd(v.valid, min), info.site);
+      return Val{b_.CreateSelect(b_.CreateICmpSLT(v.v, b_.getInt64(0)), b_.CreateNeg(v.v), v.v), v.valid, nullptr};
+    }
+    if (!is_float) return v;  // floor/ceil/round of an int: the int
+    const llvm::Intrinsic::ID id = e.name == "floor" ? llvm::Intrinsic::floor
+                                   : e.name == "ceil" ? llvm::Intrinsic::ceil
+                                                      : llvm::Intrinsic::round;  // half away from zero, as std::round
+    return Val{b_.CreateUnaryIntrinsic(id, v.v), v.valid, nullptr};
+  }
+
   Val Binary(const Expr& e, const NodeInfo& info) {
     const BinaryOp op = e.binary_op;
     switch (op) {
@@ -539,6 +568,7 @@ class Gen {
         FailIf(b_.CreateAnd(v.valid, min), info.site);
         return Val{b_.CreateNeg(v.v), v.valid, nullptr};
       }
+      case ExprKind::Call: return Call(e, info);
       case ExprKind::If: return If(e);
       case ExprKind::Match: return Match(e);
       case ExprKind::Binary: return Binary(e, info);

@@ -211,6 +211,11 @@ std::unique_ptr<Engine> Engine::Create(const std::string& cache_dir, std::string
   };
   add("EtlJitCompareBytes", reinterpret_cast<void*>(&EtlJitCompareBytes));
   add("fmod", reinterpret_cast<void*>(static_cast<double (*)(double, double)>(&std::fmod)));
+  using Unary = double (*)(double);
+  add("floor", reinterpret_cast<void*>(static_cast<Unary>(&std::floor)));
+  add("ceil", reinterpret_cast<void*>(static_cast<Unary>(&std::ceil)));
+  add("round", reinterpret_cast<void*>(static_cast<Unary>(&std::round)));
+  add("sqrt", reinterpret_cast<void*>(static_cast<Unary>(&std::sqrt)));
   add("memcmp", reinterpret_cast<void*>(&std::memcmp));
   add("memcpy", reinterpret_cast<void*>(&std::memcpy));
   add("memmove", reinterpret_cast<void*>(&std::memmove));

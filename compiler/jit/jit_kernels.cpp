@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include <llvm/Support/raw_ostream.h>
 
@@ -72,12 +73,12 @@ class Run {
     leaf_errors_.resize(plan.leaves.size());
     leaf_failed_.resize(plan.leaves.size());
     row_failed_.assign(n_, 0);
-    error_rows_.resize(n_);
-    error_sites_.resize(n_);
+    error_rows_ = std::make_unique_for_overwrite<uint32_t[]>(n_ + 1);
+    error_sites_ = std::make_unique_for_overwrite<uint32_t[]>(n_ + 1);
     param_columns_.resize(plan.sources.size());
     param_failed_.resize(plan.sources.size(), 0);
     args_ = EtlJitArgs{n_, input.selection ? input.selection->data() : nullptr, nullptr, nullptr, row_failed_.data(),
-                       error_rows_.data(), error_sites_.data(), 0, nullptr};
+                       error_rows_.get(), error_sites_.get(), 0, nullptr};
   }
 
   // Values: runs every segment; results[j] per expression.
@@ -126,10 +127,12 @@ class Run {
 
  private:
   bool AllSet(const std::vector<uint64_t>& w) const {
-    for (size_t i = 0; i < n_; ++i) {
-      if (((w[i >> 6] >> (i & 63)) & 1) == 0) return false;
+    const size_t full = n_ / 64;
+    for (size_t k = 0; k < full; ++k) {
+      if (w[k] != ~uint64_t{0}) return false;
     }
-    return true;
+    const size_t tail = n_ % 64;
+    return tail == 0 || (w[full] & ((uint64_t{1} << tail) - 1)) == ((uint64_t{1} << tail) - 1);
   }
 
   // The leaves of segment k, each over the whole batch, with its own errors.
@@ -224,7 +227,7 @@ class Run {
   std::vector<ColumnPtr> param_columns_;
   std::vector<uint8_t> param_failed_;
   std::vector<uint8_t> row_failed_;
-  std::vector<uint32_t> error_rows_, error_sites_;
+  std::unique_ptr<uint32_t[]> error_rows_, error_sites_;  // written by the loops before read
   EtlJitArgs args_;
 };
 

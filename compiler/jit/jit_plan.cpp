@@ -119,8 +119,19 @@ class Planner {
         return at == e.children.size();
       }
       case ExprKind::Binary: return SupportedBinary(e);
+      case ExprKind::Call: return SupportedCall(e);
       default: return false;
     }
+  }
+
+  // abs, floor, ceil, round (one argument) and sqrt of an int or float (fn_number.cpp).
+  bool SupportedCall(const Expr& e) const {
+    if (e.children.size() != 1 || !e.children[0].type) return false;
+    const TypeKind a = e.children[0].type->kind, r = e.type->kind;
+    if (a != TypeKind::Int && a != TypeKind::Float) return false;
+    if (e.name == "sqrt") return r == TypeKind::Float;
+    if (e.name == "abs" || e.name == "floor" || e.name == "ceil" || e.name == "round") return r == a;
+    return false;
   }
 
   bool SupportedBinary(const Expr& e) const {
@@ -190,6 +201,16 @@ class Planner {
   }
 
   int AddSource(Source s) {
+    // One source per column: a field read twice is loaded from one set of pointers.
+    if (s.kind != SourceKind::Leaf) {
+      for (size_t k = 0; k < plan_.sources.size(); ++k) {
+        const Source& o = plan_.sources[k];
+        if (o.kind == s.kind && o.slot == s.slot && o.expr == s.expr && o.param == s.param && o.type->nullable == s.type->nullable &&
+            runtime::LayoutOf(o.type) == runtime::LayoutOf(s.type)) {
+          return static_cast<int>(k);
+        }
+      }
+    }
     s.layout = runtime::LayoutOf(s.type);
     // Inputs are trusted to their schema; other columns may hold nulls their static type
     // does not show (a row whose `if` condition was null), so their validity is read.
@@ -249,6 +270,10 @@ class Planner {
       }
       case ExprKind::Unary:
         if (e.unary_op == ast::UnaryOp::Neg && e.type->kind != TypeKind::Float) info.site = AddSite("overflow", "overflow in negation");
+        break;
+      case ExprKind::Call:
+        if (e.name == "abs" && e.type->kind == TypeKind::Int) info.site = AddSite("overflow", "abs of the smallest int");
+        if (e.name == "sqrt") info.site = AddSite("argument", "sqrt of a negative number");
         break;
       case ExprKind::Binary:
         if (IsArith(e.binary_op) && e.type->kind != TypeKind::Float) {

@@ -99,6 +99,17 @@ TEST(JitKernel, TimeArithmeticAndComparisons) {
   CheckValues(Step({Bin(BO::Mul, F(9), F(0), T("duration?"))}));
 }
 
+TEST(JitKernel, NumericFunctions) {
+  auto call = [](const char* name, Expr arg, const char* type) { return ir::CallExpr(name, {std::move(arg)}, T(type)); };
+  CheckValues(Step({call("abs", F(2), "float?"), call("floor", F(2), "float?"), call("ceil", F(3), "float?"),
+                    call("round", F(3), "float?"), call("round", F(0), "int?"), call("floor", F(1), "int?"),
+                    call("round", Float(-2.5), "float"), call("round", Float(2.5), "float")}));
+  CheckValues(Step({call("abs", F(0), "int?")}));  // INT64_MIN fails: "abs of the smallest int"
+  CheckValues(Step({call("sqrt", F(2), "float?")}));
+  CheckValues(Step({call("sqrt", F(0), "float?")}));  // negative: "argument" errors
+  CheckValues(Step({call("abs", Bin(BO::Sub, F(1), F(0), Ti()), "int?")}));
+}
+
 TEST(JitKernel, ParamsPresentAndMissing) {
   EvalContext ctx;
   ctx.params["limit"] = Value::Int(3);
