@@ -518,8 +518,9 @@ def section_md(a, results, speed_md, gen_md, comp_md, worst_ms, peers_md, peer_r
         "run's events; *beyond source*: (wall - `jit_source` wall) of the interpreter over the",
         "JIT's. Every etlc run's output was byte-identical across runs and modes (else FAIL).",
         "", "Command:", "", "```", results["command"], "```", "",
-        "- etlc: `%s`, built from %s; label `%s`; started %s, finished %s." % (
-            results["etlc"], results["commit"], a.label, results["started"], results["finished"]),
+        "- etlc: `%s`%s; the repository was at %s; label `%s`; started %s, finished %s." % (
+            results["etlc"], " (%s)" % a.etlc_note if a.etlc_note else "", results["commit"], a.label,
+            results["started"], results["finished"]),
         "- Machine: %s, %s cores, %s GiB RAM, %s; load average at the start %s, at the end %s; %s." % (
             m.get("cpu"), m.get("cores"), m.get("mem_gib"), m.get("os"), results["loadavg_start"],
             results["loadavg_end"], "etlc and the peers ran in a session with autogroup nice %d" % a.priority
@@ -586,6 +587,7 @@ def main():
     ap.add_argument("--label", default=time.strftime("jit-%Y%m%d-%H%M%S"))
     ap.add_argument("--results", default=os.path.join(HERE, "results"))
     ap.add_argument("--write-results", default="")
+    ap.add_argument("--etlc-note", default="", help="what the binary is (e.g. whose build, when), for RESULTS.md")
     a = ap.parse_args()
     a.workers = [int(w) for w in a.workers.split(",")]
     a.tasks = [t for t in a.tasks.split(",") if t]
