@@ -54,7 +54,7 @@ struct StepContext {
   // Memory a stateful step (sort) may buffer before spilling to disk.
   size_t memory_budget_bytes = size_t{256} << 20;
   // Whether derive, select, filter, route and validate run JIT-compiled (step_kernel.h).
-  StepJit jit;
+  StepJit jit = {};
 };
 
 // A step with inputs: operators and sinks.
