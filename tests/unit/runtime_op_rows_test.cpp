@@ -170,11 +170,12 @@ TEST(OpValidate, FailingRuleSendsTheRecordWithTheRulesMessage) {
   Batch batch = Orders(2);
   step->Push(0, batch, out);
   EXPECT_EQ(Ids(out.Rows(0)), (std::vector<int64_t>{1, 4}));
+  // One error record per failing record, in the batch's row order.
   ASSERT_EQ(out.errors.size(), 3u);
-  EXPECT_EQ(out.errors[0].code, "validate");
-  EXPECT_EQ(out.errors[0].message, "name is required");
-  EXPECT_EQ(out.errors[0].record, R"({"id":3,"qty":1,"n":1,"name":null})");
-  EXPECT_EQ(out.errors[1].code, "division_by_zero");  // id 2: the condition failed to evaluate
+  EXPECT_EQ(out.errors[0].code, "division_by_zero");  // id 2: the condition failed to evaluate
+  EXPECT_EQ(out.errors[1].code, "validate");
+  EXPECT_EQ(out.errors[1].message, "name is required");
+  EXPECT_EQ(out.errors[1].record, R"({"id":3,"qty":1,"n":1,"name":null})");
   EXPECT_EQ(out.errors[2].code, "validate");
   EXPECT_EQ(out.errors[2].message, "qty per n must exceed 1");
   EXPECT_EQ(out.errors[2].record, R"({"id":5,"qty":2,"n":2,"name":"e"})");
