@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "jit_test_util.h"
 
@@ -94,6 +95,29 @@ TEST(JitEngine, ObjectCacheIsReusedAndDamagedEntriesAreRecompiled) {
     EXPECT_TRUE(again.cached);  // rewritten by the recompilation
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST(JitEngine, CompilesFromSeveralThreads) {
+  auto compiler = NewCompiler();
+  ASSERT_TRUE(compiler);
+  std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<ValuesKernel>> kernels(4);
+  std::vector<StepExprs> steps;
+  for (int k = 0; k < 4; ++k) steps.push_back(Step({Bin(BO::Add, F(0), Int(k), T("int?")), Bin(BO::Mul, F(2), Float(k), T("float?"))}));
+  for (int k = 0; k < 4; ++k) {
+    threads.emplace_back([&, k] {
+      JitCompileInfo info;
+      kernels[static_cast<size_t>(k)] = compiler->CompileValues(steps[static_cast<size_t>(k)], &info);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int k = 0; k < 4; ++k) {
+    ASSERT_TRUE(kernels[static_cast<size_t>(k)]);
+    std::string error;
+    auto interp = InterpretValues(steps[static_cast<size_t>(k)], &error);
+    ASSERT_TRUE(interp) << error;
+    ExpectSameValues(*kernels[static_cast<size_t>(k)], *interp, steps[static_cast<size_t>(k)], EdgeSelected());
+  }
 }
 
 TEST(JitEngine, DumpLlvmShowsTheLoop) {
