@@ -11,6 +11,13 @@
                        sources csv/jsonl/generate and the sinks csv/jsonl/stdout appear in
                        at least one case (names read from `etlc docs` and plan.h)
   --update             rewrite the expectations from what etlc produced (never in CI)
+  --jit MODE           pass `--jit=MODE` (on, off, auto) to every etlc run: the same
+                       expectations hold in every mode (the JIT's differential tests,
+                       ctest data_jit/* and example_run_jit/*). With `on`, a `jit_fallback`
+                       event fails the case (unless its env sets ETL_JIT_FAULT)
+  --expect-compiled    with --jit on: a run with filter/derive/select/route/validate steps
+                       must report at least one `jit_compiled` (the examples; a data case
+                       may hold only expressions the JIT leaves to the interpreter)
 
 A case directory holds `pipeline.etl`, its input files, `expected/` (the files the run
 must leave, relative to the case directory; `expected/stdout`; `expected/errors.jsonl`,
@@ -190,6 +197,26 @@ def compile_plan(etlc, pipeline_file, cwd):
     return json.loads(proc.stdout)
 
 
+# Steps whose expressions the JIT compiles (runtime/step_kernel.h ExprsOfNode).
+JIT_KINDS = {"filter", "derive", "select", "route", "validate"}
+
+
+def check_jit_events(events, plan, pipeline_name, env, expect_compiled):
+    """--jit on: the JIT never fell back (unless forced to), and with `expect_compiled` it
+    compiled at least one step."""
+    fallbacks = [e for e in events if e.get("event") == "jit_fallback"]
+    if fallbacks and not env.get("ETL_JIT_FAULT"):
+        raise Failure("the JIT fell back to the interpreter: " + "; ".join(
+            f"{e.get('step')}: {e.get('message')}" for e in fallbacks))
+    if env.get("ETL_JIT_FAULT") or not expect_compiled:
+        return
+    pipelines = plan["pipelines"]
+    pipeline = next((p for p in pipelines if p["name"] == pipeline_name), pipelines[0])
+    if any(node["kind"] in JIT_KINDS for node in pipeline["nodes"]) and \
+            not any(e.get("event") == "jit_compiled" for e in events):
+        raise Failure("--jit on, but no step reported `jit_compiled`")
+
+
 def check_events(stderr_text, plan, pipeline_name, exit_code):
     events = []
     for line in stderr_text.splitlines():
@@ -228,8 +255,10 @@ def check_events(stderr_text, plan, pipeline_name, exit_code):
     return events
 
 
-def run_case(etlc, source_dir, pipeline_file, expected_dir, config, update, label):
-    """Runs one case and compares it with `expected_dir`; returns nothing or raises Failure."""
+def run_case(etlc, source_dir, pipeline_file, expected_dir, config, update, label, jit=None,
+             expect_compiled=False):
+    """Runs one case and compares it with `expected_dir`; returns nothing or raises Failure.
+    `jit`: the --jit mode to run in (None: the pipeline's own setting)."""
     with tempfile.TemporaryDirectory(prefix="etl-data-") as tmp:
         work = os.path.join(tmp, "work")
         state = os.path.join(tmp, "state")
@@ -246,7 +275,7 @@ def run_case(etlc, source_dir, pipeline_file, expected_dir, config, update, labe
         before = list_files(work)
         plan = compile_plan(etlc, pipeline_file, work)
         args = [etlc, "run", pipeline_file] + config.get("args", []) + \
-            ["--log-format", "json", "--state-dir", state]
+            ["--log-format", "json", "--state-dir", state] + ([f"--jit={jit}"] if jit else [])
         results = []
         for workers in config.get("workers", [None]):
             cmd = args + (["--workers", str(workers)] if workers else [])
@@ -334,7 +363,9 @@ def run_case(etlc, source_dir, pipeline_file, expected_dir, config, update, labe
             raise Failure(f"{label}:\n" + "\n".join(problems) + context)
         pipeline_name = config.get("pipeline") or next(
             (a for a in config.get("args", []) if not a.startswith("-")), None)
-        check_events(stderr, plan, pipeline_name, proc.returncode)
+        events = check_events(stderr, plan, pipeline_name, proc.returncode)
+        if jit == "on":
+            check_jit_events(events, plan, pipeline_name, env, expect_compiled)
 
 # Names the runtime of issue 3 does not run, with the reason (reported by `coverage`).
 KNOWN_GAPS = {
@@ -435,14 +466,14 @@ def coverage(etlc):
         raise Failure("coverage:\n" + "\n".join(problems))
 
 
-def case(etlc, case_dir, update):
+def case(etlc, case_dir, update, jit=None, expect_compiled=False):
     case_dir = os.path.abspath(case_dir)
     config = load_case_config(case_dir)
     run_case(etlc, case_dir, "pipeline.etl", os.path.join(case_dir, "expected"), config, update,
-             "data/" + os.path.basename(case_dir))
+             "data/" + os.path.basename(case_dir), jit, expect_compiled)
 
 
-def example(etlc, path, update):
+def example(etlc, path, update, jit=None, expect_compiled=False):
     name = os.path.splitext(os.path.basename(path))[0]
     expected_root = os.path.join(REPO, "tests", "examples", "expected", name)
     config = load_case_config(expected_root)
@@ -450,25 +481,31 @@ def example(etlc, path, update):
         source = os.path.join(tmp, "src")
         shutil.copytree(os.path.join(REPO, "examples"), os.path.join(source, "examples"))
         run_case(etlc, source, os.path.join("examples", name + ".etl"), expected_root, config, update,
-                 "examples/" + name)
+                 "examples/" + name, jit, expect_compiled)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--etlc", default=os.path.join(REPO, "build", "etlc"))
     parser.add_argument("--update", action="store_true", help="rewrite expectations (review the diff)")
+    parser.add_argument("--jit", choices=["on", "off", "auto"],
+                        help="run every case with --jit=MODE (same expectations)")
+    parser.add_argument("--expect-compiled", action="store_true",
+                        help="with --jit on: at least one step must report jit_compiled")
     parser.add_argument("command", choices=["case", "example", "coverage"])
     parser.add_argument("paths", nargs="*")
     args = parser.parse_args()
     etlc = os.path.abspath(args.etlc)
+    if args.update and args.jit:
+        parser.error("--update writes the interpreter's expectations: run it without --jit")
     try:
         if args.command == "coverage":
             coverage(etlc)
         for path in args.paths:
             if args.command == "case":
-                case(etlc, path, args.update)
+                case(etlc, path, args.update, args.jit, args.expect_compiled)
             elif args.command == "example":
-                example(etlc, path, args.update)
+                example(etlc, path, args.update, args.jit, args.expect_compiled)
     except Failure as e:
         print(f"FAIL {e}", file=sys.stderr)
         return 1
