@@ -59,6 +59,14 @@ class Gen {
     compare_ = llvm::Function::Create(cmp_ty, llvm::Function::ExternalLinkage, "EtlJitCompareBytes", module_);
     compare_->setOnlyReadsMemory();
     compare_->setDoesNotThrow();
+    code_points_ = llvm::Function::Create(llvm::FunctionType::get(i64_, {ptr_, i32_}, false), llvm::Function::ExternalLinkage,
+                                          "EtlJitCodePoints", module_);
+    string_test_ = llvm::Function::Create(llvm::FunctionType::get(i32_, {i32_, ptr_, i32_, ptr_, i32_}, false),
+                                          llvm::Function::ExternalLinkage, "EtlJitStringTest", module_);
+    for (llvm::Function* f : {code_points_, string_test_}) {
+      f->setOnlyReadsMemory();
+      f->setDoesNotThrow();
+    }
   }
 
   void EmitSegment(size_t k) {
@@ -498,6 +506,19 @@ class Gen {
   // The numeric functions the planner lowers (fn_number.cpp): a null argument gives null.
   Val Call(const Expr& e, const NodeInfo& info) {
     Val v = Emit(e.children[0]);
+    if (e.name == "len") {
+      llvm::Value* length = b_.CreateSelect(v.valid, v.length, b_.getInt32(0));
+      return Val{b_.CreateCall(code_points_, {v.v, length}), v.valid, nullptr};
+    }
+    if (e.name == "starts_with" || e.name == "ends_with" || e.name == "contains") {
+      Val t = Emit(e.children[1]);
+      llvm::Value* valid = b_.CreateAnd(v.valid, t.valid);
+      const int32_t op = e.name == "starts_with" ? 0 : e.name == "ends_with" ? 1 : 2;
+      llvm::Value* ls = b_.CreateSelect(valid, v.length, b_.getInt32(0));
+      llvm::Value* lt = b_.CreateSelect(valid, t.length, b_.getInt32(0));
+      llvm::Value* r = b_.CreateCall(string_test_, {b_.getInt32(static_cast<uint32_t>(op)), v.v, ls, t.v, lt});
+      return Val{b_.CreateICmpNE(r, b_.getInt32(0)), valid, nullptr};
+    }
     const bool is_float = e.children[0].type->kind == TypeKind::Float;
     if (e.name == "sqrt") {
       llvm::Value* x = is_float ? v.v : b_.CreateSIToFP(v.v, f64_);
@@ -623,6 +644,8 @@ class Gen {
   llvm::PointerType* ptr_;
   llvm::StructType *args_ty_, *col_ty_, *out_ty_, *view_ty_;
   llvm::Function* compare_ = nullptr;
+  llvm::Function* code_points_ = nullptr;
+  llvm::Function* string_test_ = nullptr;
   llvm::Function* fn_ = nullptr;
   llvm::Argument* args_ = nullptr;
   llvm::BasicBlock* latch_ = nullptr;

@@ -26,6 +26,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string_view>
 
 #include "compiler/jit/jit_codegen.h"
 
@@ -36,12 +37,27 @@ extern "C" int EtlJitCompareBytes(const char* a, uint32_t a_length, const char* 
   return a_length < b_length ? -1 : a_length > b_length ? 1 : 0;
 }
 
+extern "C" int64_t EtlJitCodePoints(const char* s, uint32_t length) {
+  int64_t n = 0;
+  for (uint32_t i = 0; i < length; ++i) n += (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
+  return n;
+}
+
+extern "C" int32_t EtlJitStringTest(int32_t op, const char* s, uint32_t s_length, const char* t, uint32_t t_length) {
+  const std::string_view a(s, s_length), b(t, t_length);
+  switch (op) {
+    case 0: return a.starts_with(b);
+    case 1: return a.ends_with(b);
+    default: return a.find(b) != std::string_view::npos;
+  }
+}
+
 namespace etl::jit {
 
 namespace {
 
 // Bump when the generated code or kernel_abi.h changes meaning: old cache entries then miss.
-constexpr const char* kCodegenVersion = "etl-jit-1";
+constexpr const char* kCodegenVersion = "etl-jit-2";
 // A cache file: magic, xxHash64 of the object, the object.
 constexpr char kMagic[8] = {'E', 'T', 'L', 'J', 'I', 'T', 'O', '1'};
 
@@ -210,6 +226,8 @@ std::unique_ptr<Engine> Engine::Create(const std::string& cache_dir, std::string
         llvm::JITEvaluatedSymbol(llvm::pointerToJITTargetAddress(address), llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
   };
   add("EtlJitCompareBytes", reinterpret_cast<void*>(&EtlJitCompareBytes));
+  add("EtlJitCodePoints", reinterpret_cast<void*>(&EtlJitCodePoints));
+  add("EtlJitStringTest", reinterpret_cast<void*>(&EtlJitStringTest));
   add("fmod", reinterpret_cast<void*>(static_cast<double (*)(double, double)>(&std::fmod)));
   using Unary = double (*)(double);
   add("floor", reinterpret_cast<void*>(static_cast<Unary>(&std::floor)));

@@ -126,7 +126,16 @@ class Planner {
 
   // abs, floor, ceil, round (one argument) and sqrt of an int or float (fn_number.cpp).
   bool SupportedCall(const Expr& e) const {
-    if (e.children.size() != 1 || !e.children[0].type) return false;
+    for (const Expr& c : e.children) {
+      if (!c.type) return false;
+    }
+    // len of a string (fn_string.cpp: code points); starts_with/ends_with/contains of strings.
+    if (e.name == "len") return e.children.size() == 1 && e.children[0].type->kind == TypeKind::String && e.type->kind == TypeKind::Int;
+    if (e.name == "starts_with" || e.name == "ends_with" || e.name == "contains") {
+      return e.children.size() == 2 && e.children[0].type->kind == TypeKind::String &&
+             e.children[1].type->kind == TypeKind::String && e.type->kind == TypeKind::Bool;
+    }
+    if (e.children.size() != 1) return false;
     const TypeKind a = e.children[0].type->kind, r = e.type->kind;
     if (a != TypeKind::Int && a != TypeKind::Float) return false;
     if (e.name == "sqrt") return r == TypeKind::Float;

@@ -52,9 +52,16 @@ enum : unsigned {
   kArgsWhich,
 };
 
-// Compares two byte strings like std::string_view::compare (negative, 0, positive): the one
-// helper the generated code calls (string ==, <, ... and `in` on strings).
+// The helpers the generated code calls (absolute symbols of the JIT, jit_engine.cpp).
+// Compares two byte strings like std::string_view::compare (negative, 0, positive): string
+// ==, <, ... and `in` on strings.
 extern "C" int EtlJitCompareBytes(const char* a, uint32_t a_length, const char* b, uint32_t b_length);
+
+// len(s): the code points of a UTF-8 string (bytes that are not continuation bytes), as
+// fn_string.cpp counts them.
+extern "C" int64_t EtlJitCodePoints(const char* s, uint32_t length);
+// starts_with (op 0), ends_with (1), contains (2) of two byte strings: 1 or 0.
+extern "C" int32_t EtlJitStringTest(int32_t op, const char* s, uint32_t s_length, const char* t, uint32_t t_length);
 
 using KernelFn = void (*)(EtlJitArgs*);
 

@@ -110,6 +110,13 @@ TEST(JitKernel, NumericFunctions) {
   CheckValues(Step({call("abs", Bin(BO::Sub, F(1), F(0), Ti()), "int?")}));
 }
 
+TEST(JitKernel, StringFunctionsWithFixedWidthResults) {
+  auto call = [](const char* name, std::vector<Expr> args, const char* type) { return ir::CallExpr(name, std::move(args), T(type)); };
+  CheckValues(Step({call("len", {F(4)}, "int?"), call("len", {Str("é€x")}, "int"), call("starts_with", {F(4), F(5)}, "bool?"),
+                    call("ends_with", {F(4), Str("b")}, "bool?"), call("contains", {F(5), F(4)}, "bool?"),
+                    call("contains", {Str("xaby"), F(4)}, "bool?"), call("starts_with", {F(4), Null(T("string?"))}, "bool?")}));
+}
+
 TEST(JitKernel, ParamsPresentAndMissing) {
   EvalContext ctx;
   ctx.params["limit"] = Value::Int(3);
