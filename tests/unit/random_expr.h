@@ -44,14 +44,17 @@ class RandomExprGenerator {
     TypeRef type;
   };
   void SetScope(std::vector<ScopeField> scope) { scope_ = std::move(scope); }
+  // Values are edge values (extremes, zero, NaN...) with probability 1/odds (default 3);
+  // rarer edges leave more rows that do not fail, whose values are then compared.
+  void SetEdgeOdds(int odds) { edge_odds_ = odds; }
 
   int64_t SomeInt() {
     static const int64_t edges[] = {0, 1, -1, 2, 7, -7, 100, std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()};
-    return Pick(3) == 0 ? edges[Pick(9)] : Pick(41) - 20;
+    return Pick(edge_odds_) == 0 ? edges[Pick(9)] : Pick(41) - 20;
   }
   double SomeFloat() {
     static const double edges[] = {0.0, -0.0, 1.5, -2.25, 1e300, NAN, INFINITY};
-    return Pick(3) == 0 ? edges[Pick(7)] : (Pick(2001) - 1000) / 8.0;
+    return Pick(edge_odds_) == 0 ? edges[Pick(7)] : (Pick(2001) - 1000) / 8.0;
   }
   std::string SomeString() {
     static const char* words[] = {"", "a", "abc", "é", "ÉTÉ", " x ", "DE", "FR", "zz"};
@@ -64,17 +67,17 @@ class RandomExprGenerator {
   }
   int32_t SomeDays() {
     static const int32_t edges[] = {0, -1, 19782, 11016, -719162, 2932896, 59};
-    return Pick(3) == 0 ? edges[Pick(7)] : 19000 + Pick(1500);
+    return Pick(edge_odds_) == 0 ? edges[Pick(7)] : 19000 + Pick(1500);
   }
   int64_t SomeMicros() {
     static const int64_t edges[] = {0, -1, 1709210096123456LL, 253402300799999999LL, -62135596800000000LL,
                                     std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()};
-    return Pick(3) == 0 ? edges[Pick(7)] : 1700000000000000LL + static_cast<int64_t>(Pick(1000000)) * 3600007LL;
+    return Pick(edge_odds_) == 0 ? edges[Pick(7)] : 1700000000000000LL + static_cast<int64_t>(Pick(1000000)) * 3600007LL;
   }
   int64_t SomeDuration() {
     static const int64_t edges[] = {0, 1, -1, 3600000000LL, -86400000000LL, 90061000001LL, std::numeric_limits<int64_t>::max(),
                                     std::numeric_limits<int64_t>::min()};
-    return Pick(3) == 0 ? edges[Pick(8)] : static_cast<int64_t>(Pick(2001) - 1000) * 60000000LL;
+    return Pick(edge_odds_) == 0 ? edges[Pick(8)] : static_cast<int64_t>(Pick(2001) - 1000) * 60000000LL;
   }
 
   // An unscaled decimal of decimal(p, s): edges (the largest, halves that round) or small.
@@ -82,7 +85,7 @@ class RandomExprGenerator {
     __int128 top = decimal::Pow10(p) - 1;
     __int128 half = s > 0 ? 5 * decimal::Pow10(s - 1) : 5;
     const __int128 edges[] = {0, top, -top, half, -half, decimal::Pow10(s), -1};
-    __int128 v = Pick(3) == 0 ? edges[Pick(7)] : static_cast<__int128>(Pick(4001) - 2000) * (Pick(2) ? 1 : decimal::Pow10(s > 2 ? s - 2 : 0));
+    __int128 v = Pick(edge_odds_) == 0 ? edges[Pick(7)] : static_cast<__int128>(Pick(4001) - 2000) * (Pick(2) ? 1 : decimal::Pow10(s > 2 ? s - 2 : 0));
     return v % decimal::Pow10(p);  // a value of the type (literals never exceed theirs)
   }
   Expr DecLit() {
@@ -482,6 +485,7 @@ class RandomExprGenerator {
 
   std::mt19937_64 rng_;
   bool extended_ = false;
+  int edge_odds_ = 3;
   std::vector<ScopeField> scope_;
   Expr scoped_;
 };
