@@ -6,8 +6,9 @@
 // (rows, codes, messages) and, for conditions, the deciding condition of every row in both
 // ConditionModes. docs/dev/testing.md "Differential tests of the JIT".
 //
-// ETL_JIT_RANDOM_SEED and ETL_JIT_RANDOM_ROUNDS change the seed and the number of steps
-// of each kind (soak runs); the defaults are what ctest runs.
+// ETL_JIT_RANDOM_SEED, ETL_JIT_RANDOM_ROUNDS and ETL_JIT_RANDOM_DEPTH change the seed, the
+// number of steps of each kind and the largest tree depth (soak runs); the defaults are
+// what ctest runs.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -34,6 +35,7 @@ struct Settings {
   uint64_t seed = EnvNumber("ETL_JIT_RANDOM_SEED", 20240607);
   int value_steps = static_cast<int>(EnvNumber("ETL_JIT_RANDOM_ROUNDS", 700));
   int condition_steps = static_cast<int>(EnvNumber("ETL_JIT_RANDOM_ROUNDS", 700)) / 2;
+  int depth = static_cast<int>(EnvNumber("ETL_JIT_RANDOM_DEPTH", 4));
 };
 
 // What the comparison saw (printed at the end, and asserted to be substantial).
@@ -116,7 +118,7 @@ class JitRandom : public ::testing::Test {
 
   // One derive-like step: `count` expressions, expression i reading the input and the
   // results of expressions j < i (slot W + j).
-  StepExprs ValueStep(RandomExprGenerator& gen, int round) {
+  StepExprs ValueStep(RandomExprGenerator& gen, int round, int depth) {
     StepExprs step;
     step.step = "values" + std::to_string(round);
     step.input = T(kRandomSchemaExtended);
@@ -125,7 +127,7 @@ class JitRandom : public ::testing::Test {
     std::vector<RandomExprGenerator::ScopeField> scope;
     for (int i = 0; i < count; ++i) {
       gen.SetScope(scope);
-      step.exprs.push_back(gen.Any(1 + gen.Pick(4)));
+      step.exprs.push_back(gen.Any(1 + gen.Pick(depth)));
       scope.push_back({width + i, "#" + std::to_string(i), step.exprs.back().type});
     }
     gen.SetScope({});
@@ -194,7 +196,7 @@ TEST_F(JitRandom, ValueStepsAgreeWithTheInterpreter) {
   Counts counts;
   for (int round = 0; round < settings.value_steps; ++round) {
     gen.SetEdgeOdds(round % 2 ? 3 : 12);  // half the steps with rare edge values: fewer rows fail
-    StepExprs step = ValueStep(gen, round);
+    StepExprs step = ValueStep(gen, round, settings.depth);
     std::string error;
     auto interpreter = InterpretValues(step, &error);
     ASSERT_TRUE(interpreter) << error << "\n" << Describe(step);
@@ -236,7 +238,7 @@ TEST_F(JitRandom, ConditionStepsAgreeWithTheInterpreter) {
     step.step = "conditions" + std::to_string(round);
     step.input = T(kRandomSchemaExtended);
     int count = 1 + gen.Pick(4);
-    for (int i = 0; i < count; ++i) step.exprs.push_back(gen.Condition(1 + gen.Pick(4)));
+    for (int i = 0; i < count; ++i) step.exprs.push_back(gen.Condition(1 + gen.Pick(settings.depth)));
     std::vector<Batch> batches = RandomBatches(gen, 3);
     EvalContext ctx = Context(gen);
     for (ConditionMode mode : {ConditionMode::FirstTrue, ConditionMode::FirstNotTrue}) {
