@@ -147,6 +147,12 @@ TEST_F(DriverJit, AnExampleGivesTheInterpretersOutput) {
     ++mode;
   }
   EXPECT_EQ(outputs[0], outputs[1]);
+  // The example's `test` blocks pass in both modes.
+  for (const char* jit : {"--jit=off", "--jit"}) {
+    Result t = Etlc({"test", "examples/orders.etl", jit});
+    EXPECT_EQ(t.code, 0) << jit << "\n" << t.out << t.err;
+    EXPECT_NE(t.out.find("1 passed, 0 failed"), std::string::npos) << jit << "\n" << t.out;
+  }
 }
 
 TEST_F(DriverJit, ABadModeIsAUsageError) {
