@@ -58,7 +58,11 @@ class RandomExprGenerator {
   }
   std::string SomeString() {
     static const char* words[] = {"", "a", "abc", "é", "ÉTÉ", " x ", "DE", "FR", "zz"};
-    return words[Pick(9)];
+    // The extended set adds a 4-byte code point, invalid UTF-8 (a stray byte, a truncated
+    // sequence), a NUL byte and Unicode white space.
+    static const std::string more[] = {"😀b", "\xff", "a\xc3", std::string("a\0b", 3), "\u00a0x\u2003"};
+    int i = Pick(extended_ ? 14 : 9);
+    return i < 9 ? words[i] : more[i - 9];
   }
   // Text that casts may or may not accept (extended set).
   std::string SomeCastText() {
