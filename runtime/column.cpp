@@ -390,4 +390,51 @@ ColumnPtr Take(const Column& column, const std::vector<uint32_t>& rows) {
   return out;
 }
 
+bool Spreadable(Layout layout) {
+  switch (layout) {
+    case Layout::Bool: case Layout::Int64: case Layout::Int128: case Layout::Int32: case Layout::Float64:
+    case Layout::String:
+      return true;
+    default:
+      return false;
+  }
+}
+
+namespace {
+
+template <typename T>
+void SpreadValues(const std::vector<T>& from, const std::vector<uint32_t>& positions, size_t rows, std::vector<T>& to) {
+  to.assign(rows, T{});
+  for (size_t i = 0; i < positions.size(); ++i) to[positions[i]] = from[i];
+}
+
+}  // namespace
+
+ColumnPtr Spread(const Column& column, const std::vector<uint32_t>& positions, size_t rows) {
+  auto out = std::make_shared<Column>();
+  out->type = column.type;
+  out->layout = column.layout;
+  out->rows = rows;
+  switch (column.layout) {
+    case Layout::Bool: SpreadValues(column.bools, positions, rows, out->bools); break;
+    case Layout::Int64: SpreadValues(column.ints, positions, rows, out->ints); break;
+    case Layout::Int128: SpreadValues(column.wide, positions, rows, out->wide); break;
+    case Layout::Int32: SpreadValues(column.days, positions, rows, out->days); break;
+    case Layout::Float64: SpreadValues(column.floats, positions, rows, out->floats); break;
+    case Layout::String:
+      out->bytes = column.bytes;
+      SpreadValues(column.strings, positions, rows, out->strings);
+      break;
+    default:
+      return nullptr;  // callers check Spreadable
+  }
+  // Only the rows the positions name have values.
+  std::vector<uint64_t> words((rows + 63) / 64, 0);
+  for (size_t i = 0; i < positions.size(); ++i) {
+    if (!column.IsNull(i)) words[positions[i] >> 6] |= uint64_t{1} << (positions[i] & 63);
+  }
+  out->validity.Assign(std::move(words));
+  return out;
+}
+
 }  // namespace etl::runtime

@@ -119,4 +119,12 @@ class ColumnBuilder {
 // A column holding rows `rows` of `column`, in that order (materialises a selection).
 ColumnPtr Take(const Column& column, const std::vector<uint32_t>& rows);
 
+// Whether Spread handles a layout: the flat ones (bool, ints, days, floats, strings).
+bool Spreadable(Layout layout);
+// The inverse of Take for flat layouts: a column of `rows` rows whose row positions[i] is
+// row i of `column` (positions ascending, one per row of `column`); the other rows are
+// null. A derive fed a selected batch writes its results where the selection points
+// instead of copying every other column.
+ColumnPtr Spread(const Column& column, const std::vector<uint32_t>& positions, size_t rows);
+
 }  // namespace etl::runtime

@@ -33,7 +33,7 @@ class PlainAggregate : public AggregateBase {
       : AggregateBase(node, ctx, std::move(plan)), set_(*plan_) {}
 
   void Push(size_t input, const Batch& batch, Emitter& out) override {
-    Batch work = Evaluate(batch, out);
+    Batch work = Evaluate(batch, out, /*keep_selection=*/true);
     set_.Assign(key_columns_, work.Size(), [&](size_t i) { return errors_.Failed(static_cast<uint32_t>(i)); }, ids_);
     set_.Update(arg_columns_, ids_);
     out.Ack(input, batch.sequence);
@@ -147,8 +147,11 @@ AggregateBase::AggregateBase(const ir::Node& node, const StepContext& ctx, std::
   arg_columns_.resize(plan_->calls.size());
 }
 
-Batch AggregateBase::Evaluate(const Batch& batch, Emitter& out) {
-  Batch work = batch.selection ? Compact(batch) : batch;
+Batch AggregateBase::Evaluate(const Batch& batch, Emitter& out, bool keep_selection) {
+  // Keys and args are dense in the batch's row order; a kernel that reads the selection in
+  // place spares copying the columns when the caller needs only those.
+  bool in_place = keep_selection && plan_->inputs->ReadsSelection();
+  Batch work = batch.selection && !in_place ? Compact(batch) : batch;
   errors_.Clear();
   plan_->inputs->Evaluate(work, eval_, errors_, inputs_);
   key_columns_.assign(inputs_.begin(), inputs_.begin() + static_cast<long>(plan_->key_names.size()));

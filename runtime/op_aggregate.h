@@ -102,8 +102,10 @@ class AggregateBase : public OperatorBase {
   AggregateBase(const ir::Node& node, const StepContext& ctx, std::unique_ptr<AggregatePlan> plan);
 
   // Evaluates keys and args on `batch` (compacted when it has a selection); failed rows go
-  // to Fail and are marked in errors_. Returns the dense batch the columns belong to.
-  Batch Evaluate(const Batch& batch, Emitter& out);
+  // to Fail and are marked in errors_. Returns the dense batch the columns belong to, or
+  // with `keep_selection` and a kernel that reads selections in place, `batch` itself (the
+  // key and arg columns are dense in its selection order either way).
+  Batch Evaluate(const Batch& batch, Emitter& out, bool keep_selection = false);
   // Emits the groups of `set` (with window bounds when given) in kDefaultBatchRows chunks:
   // a group whose state overflowed, or whose outputs fail, becomes an error record with
   // its keys (and window) as the record.

@@ -41,12 +41,19 @@ class DeriveOp : public OperatorBase {
  public:
   DeriveOp(const ir::Node& node, const StepContext& ctx, std::unique_ptr<ValuesKernel> kernel,
            std::vector<size_t> outputs)
-      : OperatorBase(node, ctx), kernel_(std::move(kernel)), outputs_(std::move(outputs)) {}
+      : OperatorBase(node, ctx), kernel_(std::move(kernel)), outputs_(std::move(outputs)) {
+    const auto& fields = node.outputs[0].type->fields;
+    for (size_t slot : outputs_) spreadable_ = spreadable_ && slot < fields.size() && Spreadable(LayoutOf(fields[slot].type));
+  }
 
   void Push(size_t input, const Batch& batch, Emitter& out) override {
+    errors_.Clear();
+    if (batch.selection && spreadable_ && kernel_->ReadsSelection()) {
+      PushSelected(input, batch, out);
+      return;
+    }
     // Kernel results are dense in the batch's row order, so the other columns must be too.
     Batch work = batch.selection ? Compact(batch) : batch;
-    errors_.Clear();
     kernel_->Evaluate(work, eval_, errors_, results_);
     for (size_t i = 0; i < outputs_.size(); ++i) {
       if (outputs_[i] < work.columns.size()) {
@@ -61,8 +68,36 @@ class DeriveOp : public OperatorBase {
   }
 
  private:
+  // A batch with a selection and a kernel that reads it in place: the results are spread
+  // to the rows the selection points at and the batch keeps its selection (minus failed
+  // rows), so no other column is copied.
+  void PushSelected(size_t input, const Batch& batch, Emitter& out) {
+    kernel_->Evaluate(batch, eval_, errors_, results_);
+    const std::vector<uint32_t>& selection = *batch.selection;
+    Batch work = batch;
+    for (size_t i = 0; i < outputs_.size(); ++i) {
+      ColumnPtr column = Spread(*results_[i], selection, batch.rows);
+      if (outputs_[i] < work.columns.size()) {
+        work.columns[outputs_[i]] = std::move(column);
+      } else {
+        work.columns.push_back(std::move(column));
+      }
+    }
+    FailRows(batch, errors_, out);
+    if (!errors_.Empty()) {
+      scratch_.clear();
+      for (size_t i = 0; i < selection.size(); ++i) {
+        if (!errors_.Failed(static_cast<uint32_t>(i))) scratch_.push_back(selection[i]);
+      }
+      work = Select(work, scratch_);
+    }
+    EmitOn(0, std::move(work), out);
+    out.Ack(input, batch.sequence);
+  }
+
   std::unique_ptr<ValuesKernel> kernel_;
   std::vector<size_t> outputs_;  // the column assignment i writes (replaced, or appended)
+  bool spreadable_ = true;       // every result has a flat layout (Spread)
   std::vector<ColumnPtr> results_;
   RowErrors errors_;
   std::vector<uint32_t> scratch_;
@@ -72,7 +107,12 @@ class SelectOp : public OperatorBase {
  public:
   SelectOp(const ir::Node& node, const StepContext& ctx, std::unique_ptr<ValuesKernel> kernel, std::vector<int> items,
            std::vector<int> fields)
-      : OperatorBase(node, ctx), kernel_(std::move(kernel)), items_(std::move(items)), fields_(std::move(fields)) {}
+      : OperatorBase(node, ctx), kernel_(std::move(kernel)), items_(std::move(items)), fields_(std::move(fields)) {
+    const auto& out = node.outputs[0].type->fields;
+    for (size_t i = 0; i < items_.size(); ++i) {
+      if (items_[i] >= 0) spreadable_ = spreadable_ && i < out.size() && Spreadable(LayoutOf(out[i].type));
+    }
+  }
 
   void Push(size_t input, const Batch& batch, Emitter& out) override {
     if (!kernel_) {
@@ -84,23 +124,43 @@ class SelectOp : public OperatorBase {
       out.Ack(input, batch.sequence);
       return;
     }
-    Batch work = batch.selection ? Compact(batch) : batch;
     errors_.Clear();
+    // As derive: a kernel that reads the selection in place gets the batch as it is and its
+    // results are spread to the selected rows; otherwise the batch is compacted first.
+    bool in_place = batch.selection && spreadable_ && kernel_->ReadsSelection();
+    Batch work = batch.selection && !in_place ? Compact(batch) : batch;
     kernel_->Evaluate(work, eval_, errors_, results_);
     Batch result = work;
     result.columns.clear();
     for (size_t i = 0; i < items_.size(); ++i) {
-      result.columns.push_back(fields_[i] >= 0 ? work.columns[static_cast<size_t>(fields_[i])]
-                                               : std::move(results_[static_cast<size_t>(items_[i])]));
+      if (fields_[i] >= 0) {
+        result.columns.push_back(work.columns[static_cast<size_t>(fields_[i])]);
+      } else if (in_place) {
+        result.columns.push_back(Spread(*results_[static_cast<size_t>(items_[i])], *batch.selection, batch.rows));
+      } else {
+        result.columns.push_back(std::move(results_[static_cast<size_t>(items_[i])]));
+      }
     }
     FailRows(batch, errors_, out);
-    EmitOn(0, WithoutFailed(std::move(result), errors_, scratch_), out);
+    if (in_place) {
+      if (!errors_.Empty()) {
+        scratch_.clear();
+        for (size_t i = 0; i < batch.selection->size(); ++i) {
+          if (!errors_.Failed(static_cast<uint32_t>(i))) scratch_.push_back((*batch.selection)[i]);
+        }
+        result = Select(result, scratch_);
+      }
+      EmitOn(0, std::move(result), out);
+    } else {
+      EmitOn(0, WithoutFailed(std::move(result), errors_, scratch_), out);
+    }
     out.Ack(input, batch.sequence);
   }
 
  private:
   std::unique_ptr<ValuesKernel> kernel_;  // null when every item is a plain field
   std::vector<int> items_;                // the kernel result of item k, or -1
+  bool spreadable_ = true;                // every computed item has a flat layout (Spread)
   std::vector<int> fields_;               // the input slot of a plain field, else -1
   std::vector<ColumnPtr> results_;
   RowErrors errors_;

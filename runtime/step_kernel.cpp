@@ -147,6 +147,8 @@ class Adaptive {
     }
     return *interpreted_;
   }
+  // The kernel the next batch runs with, unless it is the one that compiles.
+  const K& Current() const { return state_ == State::Compiled ? *compiled_ : *interpreted_; }
   const StepExprs& exprs() const { return exprs_; }
   const StepJit& jit() const { return jit_; }
 
@@ -173,6 +175,7 @@ class AdaptiveValues : public ValuesKernel {
     });
     kernel.Evaluate(input, ctx, errors, results);
   }
+  bool ReadsSelection() const override { return adaptive_.Current().ReadsSelection(); }
 
  private:
   Adaptive<ValuesKernel> adaptive_;

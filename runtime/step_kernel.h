@@ -49,6 +49,9 @@ class ValuesKernel {
   // (callers drop failed rows).
   virtual void Evaluate(const Batch& input, const EvalContext& ctx, RowErrors& errors,
                         std::vector<ColumnPtr>& results) const = 0;
+  // Whether Evaluate reads a batch with a selection in place (the JIT's kernels), so that
+  // a caller need not compact the batch first; the interpreter's compacts it.
+  virtual bool ReadsSelection() const { return false; }
 };
 
 // A step's conditions (filter's predicate, route's branch conditions, validate's rules).

@@ -238,6 +238,7 @@ class JitValues : public runtime::ValuesKernel {
     Run run(*plan_, fns_, input, ctx);
     run.Values(errors, results);
   }
+  bool ReadsSelection() const override { return true; }
 
  private:
   std::unique_ptr<StepPlan> plan_;

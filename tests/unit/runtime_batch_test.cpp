@@ -66,6 +66,48 @@ TEST(Column, NullInJsonIsTheJsonNullAndInNullableJsonIsMissing) {
   EXPECT_TRUE(nullable.Finish()->IsNull(0));
 }
 
+TEST(Column, SpreadIsTheInverseOfTakeForFlatLayouts) {
+  // Rows 0..129 with nulls, taken at a selection and spread back: the selected rows come
+  // back with their values and nulls, the others are null.
+  std::vector<uint32_t> selection;
+  for (uint32_t r = 1; r < 130; r += 3) selection.push_back(r);
+  for (const char* type : {"int?", "float?", "bool?", "date?", "string?", "decimal(30, 2)?"}) {
+    std::vector<ast::Value> values;
+    for (int i = 0; i < 130; ++i) {
+      if (i % 5 == 0) {
+        values.push_back(ast::Value::Null());
+      } else if (std::string(type) == "string?") {
+        values.push_back(ast::Value::String("s" + std::to_string(i)));
+      } else if (std::string(type) == "bool?") {
+        values.push_back(ast::Value::Bool(i % 2 == 0));
+      } else if (std::string(type) == "float?") {
+        values.push_back(ast::Value::Float(i * 0.5));
+      } else {
+        values.push_back(ast::Value::Int(i));
+        if (std::string(type) == "date?") values.back().kind = ast::Value::Kind::Date;
+      }
+    }
+    ColumnBuilder builder(Parse(type));
+    for (const ast::Value& v : values) ASSERT_TRUE(builder.AppendValue(v)) << type;
+    ColumnPtr column = builder.Finish();
+    ASSERT_TRUE(Spreadable(column->layout)) << type;
+    ColumnPtr dense = Take(*column, selection);
+    ColumnPtr spread = Spread(*dense, selection, column->rows);
+    ASSERT_EQ(spread->rows, column->rows) << type;
+    size_t k = 0;
+    for (size_t r = 0; r < column->rows; ++r) {
+      if (k < selection.size() && selection[k] == r) {
+        EXPECT_EQ(ast::ToLiteral(spread->Get(r)), ast::ToLiteral(column->Get(r))) << type << " row " << r;
+        ++k;
+      } else {
+        EXPECT_TRUE(spread->IsNull(r)) << type << " row " << r;
+      }
+    }
+  }
+  EXPECT_FALSE(Spreadable(Layout::List));
+  EXPECT_FALSE(Spreadable(Layout::Record));
+}
+
 TEST(ValueJson, StringsAreValidUtf8JsonWhateverTheBytes) {
   auto quoted = [](std::string_view text) {
     std::string out;
