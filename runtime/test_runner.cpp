@@ -87,6 +87,21 @@ std::vector<std::string> FirstRows(const ast::Value& list, size_t limit) {
 
 std::string RowsWord(uint64_t n) { return n == 1 ? "1 row" : fmt::format("{} rows", n); }
 
+// Keeps a test run's `jit_fallback` warnings as notes of the test (a step the JIT could not
+// compile runs interpreted: worth knowing, not a failure).
+class JitNotes : public RunObserver {
+ public:
+  void OnEvent(const RunEvent& event) override {
+    if (event.event != "jit_fallback") return;
+    std::string message;
+    for (const auto& [name, value] : event.fields) {
+      if (name == "message") message = value.string_value;
+    }
+    notes.push_back(fmt::format("`{}`: {}", event.step, message));
+  }
+  std::vector<std::string> notes;
+};
+
 class TestRun {
  public:
   TestRun(const ir::Plan& plan, const ir::Test& test, const TestRunOptions& options)
@@ -144,7 +159,10 @@ class TestRun {
     }
     run.taps.assign(taps.begin(), taps.end());
 
+    JitNotes jit_notes;
+    run.observer = &jit_notes;
     RunResult ran = RunPipeline(plan_, *pipeline, run);
+    for (std::string& note : jit_notes.notes) result_.notes.push_back(std::move(note));
     if (ran.status != RunStatus::Succeeded) {
       result_.failure = fmt::format("the run {}: {}", Spelling(ran.status), ran.failure);
       return;

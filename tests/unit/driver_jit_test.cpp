@@ -228,6 +228,21 @@ TEST_F(DriverJit, AForcedCompileFailureFallsBackWithAWarning) {
   EXPECT_EQ(Tree(dir_ / "out"), expected);
 }
 
+TEST_F(DriverJit, TestsNoteAForcedCompileFailure) {
+  // `etlc test --jit`: a step that falls back is a note of the test, which still passes.
+  fs::copy(fs::path(ETL_SOURCE_DIR) / "examples", dir_ / "examples", fs::copy_options::recursive);
+  ::setenv("ETL_JIT_FAULT", "verify", 1);
+  Result t = Etlc({"test", "examples/orders.etl", "--jit"});
+  EXPECT_EQ(t.code, 0) << t.out << t.err;
+  EXPECT_NE(t.out.find("1 passed, 0 failed"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("note: `"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("the JIT could not compile this step; it runs interpreted"), std::string::npos) << t.out;
+  ::unsetenv("ETL_JIT_FAULT");
+  Result clean = Etlc({"test", "examples/orders.etl", "--jit"});
+  EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
+  EXPECT_EQ(clean.out.find("the JIT could not compile"), std::string::npos) << clean.out;
+}
+
 TEST_F(DriverJit, ASecondRunLoadsTheObjectCache) {
   std::string file = Small("  jit on\n");
   Result first = Etlc({"run", file, "--state-dir", P("state"), "--log-format", "json"});
