@@ -9,6 +9,18 @@
 
 namespace etl::driver {
 
+std::vector<std::string> JoinJitMode(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--jit" && i + 1 < args.size() && ParseJitMode(args[i + 1])) {
+      out.push_back("--jit=" + args[++i]);
+    } else {
+      out.push_back(args[i]);
+    }
+  }
+  return out;
+}
+
 std::optional<runtime::JitMode> ParseJitMode(std::string_view text) {
   if (text == "on") return runtime::JitMode::On;
   if (text == "off") return runtime::JitMode::Off;

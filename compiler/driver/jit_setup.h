@@ -7,12 +7,18 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "compiler/driver/cli.h"
 #include "compiler/ir/plan.h"
 #include "runtime/executor.h"
 
 namespace etl::driver {
+
+// `--jit MODE` written with a space: `--jit` takes no value by itself (it means `on`), so a
+// following `on`, `off` or `auto` is joined to it (`--jit=auto`) before the options are
+// parsed.
+std::vector<std::string> JoinJitMode(const std::vector<std::string>& args);
 
 // "on", "off" or "auto" as a mode; nullopt for anything else.
 std::optional<runtime::JitMode> ParseJitMode(std::string_view text);

@@ -117,7 +117,7 @@ std::optional<int> ParseRunArgs(const std::vector<std::string>& args, Io& io, Ru
   AddColorOption(options);
   po::variables_map vm;
   std::vector<std::string> files;
-  if (auto done = ParseFileCommandLine(info, options, FileArgs::Any, args, vm, files, io)) return done;
+  if (auto done = ParseFileCommandLine(info, options, FileArgs::Any, JoinJitMode(args), vm, files, io)) return done;
   if (vm.count("resume")) run.resume = vm["resume"].as<std::string>();
   if (files.empty() && !run.resume) return UsageError("run", "missing FILE argument", io);
   if (files.empty() && run.resume == "last") {

@@ -97,7 +97,7 @@ int RunTest(const std::vector<std::string>& args, Io& io) {
   AddColorOption(options);
   po::variables_map vm;
   std::vector<std::string> files;
-  if (auto done = ParseFileCommandLine(info, options, FileArgs::One, args, vm, files, io)) return *done;
+  if (auto done = ParseFileCommandLine(info, options, FileArgs::One, JoinJitMode(args), vm, files, io)) return *done;
   std::string format = vm["format"].as<std::string>();
   if (format != "text" && format != "json") return UsageError("test", "--format must be text or json", io);
   runtime::TestRunOptions run;

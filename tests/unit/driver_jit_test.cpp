@@ -180,9 +180,17 @@ TEST_F(DriverJit, ThePipelineSettingIsHonouredAndTheFlagOverridesIt) {
   Result flag = Etlc({"run", plain, "--jit", "--state-dir", P("s4"), "--log-format", "json"});
   ASSERT_EQ(flag.code, 0) << flag.err;
   EXPECT_FALSE(Named(Events(flag.err), "jit_compiled").empty()) << flag.err;
+  // The mode may follow the flag after a space; a pipeline name may come after it.
+  Result spaced = Etlc({"run", plain, "--jit", "on", "p", "--state-dir", P("s5"), "--log-format", "json"});
+  ASSERT_EQ(spaced.code, 0) << spaced.err;
+  EXPECT_FALSE(Named(Events(spaced.err), "jit_compiled").empty()) << spaced.err;
+  Result spaced_off = Etlc({"run", file, "--jit", "off", "--state-dir", P("s6"), "--log-format", "json"});
+  ASSERT_EQ(spaced_off.code, 0) << spaced_off.err;
+  EXPECT_TRUE(Named(Events(spaced_off.err), "jit_compiled").empty()) << spaced_off.err;
   // `etlc test` takes the flag too.
   Result tests = Etlc({"test", file, "--jit=off"});
   EXPECT_NE(tests.code, 2) << tests.err;
+  EXPECT_NE(Etlc({"test", file, "--jit", "auto"}).code, 2);
 }
 
 TEST_F(DriverJit, AForcedCompileFailureFallsBackWithAWarning) {
