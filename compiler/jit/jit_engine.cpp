@@ -109,6 +109,9 @@ class FileObjectCache : public llvm::ObjectCache {
       std::filesystem::remove(PathOf(key), ignored);
       return nullptr;
     }
+    // A hit marks the entry as used: `etlc gc` removes entries unused for its --keep.
+    std::error_code ignored;
+    std::filesystem::last_write_time(PathOf(key), std::filesystem::file_time_type::clock::now(), ignored);
     return llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(data).substr(header), key);
   }
 

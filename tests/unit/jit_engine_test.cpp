@@ -67,6 +67,9 @@ TEST(JitEngine, ObjectCacheIsReusedAndDamagedEntriesAreRecompiled) {
     EXPECT_FALSE(info.cached);
   }
   ASSERT_EQ(Objects(dir).size(), 1u);
+  // An old entry: a hit makes it recent again (`etlc gc` removes entries by that time).
+  const auto long_ago = std::filesystem::file_time_type::clock::now() - std::chrono::hours(24 * 400);
+  std::filesystem::last_write_time(Objects(dir).at(0), long_ago);
   {
     auto second = NewCompiler(dir);
     ASSERT_TRUE(second);
@@ -75,6 +78,7 @@ TEST(JitEngine, ObjectCacheIsReusedAndDamagedEntriesAreRecompiled) {
     EXPECT_TRUE(info.cached);
     CheckValues(Typical(), {}, second.get());
   }
+  EXPECT_GT(std::filesystem::last_write_time(Objects(dir).at(0)), long_ago + std::chrono::hours(24 * 399));
   // Damage the entry: garbage of the same size, then a truncated one.
   for (int damage = 0; damage < 2; ++damage) {
     const auto path = Objects(dir).at(0);
