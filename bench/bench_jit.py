@@ -516,7 +516,8 @@ def section_md(a, results, speed_md, gen_md, comp_md, worst_ms, peers_md, peer_r
         "native speed, output not comparable). The tools of a task run in turn, rotating, %d rounds;" % a.runs,
         "figures are medians. *Expr steps busy*: the derive/filter/select/aggregate steps' `busy_ms` from the",
         "run's events; *beyond source*: (wall - `jit_source` wall) of the interpreter over the",
-        "JIT's. Every etlc run's output was byte-identical across runs and modes (else FAIL).",
+        "JIT's (`-` when the JIT run took under 1.05x the baseline's wall time: the difference is",
+        "noise). Every etlc run's output was byte-identical across runs and modes (else FAIL).",
         "", "Command:", "", "```", results["command"], "```", "",
         "- etlc: `%s`%s; the repository was at %s; label `%s`; started %s, finished %s." % (
             results["etlc"], " (%s)" % a.etlc_note if a.etlc_note else "", results["commit"], a.label,
