@@ -35,8 +35,8 @@ demo: deps build
 	@echo "== generated input: $(DEMO_DIR)/examples/data/orders.csv"
 	@mkdir -p $(DEMO_DIR)/examples/data
 	python3 scripts/gen_demo_orders.py $(DEMO_DIR)/examples/data/orders.csv $(DEMO_ROWS)
-	@echo "== etlc run $(DEMO)  (in $(DEMO_DIR))"
-	cd $(DEMO_DIR) && $(abspath $(ETLC)) run $(abspath $(DEMO))
+	@echo "== etlc run --jit $(DEMO)  (in $(DEMO_DIR); expressions compiled by LLVM)"
+	cd $(DEMO_DIR) && $(abspath $(ETLC)) run --jit $(abspath $(DEMO))
 	@for f in big.jsonl small.csv daily.csv rejects.jsonl; do \
 	  echo "== $(DEMO_DIR)/out/$$f: $$(wc -l < $(DEMO_DIR)/out/$$f) lines, the first 4:"; \
 	  head -n 4 $(DEMO_DIR)/out/$$f; \
