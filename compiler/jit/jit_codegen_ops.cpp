@@ -162,11 +162,14 @@ Val Gen::Merge(llvm::BasicBlock* merge, const std::vector<std::pair<llvm::BasicB
   b_.SetInsertPoint(merge);
   llvm::Type* type = layout == Layout::Bool ? i1_ : ValueType(layout);
   auto* v = b_.CreatePHI(type, static_cast<unsigned>(in.size()));
+  for (const auto& [block, val] : in) v->addIncoming(val.v ? val.v : llvm::Constant::getNullValue(type), block);
+  // The same constant validity on every path stays a constant: an output that is never null
+  // then needs no validity bits in the loop (StoreValue).
+  bool same = true;
+  for (const auto& entry : in) same = same && entry.second.valid == in.front().second.valid;
+  if (same && llvm::isa<llvm::Constant>(in.front().second.valid)) return Val{v, in.front().second.valid, nullptr};
   auto* valid = b_.CreatePHI(i1_, static_cast<unsigned>(in.size()));
-  for (const auto& [block, val] : in) {
-    v->addIncoming(val.v ? val.v : llvm::Constant::getNullValue(type), block);
-    valid->addIncoming(val.valid, block);
-  }
+  for (const auto& [block, val] : in) valid->addIncoming(val.valid, block);
   return Val{v, valid, nullptr};
 }
 
@@ -198,19 +201,24 @@ Val Gen::Coalesce(const Expr& e) {
   Val b = Emit(e.children[1]);
   llvm::BasicBlock* rhs_end = b_.GetInsertBlock();
   b_.CreateBr(merge);
-  return Merge(merge, {{from, a}, {rhs_end, b}}, layout);
+  // The left reaches the merge only when it is valid.
+  return Merge(merge, {{from, Val{a.v, b_.getTrue(), nullptr}}, {rhs_end, b}}, layout);
 }
 
 Val Gen::If(const Expr& e) {
   const Layout layout = runtime::LayoutOf(e.type);
   Val c = Emit(e.children[0]);
   auto* then_b = llvm::BasicBlock::Create(ctx_, "then", fn_);
-  auto* check_b = llvm::BasicBlock::Create(ctx_, "if.else?", fn_);
   auto* else_b = llvm::BasicBlock::Create(ctx_, "else", fn_);
   auto* merge = llvm::BasicBlock::Create(ctx_, "if", fn_);
-  b_.CreateCondBr(b_.CreateAnd(c.valid, c.v), then_b, check_b);
-  b_.SetInsertPoint(check_b);
-  b_.CreateCondBr(c.valid, else_b, merge);  // a null condition: a null result
+  // A condition that cannot be null needs no null path (the result is as valid as its branches).
+  auto* constant = llvm::dyn_cast<llvm::ConstantInt>(c.valid);
+  llvm::BasicBlock* check_b = constant && constant->isOne() ? nullptr : llvm::BasicBlock::Create(ctx_, "if.else?", fn_);
+  b_.CreateCondBr(b_.CreateAnd(c.valid, c.v), then_b, check_b ? check_b : else_b);
+  if (check_b) {
+    b_.SetInsertPoint(check_b);
+    b_.CreateCondBr(c.valid, else_b, merge);  // a null condition: a null result
+  }
   b_.SetInsertPoint(then_b);
   Val t = Emit(e.children[1]);
   llvm::BasicBlock* then_end = b_.GetInsertBlock();
@@ -219,6 +227,7 @@ Val Gen::If(const Expr& e) {
   Val f = Emit(e.children[2]);
   llvm::BasicBlock* else_end = b_.GetInsertBlock();
   b_.CreateBr(merge);
+  if (!check_b) return Merge(merge, {{then_end, t}, {else_end, f}}, layout);
   return Merge(merge, {{then_end, t}, {else_end, f}, {check_b, Val{nullptr, b_.getFalse(), nullptr}}}, layout);
 }
 

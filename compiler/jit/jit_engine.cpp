@@ -57,7 +57,7 @@ namespace etl::jit {
 namespace {
 
 // Bump when the generated code or kernel_abi.h changes meaning: old cache entries then miss.
-constexpr const char* kCodegenVersion = "etl-jit-2";
+constexpr const char* kCodegenVersion = "etl-jit-3";
 // A cache file: magic, xxHash64 of the object, the object.
 constexpr char kMagic[8] = {'E', 'T', 'L', 'J', 'I', 'T', 'O', '1'};
 

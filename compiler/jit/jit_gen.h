@@ -47,17 +47,27 @@ class Gen {
   void EmitSegment(size_t k);
 
  private:
+  // Alias scopes: every memory access of the loops is tagged with the array it touches, so
+  // LLVM knows a store to one output cannot change an input or another output (the C++ side
+  // allocates each output afresh and never passes an output as an input of the same loop).
+  enum : int { kScopeInputs = 0, kScopeRowFailed, kScopeErrorRows, kScopeErrorSites, kScopeWhich, kScopeOutputs };
+  static int OutDataScope(size_t j) { return kScopeOutputs + 2 * static_cast<int>(j); }
+  static int OutValidScope(size_t j) { return kScopeOutputs + 2 * static_cast<int>(j) + 1; }
+  llvm::Instruction* Tag(llvm::Instruction* access, int scope);
+  // One version of segment k's row loop, entered from `pre`: reading input fields at
+  // sel[i] (`with_selection`) or at row i.
+  void EmitLoop(size_t k, llvm::BasicBlock* pre, bool with_selection, llvm::BasicBlock* exit);
   llvm::Value* LoadArg(unsigned field, llvm::Type* type);
   llvm::Value* LoadArgAt(llvm::IRBuilder<>& at, unsigned field);
-  // Branches to the fail block with `site` when `cond` holds.
+  // Branches to the fail block with `site` when `cond` holds (nothing when it is constant false).
   void FailIf(llvm::Value* cond, int site);
   // Marks a load of memory no loop writes (inputs, leaves, params): LLVM may then reuse it
-  // across the stores to outputs, which it cannot prove do not alias.
+  // across the stores to outputs.
   llvm::Value* Invariant(llvm::LoadInst* load, bool invariant);
-  llvm::Value* ValidBit(llvm::Value* words, llvm::Value* index, bool invariant);
+  llvm::Value* ValidBit(llvm::Value* words, llvm::Value* index, bool invariant, int scope);
   llvm::Type* ValueType(Layout layout);
   // The value at `index` of a column of `layout` (data, bytes for strings).
-  Val LoadValue(Layout layout, llvm::Value* data, llvm::Value* bytes, llvm::Value* index, bool invariant);
+  Val LoadValue(Layout layout, llvm::Value* data, llvm::Value* bytes, llvm::Value* index, bool invariant, int scope);
   Val ReadSource(int index);
   llvm::Constant* StringConstant(const std::string& text);
   Val Literal(const Expr& e);
@@ -107,7 +117,20 @@ class Gen {
   llvm::Value* rows_ = nullptr;
   llvm::Value* sel_ = nullptr;
   llvm::AllocaInst* err_count_ = nullptr;
+  llvm::Value* has_sel_ = nullptr;
   std::vector<SourcePtrs> ptrs_;
+  std::vector<llvm::MDNode*> scope_lists_;    // per scope: {scope}
+  std::vector<llvm::MDNode*> noalias_lists_;  // per scope: every other scope
+  // Per expression of the current loop version: its value in this row (later expressions of
+  // the segment read it from here, not from memory), the valid-bit accumulator of its current
+  // 64-row word (a phi of the row header, null when its validity is constant) and its value
+  // after this row so far.
+  std::vector<Val> row_vals_;
+  std::vector<llvm::PHINode*> acc_;
+  std::vector<llvm::Value*> cur_acc_;
+  std::vector<bool> preset_valid_;  // outputs whose validity words were set all-ones up front
+  llvm::BasicBlock* loop_ = nullptr;
+  llvm::BasicBlock* skip_from_ = nullptr;
 };
 
 }  // namespace etl::jit::codegen
