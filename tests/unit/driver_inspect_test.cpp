@@ -24,14 +24,8 @@ namespace {
 namespace fs = std::filesystem;
 
 using test::Etlc;
+using test::ReadFile;
 using test::Result;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 void WriteFile(const fs::path& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 

@@ -24,24 +24,9 @@ namespace {
 namespace fs = std::filesystem;
 
 using test::Etlc;
+using test::JsonLines;
+using test::ReadFile;
 using test::Result;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::vector<nlohmann::json> Events(const std::string& text) {
-  std::vector<nlohmann::json> events;
-  std::istringstream stream(text);
-  std::string line;
-  while (std::getline(stream, line)) {
-    if (line.starts_with("{")) events.push_back(nlohmann::json::parse(line));
-  }
-  return events;
-}
 
 std::vector<nlohmann::json> Named(const std::vector<nlohmann::json>& events, std::string_view name) {
   std::vector<nlohmann::json> found;
@@ -125,7 +110,7 @@ TEST_F(DriverJit, AnExampleGivesTheInterpretersOutput) {
     Result r = Etlc({"run", "examples/orders.etl", jit, "--workers", "1", "--state-dir", P(std::string("state") + jit),
                      "--log-format", "json"});
     ASSERT_EQ(r.code, 0) << jit << "\n" << r.err;
-    auto events = Events(r.err);
+    auto events = JsonLines(r.err);
     EXPECT_TRUE(Named(events, "jit_fallback").empty()) << r.err;
     EXPECT_EQ(Named(events, "jit_compiled").empty(), mode == 0) << r.err;
     outputs[mode] = Tree(dir_ / "out");
@@ -157,7 +142,7 @@ TEST_F(DriverJit, ThePipelineSettingIsHonouredAndTheFlagOverridesIt) {
   std::string file = Small("  jit on\n");
   Result on = Etlc({"run", file, "--state-dir", P("s1"), "--log-format", "json"});
   ASSERT_EQ(on.code, 0) << on.err;
-  auto compiled = Named(Events(on.err), "jit_compiled");
+  auto compiled = Named(JsonLines(on.err), "jit_compiled");
   EXPECT_GE(compiled.size(), 2u) << on.err;  // the filter, the derive, the route
   for (const auto& event : compiled) {
     EXPECT_FALSE(event.value("step", "").empty()) << event.dump();
@@ -169,24 +154,24 @@ TEST_F(DriverJit, ThePipelineSettingIsHonouredAndTheFlagOverridesIt) {
   fs::remove_all(P("out"));
   Result off = Etlc({"run", file, "--jit=off", "--state-dir", P("s2"), "--log-format", "json"});
   ASSERT_EQ(off.code, 0) << off.err;
-  EXPECT_TRUE(Named(Events(off.err), "jit_compiled").empty()) << off.err;
+  EXPECT_TRUE(Named(JsonLines(off.err), "jit_compiled").empty()) << off.err;
   EXPECT_EQ(ReadFile(P("out/big.csv")), big);
   EXPECT_EQ(ReadFile(P("out/small.csv")), small);
   // Without the setting nothing compiles unless the flag asks for it.
   std::string plain = Small("");
   Result none = Etlc({"run", plain, "--state-dir", P("s3"), "--log-format", "json"});
   ASSERT_EQ(none.code, 0) << none.err;
-  EXPECT_TRUE(Named(Events(none.err), "jit_compiled").empty()) << none.err;
+  EXPECT_TRUE(Named(JsonLines(none.err), "jit_compiled").empty()) << none.err;
   Result flag = Etlc({"run", plain, "--jit", "--state-dir", P("s4"), "--log-format", "json"});
   ASSERT_EQ(flag.code, 0) << flag.err;
-  EXPECT_FALSE(Named(Events(flag.err), "jit_compiled").empty()) << flag.err;
+  EXPECT_FALSE(Named(JsonLines(flag.err), "jit_compiled").empty()) << flag.err;
   // The mode may follow the flag after a space; a pipeline name may come after it.
   Result spaced = Etlc({"run", plain, "--jit", "on", "p", "--state-dir", P("s5"), "--log-format", "json"});
   ASSERT_EQ(spaced.code, 0) << spaced.err;
-  EXPECT_FALSE(Named(Events(spaced.err), "jit_compiled").empty()) << spaced.err;
+  EXPECT_FALSE(Named(JsonLines(spaced.err), "jit_compiled").empty()) << spaced.err;
   Result spaced_off = Etlc({"run", file, "--jit", "off", "--state-dir", P("s6"), "--log-format", "json"});
   ASSERT_EQ(spaced_off.code, 0) << spaced_off.err;
-  EXPECT_TRUE(Named(Events(spaced_off.err), "jit_compiled").empty()) << spaced_off.err;
+  EXPECT_TRUE(Named(JsonLines(spaced_off.err), "jit_compiled").empty()) << spaced_off.err;
   // `etlc test` takes the flag too.
   Result tests = Etlc({"test", file, "--jit=off"});
   EXPECT_NE(tests.code, 2) << tests.err;
@@ -202,7 +187,7 @@ TEST_F(DriverJit, AForcedCompileFailureFallsBackWithAWarning) {
   ::setenv("ETL_JIT_FAULT", "verify", 1);
   Result r = Etlc({"run", file, "--jit", "--state-dir", P("s1"), "--log-format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
-  auto events = Events(r.err);
+  auto events = JsonLines(r.err);
   auto fallbacks = Named(events, "jit_fallback");
   EXPECT_GE(fallbacks.size(), 2u) << r.err;
   std::string plan_text = Etlc({"compile", file}).out;
@@ -243,7 +228,7 @@ TEST_F(DriverJit, ASecondRunLoadsTheObjectCache) {
   std::string file = Small("  jit on\n");
   Result first = Etlc({"run", file, "--state-dir", P("state"), "--log-format", "json"});
   ASSERT_EQ(first.code, 0) << first.err;
-  auto compiled = Named(Events(first.err), "jit_compiled");
+  auto compiled = Named(JsonLines(first.err), "jit_compiled");
   ASSERT_FALSE(compiled.empty()) << first.err;
   for (const auto& event : compiled) EXPECT_EQ(event.value("cached", true), false) << event.dump();
   EXPECT_FALSE(fs::is_empty(P("state/jit-cache")));
@@ -251,7 +236,7 @@ TEST_F(DriverJit, ASecondRunLoadsTheObjectCache) {
   fs::remove_all(P("out"));
   Result second = Etlc({"run", file, "--state-dir", P("state"), "--log-format", "json"});
   ASSERT_EQ(second.code, 0) << second.err;
-  auto again = Named(Events(second.err), "jit_compiled");
+  auto again = Named(JsonLines(second.err), "jit_compiled");
   ASSERT_EQ(again.size(), compiled.size()) << second.err;
   for (const auto& event : again) EXPECT_EQ(event.value("cached", false), true) << event.dump();
   EXPECT_EQ(Tree(dir_ / "out"), expected);
@@ -261,7 +246,7 @@ TEST_F(DriverJit, AutoCompilesOnlyLargeInputs) {
   std::string small = Small("  jit auto\n");
   Result r = Etlc({"run", small, "--state-dir", P("s0"), "--log-format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(Named(Events(r.err), "jit_compiled").empty()) << r.err;
+  EXPECT_TRUE(Named(JsonLines(r.err), "jit_compiled").empty()) << r.err;
 
   std::string large = Generated(200000, "  jit auto\n");
   Result off = Etlc({"run", large, "--jit=off", "--state-dir", P("s1")});
@@ -271,7 +256,7 @@ TEST_F(DriverJit, AutoCompilesOnlyLargeInputs) {
   fs::remove_all(P("out"));
   Result on = Etlc({"run", large, "--state-dir", P("s2"), "--log-format", "json"});
   ASSERT_EQ(on.code, 0) << on.err;
-  auto compiled = Named(Events(on.err), "jit_compiled");
+  auto compiled = Named(JsonLines(on.err), "jit_compiled");
   ASSERT_FALSE(compiled.empty()) << on.err;
   for (const auto& event : compiled) {
     EXPECT_GT(event.value("after_rows", 0), 0) << event.dump();

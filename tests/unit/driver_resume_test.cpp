@@ -20,14 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 
 using test::Etlc;
+using test::ReadFile;
 using test::Result;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 class DriverResume : public ::testing::Test {
  protected:

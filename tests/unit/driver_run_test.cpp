@@ -25,24 +25,9 @@ namespace {
 namespace fs = std::filesystem;
 
 using test::Etlc;
+using test::JsonLines;
+using test::ReadFile;
 using test::Result;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::vector<nlohmann::json> JsonLines(const std::string& text) {
-  std::vector<nlohmann::json> lines;
-  std::istringstream stream(text);
-  std::string line;
-  while (std::getline(stream, line)) {
-    if (line.starts_with("{")) lines.push_back(nlohmann::json::parse(line));
-  }
-  return lines;
-}
 
 const nlohmann::json* FindEvent(const std::vector<nlohmann::json>& events, std::string_view name) {
   for (const auto& event : events) {
