@@ -43,6 +43,7 @@ REPO = os.path.dirname(HERE)
 TASKS_DIR = os.path.join(HERE, "tasks")
 sys.path.insert(0, HERE)
 import jit_duckdb  # noqa: E402
+import results_md  # noqa: E402
 
 SECTION = "## JIT (issue 5)"
 TARGET_SPEEDUP = 2.0
@@ -540,19 +541,6 @@ def section_md(a, results, speed_md, gen_md, comp_md, worst_ms, peers_md, peer_r
     return "\n".join(lines) + "\n"
 
 
-def write_section(path, section):
-    """Replaces this benchmark's section of RESULTS.md (up to the next `## `), or appends it."""
-    text = open(path).read() if os.path.exists(path) else "# etlc benchmark results\n"
-    start = text.find(SECTION)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
-    with open(path, "w") as f:
-        f.write(text.rstrip("\n") + "\n")
-
-
 def wait_for_load(max_load, max_wait, log):
     t0 = time.time()
     while True:
@@ -664,7 +652,7 @@ def main():
     with open(os.path.join(results_dir, a.label + ".md"), "w") as f:
         f.write(section)
     if a.write_results:
-        write_section(os.path.join(base, a.write_results), section)
+        results_md.write_section(os.path.join(base, a.write_results), SECTION, section)
         log("wrote %s" % a.write_results)
     failed = [t for t in results["generate"].values() if t["check"]]
     return 1 if failed else 0

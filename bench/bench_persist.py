@@ -29,6 +29,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 TASKS_DIR = os.path.join(HERE, "tasks")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import results_md  # noqa: E402
+
 SECTION = "## persist disk vs memory (issue 4)"
 TARGET_COST = 0.25  # disk may cost at most 25% of memory's throughput
 
@@ -207,19 +210,6 @@ def section_md(results, table_md):
     return "\n".join(lines)
 
 
-def write_section(path, section):
-    """Replaces this benchmark's section of RESULTS.md (up to the next `## `), or appends it."""
-    text = open(path).read() if os.path.exists(path) else "# etlc benchmark results\n"
-    start = text.find(SECTION)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
-    with open(path, "w") as f:
-        f.write(text.rstrip("\n") + "\n")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--etlc", required=True)
@@ -290,7 +280,7 @@ def main():
     with open(os.path.join(results_dir, a.label + ".md"), "w") as f:
         f.write(section)
     if a.write_results:
-        write_section(os.path.join(base, a.write_results), section)
+        results_md.write_section(os.path.join(base, a.write_results), SECTION, section)
     failed = [r for r in results["rows"] if r["verdict"].startswith("FAIL")]
     return 1 if failed else 0
 
