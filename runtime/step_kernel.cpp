@@ -29,26 +29,40 @@ namespace {
 
 class InterpretedValues : public ValuesKernel {
  public:
-  InterpretedValues(std::vector<std::unique_ptr<Kernel>> kernels, std::vector<TypeRef> scopes)
-      : kernels_(std::move(kernels)), scopes_(std::move(scopes)) {}
+  InterpretedValues(std::vector<std::unique_ptr<Kernel>> kernels, std::vector<TypeRef> scopes, bool chained)
+      : kernels_(std::move(kernels)), scopes_(std::move(scopes)), chained_(chained) {}
 
   void Evaluate(const Batch& input, const EvalContext& ctx, RowErrors& errors,
                 std::vector<ColumnPtr>& results) const override {
-    // Results are dense in the batch's row order, so the columns they join must be too.
-    Batch work = input.selection ? Compact(input) : input;
+    // A kernel reads a selection in place; only results read by later expressions (dense)
+    // need the columns they join to be dense too.
+    Batch work = chained_ && input.selection ? Compact(input) : input;
     results.clear();
     for (size_t i = 0; i < kernels_.size(); ++i) {
       work.schema = scopes_[i];
       ColumnPtr column = kernels_[i]->Evaluate(work, ctx, errors);
-      work.columns.push_back(column);
+      if (chained_) work.columns.push_back(column);
       results.push_back(std::move(column));
     }
   }
+  bool ReadsSelection() const override { return !chained_; }
 
  private:
   std::vector<std::unique_ptr<Kernel>> kernels_;
   std::vector<TypeRef> scopes_;
+  bool chained_;  // an expression reads an earlier one's result (slot >= the input's width)
 };
+
+// Whether `expr` reads an input field at slot `width` or above (a derive's earlier result).
+bool ReadsResults(const ir::Expr& expr, size_t width) {
+  if (expr.kind == ir::ExprKind::Field && expr.side == 0 && expr.slot >= 0 && static_cast<size_t>(expr.slot) >= width) {
+    return true;
+  }
+  for (const ir::Expr& child : expr.children) {
+    if (ReadsResults(child, width)) return true;
+  }
+  return false;
+}
 
 class InterpretedConditions : public ConditionsKernel {
  public:
@@ -313,7 +327,9 @@ std::unique_ptr<ValuesKernel> InterpretValues(const StepExprs& exprs, std::strin
     }
     kernels.push_back(std::move(kernel));
   }
-  return std::make_unique<InterpretedValues>(std::move(kernels), std::move(scopes));
+  bool chained = false;
+  for (const ir::Expr& expr : exprs.exprs) chained = chained || ReadsResults(expr, exprs.input->fields.size());
+  return std::make_unique<InterpretedValues>(std::move(kernels), std::move(scopes), chained);
 }
 
 std::unique_ptr<ConditionsKernel> InterpretConditions(const StepExprs& exprs, ConditionMode mode, std::string* error) {

@@ -49,8 +49,9 @@ class ValuesKernel {
   // (callers drop failed rows).
   virtual void Evaluate(const Batch& input, const EvalContext& ctx, RowErrors& errors,
                         std::vector<ColumnPtr>& results) const = 0;
-  // Whether Evaluate reads a batch with a selection in place (the JIT's kernels), so that
-  // a caller need not compact the batch first; the interpreter's compacts it.
+  // Whether Evaluate reads a batch with a selection in place, so that a caller need not
+  // compact the batch first: the JIT's kernels, and the interpreter's unless an expression
+  // reads an earlier one's result.
   virtual bool ReadsSelection() const { return false; }
 };
 
