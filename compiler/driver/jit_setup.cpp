@@ -14,6 +14,9 @@ std::vector<std::string> JoinJitMode(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--jit" && i + 1 < args.size() && ParseJitMode(args[i + 1])) {
       out.push_back("--jit=" + args[++i]);
+    } else if (args[i] == "--jit") {
+      // Spelled out, so that the option parser does not take a following FILE as the mode.
+      out.push_back("--jit=on");
     } else {
       out.push_back(args[i]);
     }

@@ -15,9 +15,9 @@
 
 namespace etl::driver {
 
-// `--jit MODE` written with a space: `--jit` takes no value by itself (it means `on`), so a
-// following `on`, `off` or `auto` is joined to it (`--jit=auto`) before the options are
-// parsed.
+// `--jit MODE` written with a space: a following `on`, `off` or `auto` is joined to the
+// flag (`--jit=auto`) before the options are parsed, and a bare `--jit` becomes `--jit=on`
+// (else the parser would take the next word, such as FILE, as its value).
 std::vector<std::string> JoinJitMode(const std::vector<std::string>& args);
 
 // "on", "off" or "auto" as a mode; nullopt for anything else.

@@ -165,6 +165,11 @@ TEST_F(DriverJit, ThePipelineSettingIsHonouredAndTheFlagOverridesIt) {
   Result flag = Etlc({"run", plain, "--jit", "--state-dir", P("s4"), "--log-format", "json"});
   ASSERT_EQ(flag.code, 0) << flag.err;
   EXPECT_FALSE(Named(JsonLines(flag.err), "jit_compiled").empty()) << flag.err;
+  // A bare flag before FILE does not take FILE as its mode.
+  Result before_file = Etlc({"run", "--jit", plain, "--state-dir", P("s7"), "--log-format", "json"});
+  ASSERT_EQ(before_file.code, 0) << before_file.err;
+  EXPECT_FALSE(Named(JsonLines(before_file.err), "jit_compiled").empty()) << before_file.err;
+  EXPECT_NE(Etlc({"test", "--jit", file}).code, 2);
   // The mode may follow the flag after a space; a pipeline name may come after it.
   Result spaced = Etlc({"run", plain, "--jit", "on", "p", "--state-dir", P("s5"), "--log-format", "json"});
   ASSERT_EQ(spaced.code, 0) << spaced.err;
