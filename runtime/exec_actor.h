@@ -45,6 +45,7 @@ struct Message {
   bool close = false;
   Batch batch;
   Tag tag;
+  size_t producer = 0;  // the actor that emitted it (a union's lanes tell producers apart)
 };
 
 class ChannelLogWriter;

@@ -47,8 +47,12 @@ bool DecodeProgress(const std::string& text, SinkProgress& progress) {
   return true;
 }
 
-uint32_t MixLane(uint32_t lane, size_t actor, size_t input) {
-  return lane * 1000003u + static_cast<uint32_t>(actor * 64 + input + 1);
+// The lane of a batch that reaches union `actor` from `producer`: a union has one input
+// port fed by several edges, so the lane tells its producers apart (else the batches of
+// two branches of one source would share (origin, lane, seq) and a resumed sink would
+// skip rows of one branch for rows of the other).
+uint32_t MixLane(uint32_t lane, size_t actor, size_t producer) {
+  return lane * 1000003u + static_cast<uint32_t>(actor * 65537 + producer + 1);
 }
 
 // The ids of the error records already in the error file; a torn last line (a crash in
@@ -169,13 +173,13 @@ void PipelineRun::ComputeRestarts() {
   for (Actor& origin : actors_) {
     if (!origin.live || !(origin.kind == ActorKind::Source || origin.replaying)) continue;
     uint64_t restart = UINT64_MAX;
-    // Every (actor, input, lane) the origin's batches reach through stateless steps.
+    // Every (actor, producer, lane) the origin's batches reach through stateless steps.
     std::vector<std::tuple<size_t, size_t, uint32_t>> stack;
     for (const auto& port : origin.consumers) {
-      for (const ConsumerRef& c : port) stack.emplace_back(c.node, c.input, 0);
+      for (const ConsumerRef& c : port) stack.emplace_back(c.node, origin.index, 0);
     }
     while (!stack.empty() && restart > 0) {
-      auto [x, input, lane] = stack.back();
+      auto [x, producer, lane] = stack.back();
       stack.pop_back();
       const Actor& to = actors_[x];
       if (!to.live) continue;
@@ -192,9 +196,9 @@ void PipelineRun::ComputeRestarts() {
         if (!to.replaying) restart = 0;
         continue;
       }
-      uint32_t next = to.node->kind == ir::NodeKind::Union ? MixLane(lane, x, input) : lane;
+      uint32_t next = to.node->kind == ir::NodeKind::Union ? MixLane(lane, x, producer) : lane;
       for (const auto& port : to.consumers) {
-        for (const ConsumerRef& c : port) stack.emplace_back(c.node, c.input, next);
+        for (const ConsumerRef& c : port) stack.emplace_back(c.node, x, next);
       }
     }
     origin.restart = restart;
@@ -203,7 +207,7 @@ void PipelineRun::ComputeRestarts() {
 
 Tag PipelineRun::OutputTag(Actor& a, const Message& m) const {
   Tag tag = m.tag;
-  if (a.node->kind == ir::NodeKind::Union) tag.lane = MixLane(tag.lane, a.index, m.input);
+  if (a.node->kind == ir::NodeKind::Union) tag.lane = MixLane(tag.lane, a.index, m.producer);
   return tag;
 }
 

@@ -437,7 +437,7 @@ void PipelineRun::DeliverLocked(Actor& producer, size_t port, const Batch& batch
       ++to.metrics.batches_in;
       continue;
     }
-    Message m{c.input, false, batch, tag};
+    Message m{c.input, false, batch, tag, producer.index};
     m.batch.sequence = to.next_sequence[c.input]++;
     to.inbox.push_back(std::move(m));
     max_queued_ = std::max(max_queued_, to.inbox.size());
