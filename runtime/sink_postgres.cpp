@@ -212,7 +212,11 @@ class PostgresSession : public DbSession {
   }
 
   bool EnsureProgressTable() override {
+    // CREATE TABLE IF NOT EXISTS is not safe against a concurrent one (two sinks of a run
+    // starting together: "duplicate key value violates pg_type_typname_nsp_index"), so the
+    // creators take a transaction-scoped advisory lock first (one PQexec: one transaction).
     return Exec(
+        "SELECT pg_advisory_xact_lock(hashtext('etl:_etl_progress')); "
         "CREATE TABLE IF NOT EXISTS _etl_progress (run_id TEXT NOT NULL, step TEXT NOT NULL, progress BYTEA, "
         "staged BIGINT NOT NULL, published BOOLEAN NOT NULL DEFAULT false, PRIMARY KEY (run_id, step))");
   }
