@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "compiler/driver/cli.h"
+#include "runtime/persist_log.h"
 #include "runtime/run_store.h"
 #include "tests/unit/driver_cli_util.h"
 
@@ -67,6 +69,40 @@ class DriverResume : public ::testing::Test {
 
   fs::path dir_;
 };
+
+TEST_F(DriverResume, AUnionKeepsOneLanePerBranchInItsSinksProgress) {
+  // Two filters of one source meet in a union: their batches share (origin, seq), so only
+  // the lane tells them apart; with one lane, a resumed sink could skip rows of one branch
+  // for rows of the other.
+  std::string file = Write("u.etl", "schema Order {\n  id: int\n  amount: float\n}\n\npipeline u {\n  persist disk\n"
+                                    "  raw = from csv(\"" + P("in.csv") + "\", schema: Order)\n"
+                                    "  big = raw | filter amount > 500.0\n"
+                                    "  small = raw | filter amount < 100.0\n"
+                                    "  union(big, small) | into csv(\"" + P("union.csv") + "\")\n}\n");
+  Result r = Etlc({"run", file, "--state-dir", State(), "-q", "--checkpoint-interval", "0"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto runs = Runs();
+  ASSERT_EQ(runs.size(), 1u);
+  std::vector<fs::path> checkpoints;
+  for (const auto& entry : fs::directory_iterator(fs::path(State()) / "runs" / runs[0].id / "persist" / "sinks")) {
+    if (entry.path().extension() == ".ckpt") checkpoints.push_back(entry.path());
+  }
+  ASSERT_EQ(checkpoints.size(), 1u);
+  std::optional<std::string> last = runtime::LastCheckpoint(checkpoints[0].string());
+  ASSERT_TRUE(last);
+  // The progress is the record's last line: `origin,lane,seq,rows` per (origin, lane).
+  std::string progress = last->substr(last->find_last_of('\n') + 1);
+  std::set<std::string> lanes;
+  std::istringstream entries(progress);
+  std::string entry;
+  while (std::getline(entries, entry, ';')) {
+    if (entry.empty()) continue;
+    size_t a = entry.find(','), b = entry.find(',', a + 1);
+    ASSERT_NE(b, std::string::npos) << progress;
+    lanes.insert(entry.substr(a + 1, b - a - 1));
+  }
+  EXPECT_EQ(lanes.size(), 2u) << progress;
+}
 
 TEST_F(DriverResume, DiskRunLeavesOnlyItsOutputsAndACommitRecord) {
   std::string file = Pipeline("  persist disk\n");
