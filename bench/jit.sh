@@ -18,18 +18,10 @@
 # bench/results/<label>.{md,json} (and <label>-peers.*). Nothing under ../shared is written.
 set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(dirname "$BENCH_DIR")"
-export ETL_SHARED_BENCH="${ETL_SHARED_BENCH:-$(cd "$REPO/.." && pwd)/shared/bench}"
-export ETLBENCH_DIR="${ETLBENCH_DIR:-/tmp/etlbench}"
 INVOKED="bench/jit.sh$(printf ' %q' "$@")"
-
-if [ ! -f "$ETL_SHARED_BENCH/lib/bench.py" ]; then
-  echo "jit.sh: the shared harness is not at $ETL_SHARED_BENCH (set ETL_SHARED_BENCH)" >&2
-  exit 2
-fi
-
 # shellcheck source=bench/common.sh
 source "$BENCH_DIR/common.sh"
+etl_bench_harness jit.sh lib/bench.py
 etl_bench_etlc
 
 if [ "${SKIP_SETUP:-0}" != "1" ]; then

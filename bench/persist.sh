@@ -17,18 +17,10 @@
 # bench/results/persist-<time>.{md,json}. Nothing under ../shared is written.
 set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(dirname "$BENCH_DIR")"
-export ETL_SHARED_BENCH="${ETL_SHARED_BENCH:-$(cd "$REPO/.." && pwd)/shared/bench}"
-export ETLBENCH_DIR="${ETLBENCH_DIR:-/tmp/etlbench}"
 INVOKED="bench/persist.sh$(printf ' %q' "$@")"
-
-if [ ! -f "$ETL_SHARED_BENCH/gen_data.py" ]; then
-  echo "persist.sh: the shared harness is not at $ETL_SHARED_BENCH (set ETL_SHARED_BENCH)" >&2
-  exit 2
-fi
-
 # shellcheck source=bench/common.sh
 source "$BENCH_DIR/common.sh"
+etl_bench_harness persist.sh gen_data.py
 etl_bench_etlc
 
 # The same data as bench/run.sh; gen_data.py is deterministic (N, seed 42).
