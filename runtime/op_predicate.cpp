@@ -63,14 +63,18 @@ class RouteOp : public OperatorBase {
       which_.assign(batch.Size(), 0);
     }
     FailRows(batch, errors_, out);
-    const auto none = static_cast<uint32_t>(ports_.size());
-    for (uint32_t k = 0; k <= none; ++k) {
-      std::optional<size_t> port = k < none ? std::optional<size_t>(ports_[k]) : otherwise_;
-      Decided(batch, which_, k, errors_, rows_);
+    // One pass: the rows of each branch (the last bucket: no condition decided).
+    buckets_.resize(ports_.size() + 1);
+    for (auto& rows : buckets_) rows.clear();
+    for (size_t i = 0; i < which_.size(); ++i) {
+      if (!errors_.Failed(static_cast<uint32_t>(i))) buckets_[which_[i]].push_back(batch.RowAt(i));
+    }
+    for (size_t k = 0; k < buckets_.size(); ++k) {
+      std::optional<size_t> port = k < ports_.size() ? std::optional<size_t>(ports_[k]) : otherwise_;
       if (!port) {
-        out.Filtered(rows_.size());
-      } else if (!rows_.empty()) {
-        EmitOn(*port, Rows(batch, rows_), out);
+        out.Filtered(buckets_[k].size());
+      } else if (!buckets_[k].empty()) {
+        EmitOn(*port, Rows(batch, buckets_[k]), out);
       }
     }
     out.Ack(input, batch.sequence);
@@ -81,7 +85,8 @@ class RouteOp : public OperatorBase {
   std::vector<size_t> ports_;
   std::optional<size_t> otherwise_;
   RowErrors errors_;
-  std::vector<uint32_t> which_, rows_;
+  std::vector<uint32_t> which_;
+  std::vector<std::vector<uint32_t>> buckets_;  // per branch, reused
 };
 
 class ValidateOp : public OperatorBase {

@@ -8,12 +8,13 @@ namespace etl::runtime {
 
 namespace {
 
-// The rows of `work` (dense, no selection) that did not fail; `work` itself when none did.
+// The rows of `work` that did not fail (errors index its rows in selection order);
+// `work` itself when none did.
 Batch WithoutFailed(Batch work, RowErrors& errors, std::vector<uint32_t>& scratch) {
   if (errors.Empty()) return work;
   scratch.clear();
-  for (uint32_t i = 0; i < work.rows; ++i) {
-    if (!errors.Failed(i)) scratch.push_back(i);
+  for (size_t i = 0, n = work.Size(); i < n; ++i) {
+    if (!errors.Failed(static_cast<uint32_t>(i))) scratch.push_back(work.RowAt(i));
   }
   return Select(work, scratch);
 }
@@ -84,14 +85,7 @@ class DeriveOp : public OperatorBase {
       }
     }
     FailRows(batch, errors_, out);
-    if (!errors_.Empty()) {
-      scratch_.clear();
-      for (size_t i = 0; i < selection.size(); ++i) {
-        if (!errors_.Failed(static_cast<uint32_t>(i))) scratch_.push_back(selection[i]);
-      }
-      work = Select(work, scratch_);
-    }
-    EmitOn(0, std::move(work), out);
+    EmitOn(0, WithoutFailed(std::move(work), errors_, scratch_), out);
     out.Ack(input, batch.sequence);
   }
 
@@ -142,18 +136,7 @@ class SelectOp : public OperatorBase {
       }
     }
     FailRows(batch, errors_, out);
-    if (in_place) {
-      if (!errors_.Empty()) {
-        scratch_.clear();
-        for (size_t i = 0; i < batch.selection->size(); ++i) {
-          if (!errors_.Failed(static_cast<uint32_t>(i))) scratch_.push_back((*batch.selection)[i]);
-        }
-        result = Select(result, scratch_);
-      }
-      EmitOn(0, std::move(result), out);
-    } else {
-      EmitOn(0, WithoutFailed(std::move(result), errors_, scratch_), out);
-    }
+    EmitOn(0, WithoutFailed(std::move(result), errors_, scratch_), out);
     out.Ack(input, batch.sequence);
   }
 
