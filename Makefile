@@ -45,6 +45,7 @@ demo: deps build
 # Rewrites every tests/golden/**/*.err from the current etlc output (review the diff).
 golden-update: build
 	bash tests/golden/run_golden.sh --etlc $(ETLC) --update
+	python3 tests/lsp/lsp_transcript.py --etlc $(ETLC) --update
 
 docs: build
 	$(ETLC) docs --out docs/reference

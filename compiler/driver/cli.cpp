@@ -38,10 +38,11 @@ const std::vector<Command> kCommands = {
     Command{"errors", "print the error table of a recorded run", RunErrors},
     Command{"gc", "delete the runs that finished longer ago than --keep", RunGc},
     Command{"inspect", "check (and --repair) a state directory's persisted runs", RunInspect},
+    Command{"lsp", "run the language server on stdio (for editors)", RunLsp},
 };
 
 // Commands of language.md §8 that come with the runtime; named so users get a clear answer.
-constexpr std::array<std::string_view, 2> kLaterCommands = {"serve", "lsp"};
+constexpr std::array<std::string_view, 1> kLaterCommands = {"serve"};
 
 void PrintHelp(std::ostream& out) {
   out << "etlc " ETL_VERSION " - the etl pipeline compiler\n\n"

@@ -36,5 +36,7 @@ int RunGc(const std::vector<std::string>& args, Io& io);
 int RunInspect(const std::vector<std::string>& args, Io& io);
 // `etlc test FILE`: run the file's `test` blocks (language.md §9).
 int RunTest(const std::vector<std::string>& args, Io& io);
+// `etlc lsp`: the language server on stdio (docs/editors.md).
+int RunLsp(const std::vector<std::string>& args, Io& io);
 
 }  // namespace etl::driver
