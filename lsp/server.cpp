@@ -29,6 +29,9 @@ std::string RequireUri(const Json& params) {
 
 Server::Server(std::istream& in, std::ostream& out, ServerOptions options)
     : in_(in), writer_(out), options_(options) {
+  // std::cin is tied to std::cout: every read would flush cout from the reader thread,
+  // racing the writer (seen as messages sent twice).
+  in_.tie(nullptr);
   RegisterLifecycle();
   RegisterDocumentSync();
 }
