@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -491,7 +492,9 @@ class Indexer {
 
   Origins SourceOrigins(const ast::StepCall& call) {
     for (const auto& arg : call.args) {
-      if (arg.value && arg.value->kind == ExprKind::NameRef && arg.value->ref.kind == ast::RefKind::Schema) {
+      // `schema: Order` or `schema: geo.Region` (a member of an aliased import).
+      if (arg.value && (arg.value->kind == ExprKind::NameRef || arg.value->kind == ExprKind::FieldAccess) &&
+          arg.value->ref.kind == ast::RefKind::Schema) {
         return SchemaOrigins(arg.value->ref.decl);
       }
     }
@@ -579,7 +582,9 @@ class Indexer {
         out.clear();
         for (const auto& key : op.keys) {
           if (emit && key.value) IndexExpr(*key.value, scope);
-          if (!key.name.Empty()) {
+          // sema names a bare key `by country` after its field, without a range: it keeps
+          // the input's field.
+          if (!key.name.Empty() && key.name.range.Valid()) {
             int id = DefineField(key.name, step, key.range, FieldType(op.output_type, key.name.text));
             if (id >= 0) out[key.name.text] = id;
           } else if (key.value && key.value->kind == ExprKind::NameRef) {
@@ -693,6 +698,17 @@ class Indexer {
         case ast::TestItem::Kind::Given: {
           auto step = state.steps.find(item.name.text);
           if (step != state.steps.end()) Occur(item.name.range, step->second, false, nullptr);
+          // The keys of the given records are fields of the rows the step emits.
+          if (item.expr && item.expr->kind == ExprKind::ListLit) {
+            Origins origins = BindingOrigins(item.name.text, state);
+            for (const auto& row : item.expr->children) {
+              if (!row || row->kind != ExprKind::RecordLit) continue;
+              for (const auto& field : row->fields) {
+                auto it = origins.find(field.name.text);
+                if (it != origins.end()) Occur(field.name.range, it->second, false, nullptr);
+              }
+            }
+          }
           break;
         }
         case ast::TestItem::Kind::ExpectRows:
@@ -713,6 +729,19 @@ class Indexer {
 
   // ------------------------------------------------------------ expressions
 
+
+  // The origins of the rows of `stream` when it names a step (`sizes`) or a port of one
+  // (`sizes.big`, a route branch: the route's input); nullopt for anything else.
+  std::optional<Origins> StreamRowOrigins(const Expr& stream, PipelineState& state) {
+    if (stream.kind == ExprKind::NameRef && stream.ref.kind == ast::RefKind::Step) {
+      return BindingOrigins(stream.text, state);
+    }
+    if (stream.kind == ExprKind::FieldAccess && stream.ref.kind == ast::RefKind::Port && !stream.children.empty() &&
+        stream.children[0] && stream.text != "errors" && stream.text != "done") {
+      return BindingOrigins(stream.children[0]->text, state);
+    }
+    return std::nullopt;
+  }
 
   int FieldOrigin(const Expr& e, const std::string& name, const ExprScope& scope) const {
     const Origins& origins = e.ref.side == 1 ? scope.right_origins : scope.origins;
@@ -735,6 +764,10 @@ class Indexer {
           case ast::RefKind::Fn:
           case ast::RefKind::Schema:
             Occur(e.name_range, DeclSymbol(e.ref.decl), false, e.type);
+            // `geo.Region`: sema resolves the member and may leave the alias unresolved.
+            if (base && base->kind == ExprKind::NameRef && base->ref.kind == ast::RefKind::Unresolved) {
+              OccurModule(ast::Name{base->text, base->name_range.Valid() ? base->name_range : base->range});
+            }
             break;
           case ast::RefKind::Field:
             Occur(e.name_range, FieldOrigin(e, e.text, scope), false, e.type);
@@ -746,6 +779,15 @@ class Indexer {
             }
             break;
           default:
+            // `sizes.big[0].total` in a test: a field of the rows a step or port emits.
+            if (scope.state && base && base->kind == ExprKind::Index && !base->children.empty() &&
+                base->children[0]) {
+              if (auto origins = StreamRowOrigins(*base->children[0], *scope.state)) {
+                auto it = origins->find(e.text);
+                if (it != origins->end()) Occur(e.name_range, it->second, false, e.type);
+                break;
+              }
+            }
             // `record.field` of a schema-typed value: the schema's field.
             if (base && base->type && base->type->kind == ast::TypeKind::Record) {
               Origins fields = SchemaOrigins(SchemaNamed(base->type->name));
