@@ -12,7 +12,13 @@ packages=(
   libpq-dev postgresql
   llvm-16-dev
   python3
+  neovim             # a real LSP client for the language server's tests (tests/lsp/neovim)
 )
+
+# Node.js and npm build and test the VS Code extension (editors/vscode). Machines of this
+# project come with Node.js 20 (npm included); elsewhere Debian's packages are installed.
+if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 
 missing=()
 for p in "${packages[@]}"; do

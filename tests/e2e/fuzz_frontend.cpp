@@ -2,7 +2,10 @@
 // examples/ must never crash or hang it.
 //  1. In-process (thousands of cases): RunFrontend (LoadProgram, Check, Lower, plan JSON
 //     round trip, FormatModule) under an alarm() watchdog; a signal handler names the case.
-//  2. Through the binary (a couple of hundred cases): `etlc check` in a child process with
+//  2. Through the language server (hundreds of cases, in-process): the case opened as a
+//     document, every request the server advertises at random and out-of-range positions,
+//     incremental edits, the requests again; no internal error, every request answered.
+//  3. Through the binary (a couple of hundred cases): `etlc check` in a child process with
 //     a time limit; it must exit 0 or 1 (diagnostics), never die by a signal or exit 2+.
 // Deterministic: every case comes from a seeded generator; a failure prints the seed and
 // case number and writes the offending input to fuzz_failure.etl in the current folder.
@@ -26,6 +29,7 @@
 #include <vector>
 
 #include "compiler/driver/frontend.h"
+#include "tests/e2e/fuzz_server.h"
 
 namespace fs = std::filesystem;
 
@@ -200,14 +204,17 @@ int main(int argc, char** argv) {
   fs::path examples = "examples";
   size_t mutations_per_file = 700;
   size_t subprocess_cases = 200;
+  size_t server_cases = 600;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--etlc") etlc = argv[i + 1];
     else if (flag == "--examples") examples = argv[i + 1];
     else if (flag == "--mutations") mutations_per_file = std::stoul(argv[i + 1]);
     else if (flag == "--subprocess-cases") subprocess_cases = std::stoul(argv[i + 1]);
+    else if (flag == "--server-cases") server_cases = std::stoul(argv[i + 1]);
     else {
-      std::cerr << "usage: fuzz_frontend [--etlc PATH] [--examples DIR] [--mutations N] [--subprocess-cases N]\n";
+      std::cerr << "usage: fuzz_frontend [--etlc PATH] [--examples DIR] [--mutations N] [--subprocess-cases N]"
+                   " [--server-cases N]\n";
       return 2;
     }
   }
@@ -269,7 +276,29 @@ int main(int argc, char** argv) {
   std::cout << "in-process: " << all.size() << " cases from " << files.size() << " files, " << with_errors
             << " with errors, none crashed or hung\n";
 
-  // 2. Through the binary: every n-th case, in a temporary folder holding links to the
+  // 2. Through the language server (in-process): every n-th case opened as a document and
+  //    driven through every request the server advertises, before and after edits.
+  if (server_cases > 0) {
+    size_t stride = std::max<size_t>(1, all.size() / server_cases);
+    size_t ran = 0;
+    for (size_t i = 0; i < all.size() && ran < server_cases; i += stride, ++ran) {
+      const Case& c = all[i];
+      std::snprintf(g_current_case, sizeof g_current_case, "%zu (server): %s, %s", i, c.file.c_str(),
+                    c.description.c_str());
+      g_current_input = c.text;
+      alarm(kCaseTimeoutSeconds * 4);
+      std::string problem = etl::fuzz::DriveServer(c.file, c.text, kBaseSeed + static_cast<uint32_t>(i));
+      alarm(0);
+      if (!problem.empty()) {
+        std::cerr << "fuzz_frontend: case " << g_current_case << ": " << problem << "\n";
+        WriteFailureInput();
+        return 1;
+      }
+    }
+    std::cout << "language server: " << ran << " cases through every advertised request, none failed\n";
+  }
+
+  // 3. Through the binary: every n-th case, in a temporary folder holding links to the
   //    original's siblings so its imports resolve as in the original.
   if (!etlc.empty() && subprocess_cases > 0) {
     char pattern[] = "/tmp/etl_fuzz_XXXXXX";
