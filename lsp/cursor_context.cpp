@@ -237,7 +237,21 @@ class ContextBuilder {
     bool in_expression = Contains(item, "=") || !stack_.empty() || c_.decl_keyword == "const";
     if (c_.decl_keyword == "schema") in_expression = Contains(item, "=");
     if (c_.decl_keyword == "fn" && !stack_.empty() && stack_.front() == 2) in_expression = false;  // its parameters
+    if (c_.decl_keyword == "fn") FnParams();
     if (in_expression) c_.place = Place::Expression;
+  }
+
+  void FnParams() {
+    if (tokens_.size() < 3 || !Is(tokens_[2], "(")) return;
+    for (size_t i = 3; i + 1 < tokens_.size() && tokens_[i].level == 1; ++i) {
+      if (!IsWord(tokens_[i]) || !Is(tokens_[i + 1], ":")) continue;
+      size_t end = i + 2;
+      while (end < tokens_.size() && tokens_[end].level >= 1 && !Is(tokens_[end], ",") && !Is(tokens_[end], ")")) ++end;
+      uint32_t type_begin = i + 2 < tokens_.size() ? tokens_[i + 2].begin : tokens_[i + 1].end;
+      uint32_t type_end = end > i + 2 ? tokens_[end - 1].end : type_begin;
+      c_.fn_params.emplace_back(Unquote(tokens_[i].text), std::string(text_.substr(type_begin, type_end - type_begin)));
+      i = end - 1;
+    }
   }
 
   bool InTypeArgs() const {

@@ -57,6 +57,8 @@ struct CursorContext {
   std::optional<OpenCall> call;
   std::string decl_keyword;  // `pipeline`, `fn`, `schema`, ... of the enclosing declaration
   std::string decl_name;     // its name
+  // A fn's parameters as written (name, type text): the fn may not parse while its body is typed.
+  std::vector<std::pair<std::string, std::string>> fn_params;
 
   // In a pipeline statement: its chain as written before the cursor.
   bool in_chain = false;

@@ -36,6 +36,9 @@ constexpr char kLocal = '1';   // declarations of the program, steps
 constexpr char kLibrary = '2';  // stdlib functions and steps
 constexpr char kLast = '3';    // expression keywords
 
+// Add()'s snippet that inserts the label as it is (keywords, which SourceName would quote).
+constexpr std::string_view kAsIs = "\x01";
+
 bool Matches(std::string_view label, std::string_view prefix) {
   if (prefix.empty()) return true;
   if (label.empty() || std::tolower(static_cast<unsigned char>(label[0])) != std::tolower(static_cast<unsigned char>(prefix[0]))) {
@@ -61,7 +64,9 @@ std::string StepSnippet(const stdlib::StepSpec& spec) {
   std::string out = spec.name + "(";
   int index = 1;
   for (const auto& param : spec.params) {
-    if (!param.required) continue;
+    // A source's `schema:` is optional (inferred from the file) but almost always written.
+    bool schema = param.type == "schema" && spec.kind == stdlib::StepKind::Source;
+    if (!param.required && !schema) continue;
     if (index > 1) out += ", ";
     if (!param.positional) out += param.name + ": ";
     out += Placeholder(index++, param.name, param.type);
@@ -177,7 +182,7 @@ class Completer {
         break;
       case Place::Words: break;
     }
-    for (const auto& word : c_.words) Add(word, kKeyword, "keyword", "", kFirst);
+    for (const auto& word : c_.words) Add(word, kKeyword, "keyword", "", kFirst, std::string(kAsIs));
     return Finish(true);
   }
 
@@ -192,8 +197,8 @@ class Completer {
     Json item{{"label", label}, {"kind", kind}, {"sortText", fmt::format("{}{:04}_{}", group, order, label)}};
     if (!detail.empty()) item["detail"] = detail;
     if (!doc.empty()) item["documentation"] = Json{{"kind", "markdown"}, {"value", doc}};
-    std::string text = snippet.empty() ? SourceName(label) : snippet;
-    if (!snippet.empty()) item["insertTextFormat"] = 2;
+    std::string text = snippet.empty() ? SourceName(label) : snippet == kAsIs ? label : snippet;
+    if (!snippet.empty() && snippet != kAsIs) item["insertTextFormat"] = 2;
     item["textEdit"] = Json{{"range", a_.Range(diag::SourceRange{a_.File(), c_.prefix_begin, cursor_})}, {"newText", text}};
     items_.push_back(std::move(item));
   }
@@ -373,7 +378,7 @@ class Completer {
           return;
         }
         if (param->type == "mode") {
-          for (const char* mode : {"append", "replace"}) Add(mode, kKeyword, "mode", "", kFirst);
+          for (const char* mode : {"append", "replace"}) Add(mode, kKeyword, "mode", "", kFirst, std::string(kAsIs));
           Add("upsert", kKeyword, "mode", "", kFirst, "upsert(keys: [\"${1:id}\"])");
           Add("scd2", kKeyword, "mode", "", kFirst, "scd2(keys: [\"${1:id}\"])");
           return;
@@ -394,17 +399,16 @@ class Completer {
     }
     Declarations();
     if (!step_argument) Functions(c_.aggregate_body);
-    for (const char* keyword : {"if", "match", "not", "null", "true", "false"}) Add(keyword, kKeyword, "keyword", "", kLast);
+    for (const char* keyword : {"if", "match", "not", "null", "true", "false"}) {
+      Add(keyword, kKeyword, "keyword", "", kLast, std::string(kAsIs));
+    }
   }
 
   void FnParams() {
     if (c_.decl_keyword != "fn") return;
-    auto it = a_.VisibleDecls().find(c_.decl_name);
-    const ast::FnDecl* fn = it == a_.VisibleDecls().end() ? nullptr : it->second->As<ast::FnDecl>();
-    if (!fn) return;
-    for (size_t i = 0; i < fn->params.size(); ++i) {
-      ast::TypeRef type = fn->params[i].type ? fn->params[i].type->resolved : nullptr;
-      Add(fn->params[i].name.text, kVariable, TypeText(type), "parameter of `" + fn->name.text + "`", kFirst, "", i);
+    for (size_t i = 0; i < c_.fn_params.size(); ++i) {
+      const auto& [name, type] = c_.fn_params[i];
+      Add(name, kVariable, type, "parameter of `fn " + c_.decl_name + "`", kFirst, "", i);
     }
   }
 
@@ -440,7 +444,9 @@ class Completer {
       // Positional parameters already given by position are not offered by name.
       if (given.count(param->name) || (param->positional && index <= c_.call->positional_before)) continue;
       std::string value = param->type == "string" ? "\"$1\"" : param->type == "schema" ? "${1:Schema}" : "$1";
-      Add(param->name + ":", kProperty, ParamLabel(*param), param->doc, kFirst, param->name + ": " + value, index);
+      // A step's arguments are mostly named; a function's mostly fields and values.
+      Add(param->name + ":", kProperty, ParamLabel(*param), param->doc, c_.call->step ? kFirst : kLocal,
+          param->name + ": " + value, index);
     }
     auto it = a_.VisibleDecls().find(c_.call->callee);
     if (it != a_.VisibleDecls().end()) {
@@ -448,7 +454,7 @@ class Completer {
         for (size_t i = 0; i < fn->params.size(); ++i) {
           const auto& p = fn->params[i];
           if (given.count(p.name.text) || i < c_.call->positional_before) continue;
-          Add(p.name.text + ":", kProperty, TypeText(p.type ? p.type->resolved : nullptr), "", kFirst, p.name.text + ": $1", i);
+          Add(p.name.text + ":", kProperty, TypeText(p.type ? p.type->resolved : nullptr), "", kLocal, p.name.text + ": $1", i);
         }
       }
     }
