@@ -28,6 +28,11 @@ export function escapeHtml(text: string): string {
     .replace(/'/g, '&#39;');
 }
 
+/** Escapes text for a double-quoted attribute value (keeps the CSP's single quotes readable). */
+export function escapeAttribute(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+}
+
 /**
  * The page. The graph source travels as escaped text in a <pre> (never as HTML or script),
  * the inline script reads it from there and runs mermaid.render; a parse or render error
@@ -45,7 +50,7 @@ export function graphHtml(page: GraphPage): string {
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+<meta http-equiv="Content-Security-Policy" content="${escapeAttribute(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>${escapeHtml(page.title)}</title>
 <style>
@@ -61,7 +66,7 @@ export function graphHtml(page: GraphPage): string {
 <div id="graph">Rendering…</div>
 <div id="error"></div>
 <details><summary>Mermaid source</summary><pre id="source">${escapeHtml(page.mermaid)}</pre></details>
-<script nonce="${page.nonce}" src="${escapeHtml(page.mermaidScriptUri)}"></script>
+<script nonce="${page.nonce}" src="${escapeAttribute(page.mermaidScriptUri)}"></script>
 <script nonce="${page.nonce}">
 (async () => {
   const graph = document.getElementById('graph');
