@@ -150,7 +150,8 @@ class Hoverer {
       if (!chain.ops.empty()) doc += "**In** (from its head)\n\n" + RecordTable(chain.head.output_type) + "\n";
     }
     doc += "**Out**\n\n" + RecordTable(s.type);
-    return CodeAndDoc("step " + s.name + ": " + RecordLine(s.type, 80), doc);
+    bool named = s.type && s.type->kind == ast::TypeKind::Record && !s.type->name.empty();
+    return CodeAndDoc("step " + s.name + ": " + (named ? s.type->name : RecordLine(s.type, 80)), doc);
   }
 
   // ------------------------------------------------------------ ops and heads
@@ -213,7 +214,7 @@ class Hoverer {
   // ------------------------------------------------------------ expressions
 
   std::string OfExpr(const ast::Expr& e) const {
-    if (!e.type) return "";
+    if (ast::IsError(e.type)) return "";  // the diagnostic says what is wrong; `<error>` would not
     std::string text;
     for (char c : SourceText(a_.Text(), e.range)) {
       bool blank = c == '\n' || c == ' ' || c == '\t' || c == '\r';
