@@ -7,6 +7,9 @@ request: the runner waits for its answer before sending the next line. Directive
   {"$args": ["--debounce-ms", "50"]}   first line only: extra `etlc lsp` arguments
   {"$wait": "textDocument/publishDiagnostics"}   wait for that notification
   {"$open": "orders.etl"}   didOpen of workspace/orders.etl (version 1, its text from disk)
+  {"$keep": "capabilities"}   keep the server's capabilities in the golden; other cases
+                              show `"capabilities": "..."` (lifecycle.lsp records them
+                              once, so a new feature changes one golden, not all)
 Strings are expanded: `${WS}` is the file URI of tests/lsp/workspace, `@file:NAME` (a
 whole string) is the text of workspace/NAME.
 Unless the case sets `$args`, diagnostics are debounced for an hour, so they appear
@@ -104,6 +107,8 @@ def run_case(etlc, case_path, log_dir):
     args = ["--debounce-ms", "3600000"]
     if lines and "$args" in lines[0][1]:
         args = lines.pop(0)[1]["$args"]
+    keep_capabilities = any(m.get("$keep") == "capabilities" for _, m in lines)
+    lines = [(n, m) for n, m in lines if "$keep" not in m]
     name = os.path.splitext(os.path.basename(case_path))[0]
     server = Server(etlc, args, os.path.join(log_dir, name + ".stderr"))
     transcript = []
@@ -111,6 +116,9 @@ def run_case(etlc, case_path, log_dir):
     problems = []
 
     def record(direction, message):
+        result = message.get("result") if direction == "<<<" else None
+        if not keep_capabilities and isinstance(result, dict) and "capabilities" in result:
+            message = dict(message, result=dict(result, capabilities="..."))
         transcript.append(direction + " " + json.dumps(message, indent=2, sort_keys=True, ensure_ascii=False))
 
     def wait_for(predicate, what, number):
