@@ -6,7 +6,8 @@
 # extension's own server command line (node --test test/node/).
 #
 # usage: vscode_test.sh --etlc PATH/TO/etlc
-# Needs node >= 18 and npm (Debian: nodejs, npm) and the npm registry (for npm ci).
+# Needs node >= 20 with npm (vsce 3 needs node 20; Debian 12 ships 18: NodeSource's nodejs
+# package has both) and the npm registry (for npm ci).
 set -euo pipefail
 
 etlc=
@@ -26,7 +27,7 @@ for tool in node npm python3; do
   command -v "$tool" >/dev/null || { echo "vscode_test: $tool not found (scripts/install-deps.sh installs it)" >&2; exit 1; }
 done
 node_major=$(node -p 'process.versions.node.split(".")[0]')
-[ "$node_major" -ge 18 ] || { echo "vscode_test: node $(node --version) is too old (18 or later)" >&2; exit 1; }
+[ "$node_major" -ge 20 ] || { echo "vscode_test: node $(node --version) is too old: @vscode/vsce 3 needs node 20 or later" >&2; exit 1; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
