@@ -114,11 +114,12 @@ class ContextBuilder {
       bool open_comment = (last.kind == TokenKind::Comment || last.kind == TokenKind::DocComment) &&
                           last.end == cursor_ && (last.text.substr(0, 2) == "//" || last.text.size() < 4 ||
                                                   last.text.substr(last.text.size() - 2) != "*/");
-      if (open_string || open_comment || last.kind == TokenKind::Bad) return c_;
-      if (last.end == cursor_ && (last.kind == TokenKind::Number || last.kind == TokenKind::Duration ||
-                                  last.kind == TokenKind::Date || last.kind == TokenKind::String)) {
-        return c_;
-      }
+      if (open_comment) return c_;
+      // In a literal nothing completes, but signature help still wants the call around it.
+      literal_ = open_string || last.kind == TokenKind::Bad ||
+                 (last.end == cursor_ && (last.kind == TokenKind::Number || last.kind == TokenKind::Duration ||
+                                          last.kind == TokenKind::Date || last.kind == TokenKind::String));
+      if (literal_) tokens_.pop_back();
     }
     tokens_.erase(std::remove_if(tokens_.begin(), tokens_.end(),
                                  [](const Tok& t) {
@@ -126,12 +127,12 @@ class ContextBuilder {
                                  }),
                   tokens_.end());
     c_.prefix_begin = cursor_;
-    if (!tokens_.empty() && IsWord(tokens_.back()) && tokens_.back().end == cursor_) {
+    if (!literal_ && !tokens_.empty() && IsWord(tokens_.back()) && tokens_.back().end == cursor_) {
       c_.prefix = Unquote(tokens_.back().text);
       c_.prefix_begin = tokens_.back().begin;
       tokens_.pop_back();
     }
-    if (tokens_.size() >= 2 && (Is(tokens_.back(), ".") || Is(tokens_.back(), "?.")) &&
+    if (!literal_ && tokens_.size() >= 2 && (Is(tokens_.back(), ".") || Is(tokens_.back(), "?.")) &&
         tokens_.back().end == c_.prefix_begin && IsWord(tokens_[tokens_.size() - 2])) {
       c_.qualified = true;
       c_.qualifier = Unquote(tokens_[tokens_.size() - 2].text);
@@ -151,7 +152,8 @@ class ContextBuilder {
     }
     stack_ = stack;
     FindCall();
-    Decide();
+    if (c_.call && literal_) c_.call->at_arg_start = false;
+    if (!literal_) Decide();
     return c_;
   }
 
@@ -524,6 +526,7 @@ class ContextBuilder {
   uint32_t cursor_;
   std::vector<Tok> tokens_;
   std::vector<size_t> stack_;
+  bool literal_ = false;  // the cursor is in a string, number or other literal
   CursorContext c_;
 };
 

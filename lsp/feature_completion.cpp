@@ -212,6 +212,8 @@ class Completer {
       Add(name, kTypeParameter, "type", "", kFirst, snippet);
     }
     for (const auto& [name, decl] : a_.VisibleDecls()) {
+      // Not the schema being declared: a schema cannot hold itself.
+      if (c_.decl_keyword == "schema" && name == c_.decl_name) continue;
       if (const auto* schema = decl->As<ast::SchemaDecl>()) Add(name, kStruct, "schema", Doc(*schema), kLocal);
     }
   }
@@ -389,7 +391,8 @@ class Completer {
     if (!step_argument) {
       if (c_.in_chain) {
         InputRecord input = InputRecordAt(a_, c_);
-        RecordFields(input.input, kFirst, Where(input.input));
+        // In `aggregate { }` the aggregate functions come first: outputs are aggregates.
+        RecordFields(input.input, c_.aggregate_body ? kLocal : kFirst, Where(input.input));
         if (!c_.join_step.empty()) {
           Add(c_.join_step, kVariable, "the join's right side", "Its fields: `" + c_.join_step + ".field`\n\n" + RecordTable(input.right), kFirst);
         }
