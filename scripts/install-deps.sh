@@ -16,7 +16,9 @@ packages=(
 )
 
 # Node.js and npm build and test the VS Code extension (editors/vscode). Machines of this
-# project come with Node.js 20 (npm included); elsewhere Debian's packages are installed.
+# project come with Node.js 20 from NodeSource (npm included); where node is missing,
+# Debian's packages are installed, but Debian 12's node is 18 and packaging the extension
+# (@vscode/vsce 3) needs 20: tests/editors/vscode_test.sh then says so.
 if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi
 if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 
