@@ -11,6 +11,7 @@ packages=(
   libsimdjson-dev zlib1g-dev libzstd-dev libsqlite3-dev
   libpq-dev postgresql
   llvm-16-dev
+  libmimalloc-dev    # etlc's allocator (CMakeLists.txt)
   python3
   neovim             # a real LSP client for the language server's tests (tests/lsp/neovim)
 )
