@@ -11,22 +11,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string Normalize(const std::string& path) {
-  std::error_code ec;
-  fs::path canonical = fs::weakly_canonical(path, ec);
-  return ec ? fs::path(path).lexically_normal().string() : canonical.string();
-}
-
-std::optional<std::string> ReadDisk(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 uint64_t MTime(const std::string& path) {
   std::error_code ec;
   auto time = fs::last_write_time(path, ec);
@@ -48,7 +32,7 @@ void Workspace::Open(const std::string& uri, std::string text, int version) {
   doc.path = PathOf(uri);
   doc.text = std::move(text);
   doc.version = version;
-  uri_by_path_[Normalize(doc.path)] = uri;
+  uri_by_path_[sema::NormalizePath(doc.path)] = uri;
   analyses_.erase(uri);
 }
 
@@ -73,7 +57,7 @@ bool Workspace::Change(const std::string& uri, const Json& changes, int version,
 void Workspace::Close(const std::string& uri) {
   auto it = documents_.find(uri);
   if (it == documents_.end()) return;
-  uri_by_path_.erase(Normalize(it->second.path));
+  uri_by_path_.erase(sema::NormalizePath(it->second.path));
   documents_.erase(it);
   analyses_.erase(uri);
   read_paths_.erase(uri);
@@ -92,9 +76,9 @@ std::vector<std::string> Workspace::OpenUris() const {
 
 sema::FileReader Workspace::Reader() const {
   return [this](const std::string& path) -> std::optional<std::string> {
-    auto open = uri_by_path_.find(Normalize(path));
+    auto open = uri_by_path_.find(sema::NormalizePath(path));
     if (open != uri_by_path_.end()) return documents_.at(open->second).text;
-    return ReadDisk(path);
+    return sema::ReadSourceFile(path);
   };
 }
 
@@ -106,11 +90,11 @@ std::shared_ptr<const Analysis> Workspace::Analyze(const std::string& uri) {
     // A closed file is re-read when it changed on disk.
     if (doc || disk_stamps_[uri] == MTime(path)) return cached->second;
   }
-  if (!doc && !ReadDisk(path)) return nullptr;
+  if (!doc && !sema::ReadSourceFile(path)) return nullptr;
   auto analysis = Analysis::Build(uri, path, doc ? doc->version : 0, Reader(), encoding_);
   std::vector<std::string> read;
   const auto& sources = analysis->Program().sources;
-  for (size_t i = 0; i < sources.Count(); ++i) read.push_back(Normalize(sources.File(static_cast<diag::FileId>(i)).Path()));
+  for (size_t i = 0; i < sources.Count(); ++i) read.push_back(sema::NormalizePath(sources.File(static_cast<diag::FileId>(i)).Path()));
   read_paths_[uri] = std::move(read);
   if (!doc) disk_stamps_[uri] = MTime(path);
   analyses_[uri] = analysis;
@@ -118,10 +102,10 @@ std::shared_ptr<const Analysis> Workspace::Analyze(const std::string& uri) {
 }
 
 std::vector<std::string> Workspace::DependentsOf(const std::string& path) const {
-  std::string key = Normalize(path);
+  std::string key = sema::NormalizePath(path);
   std::vector<std::string> uris;
   for (const auto& [uri, doc] : documents_) {
-    if (Normalize(doc.path) == key) {
+    if (sema::NormalizePath(doc.path) == key) {
       uris.push_back(uri);
       continue;
     }

@@ -22,22 +22,6 @@ const ast::Module* Program::ModuleOf(diag::FileId file) const {
 
 namespace {
 
-std::optional<std::string> ReadFromDisk(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::string Normalize(const std::string& path) {
-  std::error_code ec;
-  fs::path canonical = fs::weakly_canonical(path, ec);
-  return ec ? fs::path(path).lexically_normal().string() : canonical.string();
-}
-
 // Depth-first loading; `stack` holds the normalised paths of the files being loaded,
 // so an import of one of them is a cycle.
 class Loader {
@@ -45,10 +29,10 @@ class Loader {
   Loader(Program& program, const FileReader& reader) : program_(program), reader_(reader) {}
 
   ast::Module* Load(const std::string& path) {
-    auto text = reader_ ? reader_(path) : ReadFromDisk(path);
+    auto text = reader_ ? reader_(path) : ReadSourceFile(path);
     if (!text) return nullptr;
     diag::FileId file = program_.sources.Add(path, std::move(*text));
-    normalized_.push_back(Normalize(path));
+    normalized_.push_back(NormalizePath(path));
     program_.modules.push_back(syntax::ParseModule(program_.sources, file, program_.diagnostics));
     ast::Module* module = program_.modules.back().get();
     stack_.push_back(normalized_.back());
@@ -63,7 +47,7 @@ class Loader {
   void Resolve(ast::ImportDecl& import, const std::string& importer) {
     fs::path target = fs::path(importer).parent_path() / import.path;
     std::string target_path = target.lexically_normal().string();
-    std::string key = Normalize(target_path);
+    std::string key = NormalizePath(target_path);
     for (size_t i = 0; i < stack_.size(); ++i) {
       if (stack_[i] != key) continue;
       std::string chain;
@@ -96,6 +80,22 @@ class Loader {
 };
 
 }  // namespace
+
+std::optional<std::string> ReadSourceFile(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::string NormalizePath(const std::string& path) {
+  std::error_code ec;
+  fs::path canonical = fs::weakly_canonical(path, ec);
+  return ec ? fs::path(path).lexically_normal().string() : canonical.string();
+}
 
 std::unique_ptr<Program> LoadProgram(const std::string& path, const FileReader& reader) {
   auto program = std::make_unique<Program>();

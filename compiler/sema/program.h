@@ -28,6 +28,12 @@ struct Program {
   const ast::Module* ModuleOf(diag::FileId file) const;
 };
 
+// Reads a source file from disk; nullopt for a folder or an unreadable file.
+std::optional<std::string> ReadSourceFile(const std::string& path);
+// A path as LoadProgram compares files (imports, cycles): canonical when it exists, else
+// lexically normal. The LSP maps open buffers with it.
+std::string NormalizePath(const std::string& path);
+
 // Parses `path` and, transitively, every file it imports (relative to the importing
 // file). A missing root file yields a Program with no modules and one diagnostic-free
 // failure: the caller reports it (usage error). Import problems are E0100/E0101.
