@@ -128,28 +128,29 @@ class Indexer {
   int FunctionSymbol(const std::string& name, bool aggregate) {
     const stdlib::FunctionSpec* spec = stdlib::FindFunction(name, aggregate);
     if (!spec) return -1;
-    auto key = "fn:" + spec->name + (spec->aggregate ? ":aggregate" : "");
-    auto it = stdlib_.find(key);
-    if (it != stdlib_.end()) return it->second;
     Symbol s;
     s.kind = SymbolKind::Function;
     s.name = spec->name;
     s.doc = spec->doc;
     s.function_spec = spec;
-    return stdlib_[key] = Define(std::move(s));
+    return StdlibSymbol("fn:" + spec->name + (spec->aggregate ? ":aggregate" : ""), std::move(s));
+  }
+
+  // The one symbol of a stdlib entity (`key` names it), defined on first use.
+  int StdlibSymbol(const std::string& key, Symbol symbol) {
+    auto it = stdlib_.find(key);
+    if (it != stdlib_.end()) return it->second;
+    return stdlib_[key] = Define(std::move(symbol));
   }
 
   int StepSpecSymbol(const stdlib::StepSpec* spec) {
     if (!spec) return -1;
-    auto key = fmt::format("step:{}:{}", stdlib::Spelling(spec->kind), spec->name);
-    auto it = stdlib_.find(key);
-    if (it != stdlib_.end()) return it->second;
     Symbol s;
     s.kind = SymbolKind::StdlibStep;
     s.name = spec->name;
     s.doc = spec->doc;
     s.step_spec = spec;
-    return stdlib_[key] = Define(std::move(s));
+    return StdlibSymbol(fmt::format("step:{}:{}", stdlib::Spelling(spec->kind), spec->name), std::move(s));
   }
 
   int StdlibParamSymbol(const stdlib::StepSpec* step, const stdlib::FunctionSpec* function, const std::string& name) {
@@ -160,20 +161,16 @@ class Indexer {
       if (p.name == name) param = &p;
     }
     if (!param) return -1;
-    std::string owner = step ? step->name : function->name;
-    auto key = fmt::format("param:{}:{}", static_cast<const void*>(param), name);
-    auto it = stdlib_.find(key);
-    if (it != stdlib_.end()) return it->second;
     Symbol s;
     s.kind = SymbolKind::StdlibParam;
     s.name = name;
-    s.container = owner;
+    s.container = step ? step->name : function->name;
     s.doc = param->doc;
     s.step_spec = step;
     s.function_spec = function;
     s.param_spec = param;
     if (auto type = ast::ParseType(param->type)) s.type = *type;
-    return stdlib_[key] = Define(std::move(s));
+    return StdlibSymbol(fmt::format("param:{}:{}", static_cast<const void*>(param), name), std::move(s));
   }
 
   int DeclSymbol(const Decl* decl) const {
