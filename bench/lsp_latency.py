@@ -28,6 +28,9 @@ import threading
 import queue
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lsp"))
+from lsp_framing import frame, read_messages  # noqa: E402  (the transcript tests' framing)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BUDGET_MS = 50.0
@@ -106,25 +109,11 @@ class Client:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
-        out = self.proc.stdout
-        while True:
-            headers = {}
-            while True:
-                line = out.readline()
-                if not line:
-                    self.inbox.put(None)
-                    return
-                line = line.strip()
-                if not line:
-                    break
-                name, _, value = line.decode().partition(":")
-                headers[name.strip().lower()] = value.strip()
-            self.inbox.put(json.loads(out.read(int(headers["content-length"]))))
+        read_messages(self.proc.stdout, self.inbox.put)
 
     def send(self, message):
         message["jsonrpc"] = "2.0"
-        body = json.dumps(message).encode()
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.write(frame(message))
         self.proc.stdin.flush()
 
     def wait(self, predicate, timeout=60.0):

@@ -27,6 +27,8 @@ import sys
 import threading
 import time
 
+from lsp_framing import frame, read_messages
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKSPACE = os.path.join(HERE, "workspace")
 TIMEOUT = 30.0
@@ -47,25 +49,10 @@ class Server:
         self.reader.start()
 
     def _read(self):
-        out = self.proc.stdout
-        while True:
-            headers = {}
-            while True:
-                line = out.readline()
-                if not line:
-                    self.inbox.put(None)
-                    return
-                line = line.strip()
-                if not line:
-                    break
-                name, _, value = line.decode().partition(":")
-                headers[name.strip().lower()] = value.strip()
-            body = out.read(int(headers["content-length"]))
-            self.inbox.put(json.loads(body))
+        read_messages(self.proc.stdout, self.inbox.put)
 
     def send(self, message):
-        body = json.dumps(message).encode()
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.write(frame(message))
         self.proc.stdin.flush()
 
     def receive(self, deadline):
