@@ -70,50 +70,53 @@ void Server::Log(const std::string& line) {
   options_.log->flush();
 }
 
-void Server::ReadLoop() {
+void Server::ReadLoop(std::istream& in, const std::shared_ptr<Inbox>& inbox) {
   while (true) {
-    IncomingMessage message = ReadMessage(in_);
+    IncomingMessage message = ReadMessage(in);
     bool end = message.kind == IncomingMessage::Kind::EndOfStream;
+    // A broken header leaves the stream unsynchronised: stop reading after it.
+    bool stop = end || (message.kind == IncomingMessage::Kind::Malformed && in.eof());
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      std::lock_guard<std::mutex> lock(inbox->mutex);
       if (message.kind == IncomingMessage::Kind::Message && Member(message.json, "method") == "$/cancelRequest") {
         const Json& id = Member(Member(message.json, "params"), "id");
-        if (!id.is_null()) cancelled_.insert(IdKey(id));
+        if (!id.is_null()) inbox->cancelled.insert(IdKey(id));
       }
       if (end) {
-        input_ended_ = true;
+        inbox->input_ended = true;
       } else {
-        queue_.push_back(std::move(message));
+        inbox->queue.push_back(std::move(message));
       }
+      if (stop) inbox->input_ended = true;
+      // Notified under the lock: the server may be gone as soon as the lock is released.
+      inbox->ready.notify_one();
     }
-    ready_.notify_one();
-    if (end) return;
-    // A broken header leaves the stream unsynchronised: stop reading.
-    if (message.kind == IncomingMessage::Kind::Malformed && in_.eof()) return;
+    if (stop) return;
   }
 }
 
 int Server::Run() {
-  reader_ = std::thread([this] { ReadLoop(); });
+  reader_ = std::thread([&in = in_, inbox = inbox_] { ReadLoop(in, inbox); });
+  Inbox& inbox = *inbox_;
   while (!exited_) {
     IncomingMessage message;
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      auto has_work = [this] { return !queue_.empty() || input_ended_; };
+      std::unique_lock<std::mutex> lock(inbox.mutex);
+      auto has_work = [&inbox] { return !inbox.queue.empty() || inbox.input_ended; };
       if (dirty_.empty()) {
-        ready_.wait(lock, has_work);
+        inbox.ready.wait(lock, has_work);
       } else {
         Clock::time_point due = Clock::time_point::max();
         for (const auto& [uri, when] : dirty_) due = std::min(due, when);
-        if (!ready_.wait_until(lock, due, has_work)) {
+        if (!inbox.ready.wait_until(lock, due, has_work)) {
           lock.unlock();
           PublishDue(false);
           continue;
         }
       }
-      if (queue_.empty()) break;  // input ended
-      message = std::move(queue_.front());
-      queue_.pop_front();
+      if (inbox.queue.empty()) break;  // input ended
+      message = std::move(inbox.queue.front());
+      inbox.queue.pop_front();
     }
     if (message.kind == IncomingMessage::Kind::Malformed) {
       Log("malformed message: " + message.error);
@@ -162,8 +165,8 @@ void Server::Handle(const Json& message) {
 
 void Server::HandleRequest(const Json& id, const std::string& method, const Json& params) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (cancelled_.erase(IdKey(id))) {
+    std::lock_guard<std::mutex> lock(inbox_->mutex);
+    if (inbox_->cancelled.erase(IdKey(id))) {
       RespondError(id, ErrorCode::kRequestCancelled, "the request was cancelled");
       return;
     }

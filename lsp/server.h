@@ -70,7 +70,17 @@ class Server {
   static uint32_t OffsetOf(const Analysis& analysis, const Json& params);
 
  private:
-  void ReadLoop();
+  // What the reading thread shares with the server. Owned by both: a detached reader
+  // (`etlc lsp` exits while it is blocked on stdin) may still push into it after the
+  // Server is gone, so it must not live inside the Server.
+  struct Inbox {
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::deque<IncomingMessage> queue;
+    bool input_ended = false;
+    std::set<std::string> cancelled;  // ids (dumped JSON) of requests cancelled while queued
+  };
+  static void ReadLoop(std::istream& in, const std::shared_ptr<Inbox>& inbox);
   void Handle(const Json& message);
   void HandleRequest(const Json& id, const std::string& method, const Json& params);
   void HandleNotification(const std::string& method, const Json& params);
@@ -98,11 +108,7 @@ class Server {
   bool shutdown_ = false;
   bool exited_ = false;
 
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<IncomingMessage> queue_;
-  bool input_ended_ = false;
-  std::set<std::string> cancelled_;  // ids (dumped JSON) of requests cancelled while queued
+  std::shared_ptr<Inbox> inbox_ = std::make_shared<Inbox>();
 
   using Clock = std::chrono::steady_clock;
   std::map<std::string, Clock::time_point> dirty_;  // URI -> when its diagnostics are due
