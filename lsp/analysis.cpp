@@ -136,6 +136,19 @@ class Indexer {
     return StdlibSymbol("fn:" + spec->name + (spec->aggregate ? ":aggregate" : ""), std::move(s));
   }
 
+  // A symbol defined by a name written in the program.
+  static Symbol Named(SymbolKind kind, const ast::Name& name, std::string container, const SourceRange& decl_range,
+                      ast::TypeRef type) {
+    Symbol s;
+    s.kind = kind;
+    s.name = name.text;
+    s.container = std::move(container);
+    s.name_range = name.range;
+    s.decl_range = decl_range;
+    s.type = std::move(type);
+    return s;
+  }
+
   // The one symbol of a stdlib entity (`key` names it), defined on first use.
   int StdlibSymbol(const std::string& key, Symbol symbol) {
     auto it = stdlib_.find(key);
@@ -196,14 +209,9 @@ class Indexer {
         int id = Define(std::move(s));
         decls_[&decl] = id;
         for (const auto& field : decl.As<ast::SchemaDecl>()->fields) {
-          Symbol f;
-          f.kind = SymbolKind::Field;
-          f.name = field.name.text;
-          f.container = decl.name.text;
-          f.name_range = field.name.range;
-          f.decl_range = field.range;
+          Symbol f = Named(SymbolKind::Field, field.name, decl.name.text, field.range,
+                           field.type ? field.type->resolved : nullptr);
           f.doc = field.doc;
-          f.type = field.type ? field.type->resolved : nullptr;
           schema_fields_[&decl][field.name.text] = Define(std::move(f));
         }
         return;
@@ -219,14 +227,8 @@ class Indexer {
         int id = Define(std::move(s));
         decls_[&decl] = id;
         for (const auto& p : fn->params) {
-          Symbol f;
-          f.kind = SymbolKind::FnParam;
-          f.name = p.name.text;
-          f.container = decl.name.text;
-          f.name_range = p.name.range;
-          f.decl_range = p.range;
-          f.type = p.type ? p.type->resolved : nullptr;
-          fn_params_[fn].push_back(Define(std::move(f)));
+          fn_params_[fn].push_back(Define(
+              Named(SymbolKind::FnParam, p.name, decl.name.text, p.range, p.type ? p.type->resolved : nullptr)));
         }
         return;
       }
@@ -375,28 +377,17 @@ class Indexer {
     for (const auto& statement : pipeline.statements) {
       if (statement.kind != ast::Statement::Kind::Binding || statement.name.Empty()) continue;
       state.bindings[statement.name.text] = &statement;
-      Symbol s;
-      s.kind = SymbolKind::Step;
-      s.name = statement.name.text;
-      s.container = pipeline.name.text;
-      s.name_range = statement.name.range;
-      s.decl_range = statement.range;
-      s.statement = &statement;
       const ast::Chain& chain = statement.chain;
-      s.type = chain.ops.empty() ? chain.head.output_type : chain.ops.back().output_type;
+      Symbol s = Named(SymbolKind::Step, statement.name, pipeline.name.text, statement.range,
+                       chain.ops.empty() ? chain.head.output_type : chain.ops.back().output_type);
+      s.statement = &statement;
       state.steps[statement.name.text] = Define(std::move(s));
       // Route branches are the step's ports.
       for (const auto& op : chain.ops) {
         if (op.kind != OpKind::Route) continue;
         for (const auto& branch : op.branches) {
-          Symbol p;
-          p.kind = SymbolKind::Port;
-          p.name = branch.name.text;
-          p.container = statement.name.text;
-          p.name_range = branch.name.range;
-          p.decl_range = branch.range;
-          p.type = op.input_type;
-          state.ports[statement.name.text + "." + branch.name.text] = Define(std::move(p));
+          state.ports[statement.name.text + "." + branch.name.text] =
+              Define(Named(SymbolKind::Port, branch.name, statement.name.text, branch.range, op.input_type));
         }
       }
     }
@@ -500,14 +491,7 @@ class Indexer {
 
   int DefineField(const ast::Name& name, const std::string& step, const SourceRange& decl_range, ast::TypeRef type) {
     if (name.Empty()) return -1;
-    Symbol s;
-    s.kind = SymbolKind::Field;
-    s.name = name.text;
-    s.container = step;
-    s.name_range = name.range;
-    s.decl_range = decl_range;
-    s.type = std::move(type);
-    return Define(std::move(s));
+    return Define(Named(SymbolKind::Field, name, step, decl_range, std::move(type)));
   }
 
   static ast::TypeRef FieldType(const ast::TypeRef& record, const std::string& name) {
