@@ -43,6 +43,12 @@ std::string TypeExprText(const ast::TypeExpr* type, std::string_view text) {
   return "";
 }
 
+// The type a declaration has after checking, else its annotation as written.
+std::string DeclaredType(const ast::TypeRef& resolved, const ast::TypeExpr* written, std::string_view text) {
+  std::string checked = TypeText(resolved);
+  return checked.empty() ? TypeExprText(written, text) : checked;
+}
+
 Item Make(std::string name, int kind, const diag::SourceRange& range, const diag::SourceRange& selection,
           std::string detail = "") {
   Item item{std::move(name), std::move(detail), kind, range, selection.Valid() ? selection : range, {}};
@@ -79,9 +85,8 @@ std::vector<Item> ModuleItems(const ast::Module& module, std::string_view text) 
       }
       case ast::DeclKind::Const: {
         const auto* c = decl->As<ast::ConstDecl>();
-        std::string detail = TypeText(c->resolved_type);
-        if (detail.empty()) detail = TypeExprText(c->type.get(), text);
-        items.push_back(Make(decl->name.text, kConstant, decl->range, decl->name.range, detail));
+        items.push_back(Make(decl->name.text, kConstant, decl->range, decl->name.range,
+                             DeclaredType(c->resolved_type, c->type.get(), text)));
         break;
       }
       case ast::DeclKind::Fn: {
@@ -91,17 +96,15 @@ std::vector<Item> ModuleItems(const ast::Module& module, std::string_view text) 
           detail += (i ? ", " : "") + fn->params[i].name.text + ": " + TypeExprText(fn->params[i].type.get(), text);
         }
         detail += ")";
-        std::string result = TypeText(fn->result_type);
-        if (result.empty()) result = TypeExprText(fn->result.get(), text);
+        std::string result = DeclaredType(fn->result_type, fn->result.get(), text);
         if (!result.empty()) detail += " -> " + result;
         items.push_back(Make(decl->name.text, kFunction, decl->range, decl->name.range, detail));
         break;
       }
       case ast::DeclKind::Param: {
         const auto* p = decl->As<ast::ParamDecl>();
-        std::string detail = TypeText(p->resolved_type);
-        if (detail.empty()) detail = TypeExprText(p->type.get(), text);
-        items.push_back(Make(decl->name.text, kVariable, decl->range, decl->name.range, detail));
+        items.push_back(Make(decl->name.text, kVariable, decl->range, decl->name.range,
+                             DeclaredType(p->resolved_type, p->type.get(), text)));
         break;
       }
       case ast::DeclKind::Pipeline: {
