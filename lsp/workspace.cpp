@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace etl::lsp {
 
@@ -90,7 +88,8 @@ std::shared_ptr<const Analysis> Workspace::Analyze(const std::string& uri) {
     // A closed file is re-read when it changed on disk.
     if (doc || disk_stamps_[uri] == MTime(path)) return cached->second;
   }
-  if (!doc && !sema::ReadSourceFile(path)) return nullptr;
+  std::error_code ec;
+  if (!doc && !fs::is_regular_file(path, ec)) return nullptr;  // LoadProgram reads it once
   auto analysis = Analysis::Build(uri, path, doc ? doc->version : 0, Reader(), encoding_);
   std::vector<std::string> read;
   const auto& sources = analysis->Program().sources;
