@@ -35,6 +35,33 @@ def _kw(words, scope, soft=True):
 LINE_START = "(?<=" + "|".join(["^"] + ["^" + " " * n for n in range(1, 25)] + ["^" + "\t" * n for n in range(1, 7)]) + ")"
 top_decl_end = r"(?=^\s*" + DECL + r"\b)"
 
+
+def braces(rule):
+    """A `{ ... }` block: the braces scoped as punctuation, `rule` (patterns, name) inside."""
+    return dict({"begin": r"\{", "end": r"\}",
+                 "beginCaptures": {"0": {"name": "punctuation.section.braces.begin.etl"}},
+                 "endCaptures": {"0": {"name": "punctuation.section.braces.end.etl"}}}, **rule)
+
+
+def typed_name(name_scope, meta_scope):
+    """`name: type` in a schema, an inline record or a fn's parameter list."""
+    return {
+        "begin": r"(?<![.\w`?])(" + NAME + r")\s*(:)(?!:)",
+        "beginCaptures": {"1": {"name": name_scope}, "2": {"name": "punctuation.separator.type.etl"}},
+        "end": r"(?=[,;=})])|(?=$)",
+        "name": meta_scope,
+        "patterns": [{"include": "#type"}]}
+
+
+def annotated_decl(keyword, name_scope):
+    """`const name: type` / `param name: type` up to the `=`."""
+    return {
+        "begin": r"(?<![.\w`])\b(" + keyword + r")\s+(" + NAME + r")",
+        "beginCaptures": {"1": {"name": "storage.type." + keyword + ".etl"}, "2": {"name": name_scope}},
+        "end": r"(?==)|(?=$)",
+        "patterns": [{"match": ":", "name": "punctuation.separator.type.etl"}, {"include": "#type"}]}
+
+
 g = {
   "$schema": "https://raw.githubusercontent.com/martinring/tmlanguage/master/tmlanguage.json",
   "name": "etl",
@@ -76,30 +103,14 @@ g = {
       "name": "meta.schema.etl",
       "patterns": [
         {"include": "#comments"},
-        {"begin": r"\{", "end": r"\}",
-         "beginCaptures": {"0": {"name": "punctuation.section.braces.begin.etl"}},
-         "endCaptures": {"0": {"name": "punctuation.section.braces.end.etl"}},
-         "patterns": [{"include": "#comments"}, {"include": "#field-decl"}, {"include": "#expression"}]},
+        braces({"patterns": [{"include": "#comments"}, {"include": "#field-decl"}, {"include": "#expression"}]}),
       ]},
-    "field-decl": {
-      "begin": r"(?<![.\w`?])(" + NAME + r")\s*(:)(?!:)",
-      "beginCaptures": {"1": {"name": "variable.other.property.etl"}, "2": {"name": "punctuation.separator.type.etl"}},
-      "end": r"(?=[,;=})])|(?=$)",
-      "name": "meta.field.declaration.etl",
-      "patterns": [{"include": "#type"}]},
-    "param-decl": {
-      "begin": r"(?<![.\w`?])(" + NAME + r")\s*(:)(?!:)",
-      "beginCaptures": {"1": {"name": "variable.parameter.etl"}, "2": {"name": "punctuation.separator.type.etl"}},
-      "end": r"(?=[,;=})])|(?=$)",
-      "name": "meta.parameter.declaration.etl",
-      "patterns": [{"include": "#type"}]},
+    "field-decl": typed_name("variable.other.property.etl", "meta.field.declaration.etl"),
+    "param-decl": typed_name("variable.parameter.etl", "meta.parameter.declaration.etl"),
     "type": {"patterns": [
       {"include": "#comments"},
-      {"begin": r"\{", "end": r"\}",
-       "beginCaptures": {"0": {"name": "punctuation.section.braces.begin.etl"}},
-       "endCaptures": {"0": {"name": "punctuation.section.braces.end.etl"}},
-       "name": "meta.type.record.etl",
-       "patterns": [{"include": "#comments"}, {"include": "#field-decl"}, {"include": "#punctuation"}]},
+      braces({"name": "meta.type.record.etl",
+       "patterns": [{"include": "#comments"}, {"include": "#field-decl"}, {"include": "#punctuation"}]}),
       {"begin": r"\b(list|map)\s*(<)", "end": r">",
        "beginCaptures": {"1": {"name": "support.type.primitive.etl"}, "2": {"name": "punctuation.definition.typeparameters.begin.etl"}},
        "endCaptures": {"0": {"name": "punctuation.definition.typeparameters.end.etl"}},
@@ -133,16 +144,8 @@ g = {
          "beginCaptures": {"0": {"name": "keyword.operator.arrow.etl"}},
          "patterns": [{"include": "#type"}]},
       ]},
-    "const": {
-      "begin": r"(?<![.\w`])\b(const)\s+(" + NAME + r")",
-      "beginCaptures": {"1": {"name": "storage.type.const.etl"}, "2": {"name": "variable.other.constant.etl"}},
-      "end": r"(?==)|(?=$)",
-      "patterns": [{"match": ":", "name": "punctuation.separator.type.etl"}, {"include": "#type"}]},
-    "param": {
-      "begin": r"(?<![.\w`])\b(param)\s+(" + NAME + r")",
-      "beginCaptures": {"1": {"name": "storage.type.param.etl"}, "2": {"name": "variable.parameter.etl"}},
-      "end": r"(?==)|(?=$)",
-      "patterns": [{"match": ":", "name": "punctuation.separator.type.etl"}, {"include": "#type"}]},
+    "const": annotated_decl("const", "variable.other.constant.etl"),
+    "param": annotated_decl("param", "variable.parameter.etl"),
     "pipeline": {
       "begin": r"(?<![.\w`])\b(pipeline)\s+(" + NAME + r")",
       "beginCaptures": {"1": {"name": "storage.type.pipeline.etl"}, "2": {"name": "entity.name.namespace.pipeline.etl"}},
@@ -150,10 +153,7 @@ g = {
       "name": "meta.pipeline.etl",
       "patterns": [
         {"include": "#comments"},
-        {"begin": r"\{", "end": r"\}",
-         "beginCaptures": {"0": {"name": "punctuation.section.braces.begin.etl"}},
-         "endCaptures": {"0": {"name": "punctuation.section.braces.end.etl"}},
-         "patterns": [{"include": "#comments"}, {"include": "#step-binding"}, {"include": "#expression"}]},
+        braces({"patterns": [{"include": "#comments"}, {"include": "#step-binding"}, {"include": "#expression"}]}),
       ]},
     # A step binding `name = chain` at the pipeline body's own indentation (up to 4 spaces
     # or a tab) on a line that does not end in `,` (that is a derive/select item).
@@ -170,15 +170,12 @@ g = {
         {"include": "#strings"},
         {"match": r"\b(for)\s+(" + NAME + r")",
          "captures": {"1": {"name": "keyword.other.for.etl"}, "2": {"name": "entity.name.namespace.pipeline.etl"}}},
-        {"begin": r"\{", "end": r"\}",
-         "beginCaptures": {"0": {"name": "punctuation.section.braces.begin.etl"}},
-         "endCaptures": {"0": {"name": "punctuation.section.braces.end.etl"}},
-         "patterns": [
+        braces({"patterns": [
            {"include": "#comments"},
            {"match": r"(?<![.\w`])\b(given)\s+(" + NAME + r")\s*(=)(?![=>])",
             "captures": {"1": {"name": "keyword.control.test.etl"}, "2": {"name": "variable.other.step.etl"},
                          "3": {"name": "keyword.operator.assignment.etl"}}},
-           {"include": "#expression"}]},
+           {"include": "#expression"}]}),
       ]},
     "expression": {"patterns": [
       {"include": "#comments"},
@@ -188,11 +185,8 @@ g = {
       {"include": "#calls"},
       {"include": "#names"},
       {"include": "#operators"},
-      {"begin": r"\{", "end": r"\}",
-       "beginCaptures": {"0": {"name": "punctuation.section.braces.begin.etl"}},
-       "endCaptures": {"0": {"name": "punctuation.section.braces.end.etl"}},
-       "name": "meta.braces.etl",
-       "patterns": [{"include": "#expression"}]},
+      braces({"name": "meta.braces.etl",
+       "patterns": [{"include": "#expression"}]}),
       {"include": "#punctuation"},
     ]},
     "strings": {"patterns": [
