@@ -1,4 +1,4 @@
-#include "compiler/driver/run_params.h"
+#include "runtime/run_params.h"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include "runtime/jsonl_scalars.h"
 #include "runtime/source_csv_convert.h"
 
-namespace etl::driver {
+namespace etl::runtime {
 
 using ast::TypeKind;
 using ast::Value;
@@ -21,7 +21,7 @@ std::optional<Value> ParseParamValue(const ast::TypeRef& type, std::string_view 
   Value value;
   switch (type->kind) {
     case TypeKind::Int: {
-      auto v = runtime::ParseIntText(text);
+      auto v = ParseIntText(text);
       if (!v) return std::nullopt;
       return Value::Int(*v);
     }
@@ -173,4 +173,4 @@ bool ResolveParams(const ir::Plan& plan, const std::vector<std::string>& args, c
   return true;
 }
 
-}  // namespace etl::driver
+}  // namespace etl::runtime

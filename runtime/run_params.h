@@ -12,7 +12,7 @@
 #include "compiler/ast/value.h"
 #include "compiler/ir/plan.h"
 
-namespace etl::driver {
+namespace etl::runtime {
 
 // Parses `text` as a value of `type` (int, float, decimal as float, bool, string, secret,
 // date `2024-01-31`, timestamp `2024-01-31T12:00:00Z`, duration `15m`; `null` for a
@@ -38,4 +38,4 @@ EnvLookup ProcessEnv();
 bool ResolveParams(const ir::Plan& plan, const std::vector<std::string>& args, const EnvLookup& env,
                    std::map<std::string, ast::Value, std::less<>>& params, std::string& error);
 
-}  // namespace etl::driver
+}  // namespace etl::runtime

@@ -1,4 +1,4 @@
-#include "compiler/driver/run_resume.h"
+#include "runtime/run_resume.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -12,7 +12,7 @@
 #include "compiler/ir/json_codec.h"
 #include "runtime/persist_log.h"
 
-namespace etl::driver {
+namespace etl::runtime {
 
 namespace {
 using ir::json_codec::Json;
@@ -72,4 +72,4 @@ bool RunLock::Acquire(const std::string& run_dir, std::string& error) {
   return true;
 }
 
-}  // namespace etl::driver
+}  // namespace etl::runtime

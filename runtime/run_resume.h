@@ -10,7 +10,7 @@
 
 #include "compiler/ast/value.h"
 
-namespace etl::driver {
+namespace etl::runtime {
 
 // The fixed inputs of a run.
 struct RunMeta {
@@ -42,4 +42,4 @@ class RunLock {
   int fd_ = -1;
 };
 
-}  // namespace etl::driver
+}  // namespace etl::runtime

@@ -13,6 +13,8 @@ packages=(
   llvm-16-dev
   libmimalloc-dev    # etlc's allocator (CMakeLists.txt)
   python3
+  python3-websocket python3-jsonschema python3-yaml  # tests/serve: API client, OpenAPI checks
+  libhowardhinnant-date-dev libssl-dev libtomlplusplus-dev  # server/: time zones, tokens, etl.toml
   neovim             # a real LSP client for the language server's tests (tests/lsp/neovim)
 )
 

@@ -94,7 +94,7 @@ void AddProblem(InspectedRun& run, const std::string& path, uint64_t byte, std::
   run.findings.push_back(std::move(finding));
 }
 
-// `meta` (compiler/driver/run_resume.cpp ReadRunMeta): the last valid record is used.
+// `meta` (runtime/run_resume.cpp ReadRunMeta): the last valid record is used.
 void CheckMeta(InspectedRun& run) {
   const std::string path = run.dir + "/meta";
   runtime::RecordScan scan = runtime::ScanRecordFile(path);

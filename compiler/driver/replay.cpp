@@ -13,14 +13,14 @@
 #include "compiler/driver/replay_plan.h"
 #include "compiler/driver/replay_records.h"
 #include "compiler/driver/replay_report.h"
-#include "compiler/driver/run_params.h"
-#include "compiler/driver/run_record.h"
 #include "compiler/driver/run_signals.h"
 #include "compiler/ir/json.h"
 #include "runtime/error_file.h"
 #include "runtime/executor.h"
 #include "runtime/io_factory.h"
 #include "runtime/run_log.h"
+#include "runtime/run_params.h"
+#include "runtime/run_record.h"
 #include "runtime/run_store.h"
 #include "runtime/source_csv_convert.h"
 
@@ -36,16 +36,6 @@ int64_t NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// A run id as `etlc run` makes them: `YYYYMMDDTHHMMSSZ-<6 hex>`.
-std::string MakeRunId(int64_t now_us) {
-  std::string compact;
-  for (char c : runtime::FormatRfc3339(now_us).substr(0, 19)) {
-    if (c != '-' && c != ':') compact += c;
-  }
-  std::random_device random;
-  return fmt::format("{}Z-{:06x}", compact, random() & 0xffffff);
 }
 
 // A failure of the replay (exit 3).
@@ -227,7 +217,7 @@ int RunReplay(const ReplayRequest& request, Io& io) {
   std::string error;
   std::vector<std::string> param_args = StoredParamArgs(run.params_json, *plan);
   param_args.insert(param_args.end(), request.params.begin(), request.params.end());
-  if (!ResolveParams(*plan, param_args, ProcessEnv(), options.params, error)) return UsageError(kCommand, error, io);
+  if (!runtime::ResolveParams(*plan, param_args, runtime::ProcessEnv(), options.params, error)) return UsageError(kCommand, error, io);
 
   ReplaySet set = ClassifyErrors(errors, old, fixed);
   if (request.dry_run) {
@@ -236,7 +226,7 @@ int RunReplay(const ReplayRequest& request, Io& io) {
   }
 
   options.now_us = NowUs();
-  options.run_id = MakeRunId(options.now_us);
+  options.run_id = runtime::MakeRunId(options.now_us);
   options.workers = request.workers;
   fs::path run_dir = fs::path(request.state_dir) / "runs" / options.run_id;
   std::string reread_dir = (run_dir / "replay").string();
@@ -266,10 +256,10 @@ int RunReplay(const ReplayRequest& request, Io& io) {
     row.pipeline = fixed.name;
     row.source_file = file;
     row.plan_json = ir::PlanToJson(*plan);
-    row.plan_hash = PlanHash(row.plan_json);
+    row.plan_hash = runtime::PlanHash(row.plan_json);
     auto params = options.params;
     params["replay_of"] = ast::Value::String(run.id);
-    row.params_json = ParamsJson(params);
+    row.params_json = runtime::ParamsJson(params);
     row.status = "running";
     row.started_us = options.now_us;
     if (auto problem = store->BeginRun(row)) return ReplayError(*problem, io);

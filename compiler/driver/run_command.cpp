@@ -14,14 +14,14 @@
 #include "compiler/driver/commands.h"
 #include "compiler/driver/jit_setup.h"
 #include "compiler/driver/plan_loader.h"
-#include "compiler/driver/run_params.h"
-#include "compiler/driver/run_record.h"
-#include "compiler/driver/run_resume.h"
 #include "compiler/driver/run_signals.h"
 #include "compiler/ir/json.h"
 #include "runtime/executor.h"
 #include "runtime/jsonl_scalars.h"
 #include "runtime/run_log.h"
+#include "runtime/run_params.h"
+#include "runtime/run_record.h"
+#include "runtime/run_resume.h"
 #include "runtime/run_store.h"
 #include "runtime/source_csv_convert.h"
 
@@ -34,17 +34,6 @@ int64_t NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// `YYYYMMDDTHHMMSSZ-<6 hex>`: sorts by start time, unique enough for one state dir.
-std::string MakeRunId(int64_t now_us) {
-  std::string stamp = runtime::FormatRfc3339(now_us);  // 2024-01-31T12:00:00.000Z
-  std::string compact;
-  for (char c : stamp.substr(0, 19)) {
-    if (c != '-' && c != ':') compact += c;
-  }
-  std::random_device random;
-  return fmt::format("{}Z-{:06x}", compact, random() & 0xffffff);
 }
 
 // A run-time failure (exit 3) before or after the run.
@@ -215,23 +204,13 @@ bool NonEmptyFile(const std::string& path) {
   return !ec && size > 0;
 }
 
-// Writes the run's end to the store: the buffered events, the error file's records, the
-// final status and step metrics. A store problem is a warning: the run itself is done.
+// Writes the run's end to the store; a store problem is a warning: the run itself is done.
 void RecordRunEnd(runtime::RunStore& store, runtime::StoreEventRecorder& events,
                   const runtime::RunOptions& options, const runtime::RunResult& result, uint64_t errors_stored,
                   Io& io) {
-  events.Flush();
-  std::optional<std::string> problem = events.LastError();
-  if (!problem) problem = StoreErrorFile(store, options.run_id, options.error_file, errors_stored);
-  runtime::RunEnd end;
-  end.status = std::string(runtime::Spelling(result.status));
-  end.failure = result.failure;
-  end.finished_us = result.finished_us;
-  end.rows_in = runtime::RowsRead(result.steps);
-  end.errors = result.errors;
-  end.steps = result.steps;
-  if (auto finish = store.FinishRun(options.run_id, end); finish && !problem) problem = finish;
-  if (problem) io.err << fmt::format("etlc run: warning: the run store is incomplete: {}\n", *problem);
+  if (auto problem = runtime::RecordRunEnd(store, events, options.run_id, options.error_file, result, errors_stored)) {
+    io.err << fmt::format("etlc run: warning: the run store is incomplete: {}\n", *problem);
+  }
 }
 
 // The run `--resume` names: an id, or `last` (the newest run of `pipeline`, when it did not
@@ -294,7 +273,7 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
   }
   if (resumed) {
     if (plan) {
-      std::string now_hash = PlanHash(ir::PlanToJson(*plan));
+      std::string now_hash = runtime::PlanHash(ir::PlanToJson(*plan));
       if (now_hash != resumed->plan_hash) {
         return UsageError("run",
                           fmt::format("--resume: the pipeline changed since run {} started (plan {} then, {} now); "
@@ -318,22 +297,22 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
   const ir::Pipeline& pipeline = plan->pipelines.front();
 
   runtime::RunOptions options;
-  RunMeta meta;
+  runtime::RunMeta meta;
   fs::path run_dir;
   if (resumed) {
     options.run_id = resumed->id;
     run_dir = fs::path(run.state_dir) / "runs" / options.run_id;
-    if (auto problem = ReadRunMeta(run_dir.string(), meta)) {
+    if (auto problem = runtime::ReadRunMeta(run_dir.string(), meta)) {
       return RunError(fmt::format("run {} cannot be resumed: {}", resumed->id, *problem), io);
     }
   } else {
     std::string error;
-    if (!ResolveParams(*plan, run.params, ProcessEnv(), meta.params, error)) return UsageError("run", error, io);
+    if (!runtime::ResolveParams(*plan, run.params, runtime::ProcessEnv(), meta.params, error)) return UsageError("run", error, io);
     meta.now_us = NowUs();
     meta.seed = run.seed;
     if (meta.seed == 0) meta.seed = (static_cast<uint64_t>(std::random_device()()) << 32) | std::random_device()();
     meta.persist_disk = run.persist.empty() ? pipeline.settings.persist == "disk" : run.persist == "disk";
-    options.run_id = MakeRunId(meta.now_us);
+    options.run_id = runtime::MakeRunId(meta.now_us);
     run_dir = fs::path(run.state_dir) / "runs" / options.run_id;
   }
   options.params = meta.params;
@@ -356,7 +335,7 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
 
   fs::create_directories(run_dir, ec);
   if (ec) return RunError(fmt::format("cannot create `{}`: {}", run_dir.string(), ec.message()), io);
-  RunLock lock;
+  runtime::RunLock lock;
   std::string lock_error;
   if (!lock.Acquire(run_dir.string(), lock_error)) {
     return RunError(fmt::format("run {}: {}", options.run_id, lock_error), io);
@@ -364,14 +343,14 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
   if (resumed) {
     if (auto problem = store->ReopenRun(options.run_id)) return RunError(*problem, io);
   } else {
-    if (auto problem = WriteRunMeta(run_dir.string(), meta)) return RunError(*problem, io);
+    if (auto problem = runtime::WriteRunMeta(run_dir.string(), meta)) return RunError(*problem, io);
     runtime::StoredRun row;
     row.id = options.run_id;
     row.pipeline = pipeline.name;
     row.source_file = run.file;
     row.plan_json = ir::PlanToJson(*plan);
-    row.plan_hash = PlanHash(row.plan_json);
-    row.params_json = ParamsJson(options.params);
+    row.plan_hash = runtime::PlanHash(row.plan_json);
+    row.params_json = runtime::ParamsJson(options.params);
     row.status = "running";
     row.started_us = options.now_us;
     if (auto problem = store->BeginRun(row)) return RunError(*problem, io);

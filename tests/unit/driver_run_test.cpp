@@ -15,15 +15,19 @@
 #include <thread>
 
 #include "compiler/driver/cli.h"
-#include "tests/unit/driver_cli_util.h"
-#include "compiler/driver/run_params.h"
 #include "compiler/driver/run_signals.h"
+#include "runtime/run_params.h"
+#include "tests/unit/driver_cli_util.h"
 
 namespace etl::driver {
 namespace {
 
 namespace fs = std::filesystem;
 
+using runtime::EnvLookup;
+using runtime::ParamEnvName;
+using runtime::ParseParamValue;
+using runtime::ResolveParams;
 using test::Etlc;
 using test::JsonLines;
 using test::ReadFile;
