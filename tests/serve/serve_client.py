@@ -446,6 +446,7 @@ class Client:
         self.lock = threading.Lock()
         self.exercised = {}             # (METHOD, template) -> set of statuses
         self.problems = []              # spec violations seen (also raised at once)
+        self.writes = []                # (method, path, status) of every non-GET answered, for the audit
 
     def Fail(self, response, message):
         text = "%s\n\n%s" % (message, response.Describe() if response else "(no response)")
@@ -494,6 +495,9 @@ class Client:
             raise ApiError(text)
         finally:
             connection.close()
+        if method != "GET":
+            with self.lock:
+                self.writes.append((method, path, response.status))
         response.template, problems = self.Record(method, path, response.status,
                                                   response.headers.get("content-type"), response.body,
                                                   response.Describe)
@@ -661,8 +665,9 @@ def ParseRawResponse(raw):
 # A tiny test runner: named test functions, a closing "N passed, N failed" line.
 # ----------------------------------------------------------------------------------------
 
-def RunTests(tests, only=None, on_failure=None):
-    """Runs (name, function) pairs in order; prints each result and the closing line."""
+def RunTests(tests, only=None, on_failure=None, stop_on_failure=False):
+    """Runs (name, function) pairs in order; prints each result and the closing line. With
+    `stop_on_failure` the tests after a failure are not run (a scenario's steps)."""
     passed = failed = 0
     failures = []
     for name, function in tests:
@@ -678,6 +683,9 @@ def RunTests(tests, only=None, on_failure=None):
             print("FAIL %s (%.1fs)\n%s" % (name, time.time() - start, _Indent(detail)), flush=True)
             if on_failure and not isinstance(e, ApiError):
                 print(_Indent(on_failure()), flush=True)
+            if stop_on_failure:
+                print("stopped after the failure of %s" % name)
+                break
             continue
         passed += 1
         print("ok   %s (%.1fs)" % (name, time.time() - start), flush=True)
