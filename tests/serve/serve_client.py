@@ -243,6 +243,9 @@ class OpenApi:
                     WalkRefs(value, "%s/%d" % (where, i))
 
         WalkRefs(doc, "#")
+        if problems:
+            return problems  # the checks below follow $refs
+
         operation_ids = {}
         for template, item in doc.get("paths", {}).items():
             if not template.startswith("/"):
