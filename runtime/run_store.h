@@ -26,13 +26,23 @@ struct StoredRun {
   std::string plan_json;
   std::string plan_hash;    // xxHash64 of plan_json, 16 hex digits
   std::string params_json;  // {"name": value, ...}
-  std::string status;       // "running", "succeeded", "failed", "cancelled", "timed_out"
+  std::string status;       // "queued" (v3), "running", "succeeded", "failed", "cancelled", "timed_out"
   std::string failure;      // why it did not succeed; empty otherwise
   int64_t started_us = 0;
   std::optional<int64_t> finished_us;  // unset while running
   uint64_t rows_in = 0;     // records read by the sources
   uint64_t errors = 0;      // records that failed, all steps
   int64_t attempts = 1;     // 1 + the number of resumes (ReopenRun)
+  // ---- schema version 3 (`etlc serve`, issue 7)
+  // What started the run, as a JSON object: {"kind": "cli"} for `etlc run` (also what an
+  // older row reads as), else {"kind": "manual"|"schedule"|"catch_up"|"every"|"after"|"file"|
+  // "webhook"|"event"|"retry"|"backfill", ...details}. docs/serve.md lists the details.
+  // BeginRun refuses text that is not a JSON object (ListRuns filters on its "kind").
+  std::string trigger_json = "{\"kind\":\"cli\"}";
+  // When `etlc serve` accepted the run (status "queued" until it starts); = started_us
+  // for `etlc run`. While queued, started_us is the time it was queued. BeginRun stores 0
+  // as "never queued" and it reads back as started_us (so do runs from before version 3).
+  int64_t queued_us = 0;
 };
 
 // One row of the `events` table.
@@ -59,6 +69,37 @@ struct StoredError {
 struct RunQuery {
   size_t limit = 20;                   // 0 = all
   std::optional<std::string> pipeline = std::nullopt;  // only runs of this pipeline
+  // ---- schema version 3 (the API's filters and paging)
+  size_t offset = 0;                                   // skip this many (after filtering)
+  std::optional<std::string> status = std::nullopt;    // only runs with this status
+  std::optional<std::string> trigger_kind = std::nullopt;  // only runs whose trigger has this "kind"
+  std::optional<int64_t> started_from_us = std::nullopt;   // started_us >= this
+  std::optional<int64_t> started_before_us = std::nullopt; // started_us < this
+};
+
+// An API token of `etlc serve` (schema version 3). The secret itself is never stored: only
+// its SHA-256 (hex), which is what a request's bearer token is looked up by.
+struct StoredToken {
+  std::string id;          // 12 hex digits, shown in lists and the audit log
+  std::string name;        // what it is for, chosen by whoever created it
+  std::string role;        // "viewer", "operator" or "admin"
+  std::string secret_sha256;
+  int64_t created_us = 0;
+  std::optional<int64_t> last_used_us;
+  std::optional<int64_t> revoked_us;
+};
+
+// One entry of the audit log (schema version 3): every write request `etlc serve`
+// answered, allowed or not, and every token created or revoked from the command line.
+struct AuditEntry {
+  int64_t seq = 0;          // assigned by the store, increasing
+  int64_t time_us = 0;
+  std::string token_id;     // "" when the request had no valid token; "local" with --insecure-local
+  std::string token_name;
+  std::string role;
+  std::string action;       // "POST /api/v1/pipelines/load/runs", "token create"
+  int status = 0;           // the HTTP status answered (0 for command-line actions)
+  std::string detail_json;  // {"run": "...", ...} what it did or why it was refused
 };
 
 // The final state of a run, written once it ended.
@@ -127,6 +168,66 @@ class RunStore {
     (void)pipeline, (void)step, (void)key, (void)value;
     return Unsupported("PutStepState");
   }
+  // ---- added with `etlc serve` (issue 7, schema version 3). Each backend overrides them.
+  // Sets a "queued" run to "running" with `started_us`; `changed` false (and no error) when
+  // the run is not queued any more (cancelled meanwhile).
+  virtual std::optional<std::string> StartQueuedRun(const std::string& run_id, int64_t started_us, bool& changed) {
+    (void)run_id, (void)started_us, (void)changed;
+    return Unsupported("StartQueuedRun");
+  }
+  // How many runs match `query` (its limit and offset ignored).
+  virtual std::optional<std::string> CountRuns(const RunQuery& query, uint64_t& count) {
+    (void)query, (void)count;
+    return Unsupported("CountRuns");
+  }
+  // A page of a run's events / error records in recorded order (`limit` 0 = all after
+  // `offset`), and how many there are in all.
+  virtual std::optional<std::string> EventsPage(const std::string& run_id, size_t offset, size_t limit,
+                                                std::vector<StoredEvent>& events, uint64_t& total) {
+    (void)run_id, (void)offset, (void)limit, (void)events, (void)total;
+    return Unsupported("EventsPage");
+  }
+  virtual std::optional<std::string> ErrorsPage(const std::string& run_id, size_t offset, size_t limit,
+                                                std::vector<StoredError>& errors, uint64_t& total) {
+    (void)run_id, (void)offset, (void)limit, (void)errors, (void)total;
+    return Unsupported("ErrorsPage");
+  }
+  // API tokens: insert (an error when the id or the secret is taken, or the role is not one
+  // of the three); all of them (revoked ones too) by creation time, then id; the one whose
+  // secret has this SHA-256, revoked or not (nullopt when none); revoke (an error naming
+  // the id when there is no such token; revoking again keeps the first time); record a
+  // use (the latest time wins; an error when there is no such token).
+  virtual std::optional<std::string> AddToken(const StoredToken& token) {
+    (void)token;
+    return Unsupported("AddToken");
+  }
+  virtual std::optional<std::string> ListTokens(std::vector<StoredToken>& tokens) {
+    (void)tokens;
+    return Unsupported("ListTokens");
+  }
+  virtual std::optional<std::string> FindToken(const std::string& secret_sha256, std::optional<StoredToken>& token) {
+    (void)secret_sha256, (void)token;
+    return Unsupported("FindToken");
+  }
+  virtual std::optional<std::string> RevokeToken(const std::string& id, int64_t revoked_us) {
+    (void)id, (void)revoked_us;
+    return Unsupported("RevokeToken");
+  }
+  virtual std::optional<std::string> TouchToken(const std::string& id, int64_t used_us) {
+    (void)id, (void)used_us;
+    return Unsupported("TouchToken");
+  }
+  // The audit log: append (`entry.seq` is assigned); a page, newest first, and the total.
+  virtual std::optional<std::string> AddAudit(const AuditEntry& entry) {
+    (void)entry;
+    return Unsupported("AddAudit");
+  }
+  virtual std::optional<std::string> AuditPage(size_t offset, size_t limit, std::vector<AuditEntry>& entries,
+                                               uint64_t& total) {
+    (void)offset, (void)limit, (void)entries, (void)total;
+    return Unsupported("AuditPage");
+  }
+
   // Where this store is, for messages: the SQLite file's path, or the PostgreSQL URL with
   // its password removed.
   virtual std::string Describe() const { return "run store"; }
@@ -138,8 +239,8 @@ class RunStore {
 };
 
 // The schema version this build writes (the `schema_version` table; migrations bring an
-// older database up to it, a newer one is refused).
-constexpr int kRunStoreSchemaVersion = 2;
+// older database up to it, a newer one is refused). 3 = `etlc serve` (issue 7).
+constexpr int kRunStoreSchemaVersion = 3;
 
 // The database of a state directory: `<state_dir>/etl.db`.
 std::string RunStorePath(const std::string& state_dir);

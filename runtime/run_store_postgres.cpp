@@ -1,7 +1,8 @@
-// PostgresRunStore: the run store in a PostgreSQL database, the same tables and semantics
-// as the SQLite store (runtime/run_store.cpp) with BIGINT microsecond times, migrations
-// under an advisory lock, parameterised statements only, one transaction per batch and one
-// reconnect per call after a lost connection. docs/dev/run-store.md#postgresql.
+// PostgresRunStore (runtime/run_store_postgres.h): the schema and its migrations, runs,
+// events, errors, resume, gc and step state (what schema version 3 added is in
+// run_store_postgres_serve.cpp); OpenPostgresRunStore. docs/dev/run-store.md#postgresql.
+#include "runtime/run_store_postgres.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -86,6 +87,33 @@ CREATE TABLE step_state (
   PRIMARY KEY (pipeline, step, key)
 );
 )sql",
+    // 3: `etlc serve`: what started a run and when it was queued (a run may now be
+    // "queued"); API tokens (only a hash of the secret); the audit log of write requests.
+    R"sql(
+ALTER TABLE runs ADD COLUMN trigger_json TEXT NOT NULL DEFAULT '{"kind":"cli"}'
+  CONSTRAINT trigger_is_an_object CHECK (json_typeof(trigger_json::json) = 'object');
+ALTER TABLE runs ADD COLUMN queued_at BIGINT;
+CREATE INDEX runs_by_status ON runs (status, started_at DESC);
+CREATE TABLE tokens (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CONSTRAINT role_is_known CHECK (role IN ('viewer', 'operator', 'admin')),
+  secret_sha256 TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT,
+  revoked_at BIGINT
+);
+CREATE TABLE audit (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  time BIGINT NOT NULL,
+  token_id TEXT NOT NULL,
+  token_name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  action TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  detail_json TEXT NOT NULL
+);
+)sql",
 };
 static_assert(static_cast<int>(std::size(kPgMigrations)) == kRunStoreSchemaVersion);
 
@@ -93,12 +121,7 @@ static_assert(static_cast<int>(std::size(kPgMigrations)) == kRunStoreSchemaVersi
 // column arrays.
 constexpr size_t kRowsPerInsert = 10000;
 
-constexpr const char* kRunColumns =
-    "SELECT id, pipeline, source_file, plan_json, plan_hash, params_json, status, failure, started_at, "
-    "finished_at, rows_in, errors, attempts FROM runs";
-
-PgParam Int(int64_t n) { return std::to_string(n); }
-PgParam Int(uint64_t n) { return std::to_string(static_cast<int64_t>(n)); }
+using detail::Int;
 
 int64_t NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -117,7 +140,11 @@ std::string UnnestInsert(const char* table_and_columns, const std::vector<const 
   return sql + ")";
 }
 
-StoredRun RunOf(const PGresult* r, int row) {
+}  // namespace
+
+namespace detail {
+
+StoredRun PostgresRunStore::RunOf(const PGresult* r, int row) {
   StoredRun run;
   run.id = PgText(r, row, 0);
   run.pipeline = PgText(r, row, 1);
@@ -132,345 +159,271 @@ StoredRun RunOf(const PGresult* r, int row) {
   run.rows_in = static_cast<uint64_t>(PgInt(r, row, 10));
   run.errors = static_cast<uint64_t>(PgInt(r, row, 11));
   run.attempts = PgInt(r, row, 12);
+  run.trigger_json = PgText(r, row, 13);
+  run.queued_us = PgInt(r, row, 14);
   return run;
 }
 
-class PostgresRunStore : public RunStore {
- public:
-  explicit PostgresRunStore(std::unique_ptr<PgConnection> conn) : conn_(std::move(conn)) {}
+StoredEvent PostgresRunStore::EventOf(const PGresult* r, int row) {
+  return StoredEvent{PgInt(r, row, 0), PgText(r, row, 1), PgText(r, row, 2), PgText(r, row, 3),
+                     PgText(r, row, 4)};
+}
 
-  // Brings the schema to kRunStoreSchemaVersion; an error message when it cannot.
-  std::optional<std::string> Migrate() {
-    return Call(true, [&] { return MigrateInTransaction(); });
-  }
+StoredError PostgresRunStore::ErrorOf(const PGresult* r, int row) {
+  StoredError e;
+  e.step = PgText(r, row, 0);
+  e.code = PgText(r, row, 1);
+  e.message = PgText(r, row, 2);
+  e.record = PgText(r, row, 3);
+  if (!PgIsNull(r, row, 4)) e.source = PgText(r, row, 4);
+  if (!PgIsNull(r, row, 5)) e.line = PgInt(r, row, 5);
+  e.at_us = PgInt(r, row, 6);
+  return e;
+}
 
-  std::optional<std::string> BeginRun(const StoredRun& run) override {
-    return Call(true, [&] {
-      return Exec(
-          "INSERT INTO runs (id, pipeline, source_file, plan_json, plan_hash, params_json, status, failure, "
-          "started_at, finished_at, rows_in, errors, attempts) "
-          "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::bigint,$10::bigint,$11::bigint,$12::bigint,$13::bigint)",
-          {run.id, run.pipeline, run.source_file, run.plan_json, run.plan_hash, run.params_json, run.status,
-           run.failure, Int(run.started_us), run.finished_us ? Int(*run.finished_us) : PgParam(),
-           Int(run.rows_in), Int(run.errors), Int(run.attempts)});
-    });
-  }
+// The whole of a run's events / errors: one page without a limit (the count it also
+// takes is cheap next to reading every row).
+std::optional<std::string> PostgresRunStore::EventsOf(const std::string& run_id,
+                                                      std::vector<StoredEvent>& events) {
+  uint64_t total = 0;
+  return EventsPage(run_id, 0, 0, events, total);
+}
 
-  std::optional<std::string> FinishRun(const std::string& run_id, const RunEnd& end) override {
-    return Call(true, [&]() -> std::optional<std::string> {
-      PgResult result;
-      if (auto error =
-              Exec("UPDATE runs SET status = $1, failure = $2, finished_at = $3::bigint, "
-                   "rows_in = $4::bigint, errors = $5::bigint WHERE id = $6",
-                   {end.status, end.failure, Int(end.finished_us), Int(end.rows_in), Int(end.errors), run_id},
-                   &result))
-        return error;
-      if (std::string(PQcmdTuples(result.get())) != "1") return fmt::format("no run `{}`", run_id);
-      // A resumed run ends again: its metrics replace the earlier attempt's.
-      if (auto error = Exec("DELETE FROM step_metrics WHERE run_id = $1", {run_id})) return error;
-      return InsertRows(
-          "step_metrics (run_id, seq, step, kind, name, rows_in, rows_out, filtered, errors, busy_us)",
-          {"text", "bigint", "text", "text", "text", "bigint", "bigint", "bigint", "bigint", "bigint"},
-          end.steps.size(), [&](size_t i, std::vector<PgParam>& params) {
-            const StepMetrics& m = end.steps[i];
-            params.insert(params.end(), {run_id, Int(static_cast<int64_t>(i)), m.step,
-                                         std::string(ir::Spelling(m.kind)), m.name, Int(m.rows_in),
-                                         Int(m.rows_out), Int(m.filtered), Int(m.errors), Int(m.busy_us)});
-          });
-    });
-  }
+std::optional<std::string> PostgresRunStore::ErrorsOf(const std::string& run_id,
+                                                      std::vector<StoredError>& errors) {
+  uint64_t total = 0;
+  return ErrorsPage(run_id, 0, 0, errors, total);
+}
 
-  std::optional<std::string> AddEvents(const std::string& run_id,
-                                       const std::vector<RunEvent>& events) override {
-    if (events.empty()) return std::nullopt;
-    return Call(true, [&] {
-      return InsertRows("events (run_id, time, level, step, event, fields_json)",
-                        {"text", "bigint", "text", "text", "text", "text"}, events.size(),
-                        [&](size_t i, std::vector<PgParam>& params) {
-                          const RunEvent& e = events[i];
-                          params.insert(params.end(), {run_id, Int(e.time_us), std::string(Spelling(e.level)),
-                                                       e.step, e.event, EventFieldsJson(e)});
-                        });
-    });
-  }
-
-  std::optional<std::string> AddErrors(const std::string& run_id,
-                                       const std::vector<StoredError>& errors) override {
-    if (errors.empty()) return std::nullopt;
-    return Call(true, [&] {
-      return InsertRows("errors (run_id, step, code, message, record, source, line, at)",
-                        {"text", "text", "text", "text", "text", "text", "bigint", "bigint"}, errors.size(),
-                        [&](size_t i, std::vector<PgParam>& params) {
-                          const StoredError& e = errors[i];
-                          params.insert(params.end(), {run_id, e.step, e.code, e.message, e.record, e.source,
-                                                       e.line ? Int(*e.line) : PgParam(), Int(e.at_us)});
-                        });
-    });
-  }
-
-  std::optional<std::string> ListRuns(const RunQuery& query, std::vector<StoredRun>& runs) override {
-    return Call(false, [&]() -> std::optional<std::string> {
-      runs.clear();
-      std::string sql = std::string(kRunColumns) + (query.pipeline ? " WHERE pipeline = $2" : "") +
-                        " ORDER BY started_at DESC, id COLLATE \"C\" DESC LIMIT $1::bigint";
-      std::vector<PgParam> params{query.limit == 0 ? PgParam() : Int(static_cast<int64_t>(query.limit))};
-      if (query.pipeline) params.push_back(*query.pipeline);
-      PgResult result;
-      if (auto error = Exec(sql, params, &result)) return error;
-      for (int row = 0; row < PQntuples(result.get()); ++row) runs.push_back(RunOf(result.get(), row));
-      return std::nullopt;
-    });
-  }
-
-  std::optional<std::string> GetRun(const std::string& run_id, std::optional<StoredRun>& run) override {
-    return Call(false, [&]() -> std::optional<std::string> {
-      run.reset();
-      PgResult result;
-      if (auto error = Exec(std::string(kRunColumns) + " WHERE id = $1", {run_id}, &result)) return error;
-      if (PQntuples(result.get()) > 0) run = RunOf(result.get(), 0);
-      return std::nullopt;
-    });
-  }
-
-  std::optional<std::string> StepMetricsOf(const std::string& run_id,
-                                           std::vector<StepMetrics>& steps) override {
-    return Call(false, [&]() -> std::optional<std::string> {
-      steps.clear();
-      PgResult r;
-      if (auto error =
-              Exec("SELECT step, kind, name, rows_in, rows_out, filtered, errors, busy_us FROM step_metrics "
-                   "WHERE run_id = $1 ORDER BY seq",
-                   {run_id}, &r))
-        return error;
-      for (int row = 0; row < PQntuples(r.get()); ++row) {
-        StepMetrics m;
-        m.step = PgText(r.get(), row, 0);
-        ir::ParseNodeKind(PgText(r.get(), row, 1), &m.kind);
-        m.name = PgText(r.get(), row, 2);
-        m.rows_in = static_cast<uint64_t>(PgInt(r.get(), row, 3));
-        m.rows_out = static_cast<uint64_t>(PgInt(r.get(), row, 4));
-        m.filtered = static_cast<uint64_t>(PgInt(r.get(), row, 5));
-        m.errors = static_cast<uint64_t>(PgInt(r.get(), row, 6));
-        m.busy_us = PgInt(r.get(), row, 7);
-        m.finished = true;
-        steps.push_back(std::move(m));
-      }
-      return std::nullopt;
-    });
-  }
-
-  std::optional<std::string> EventsOf(const std::string& run_id, std::vector<StoredEvent>& events) override {
-    return Call(false, [&]() -> std::optional<std::string> {
-      events.clear();
-      PgResult r;
-      if (auto error =
-              Exec("SELECT time, level, step, event, fields_json FROM events WHERE run_id = $1 ORDER BY seq",
-                   {run_id}, &r))
-        return error;
-      for (int row = 0; row < PQntuples(r.get()); ++row) {
-        events.push_back(StoredEvent{PgInt(r.get(), row, 0), PgText(r.get(), row, 1), PgText(r.get(), row, 2),
-                                     PgText(r.get(), row, 3), PgText(r.get(), row, 4)});
-      }
-      return std::nullopt;
-    });
-  }
-
-  std::optional<std::string> ErrorsOf(const std::string& run_id, std::vector<StoredError>& errors) override {
-    return Call(false, [&]() -> std::optional<std::string> {
-      errors.clear();
-      PgResult r;
-      if (auto error =
-              Exec("SELECT step, code, message, record, source, line, at FROM errors WHERE run_id = $1 "
-                   "ORDER BY seq",
-                   {run_id}, &r))
-        return error;
-      for (int row = 0; row < PQntuples(r.get()); ++row) {
-        StoredError e;
-        e.step = PgText(r.get(), row, 0);
-        e.code = PgText(r.get(), row, 1);
-        e.message = PgText(r.get(), row, 2);
-        e.record = PgText(r.get(), row, 3);
-        if (!PgIsNull(r.get(), row, 4)) e.source = PgText(r.get(), row, 4);
-        if (!PgIsNull(r.get(), row, 5)) e.line = PgInt(r.get(), row, 5);
-        e.at_us = PgInt(r.get(), row, 6);
-        errors.push_back(std::move(e));
-      }
-      return std::nullopt;
-    });
-  }
-
-  std::optional<std::string> ReopenRun(const std::string& run_id) override {
-    return Call(true, [&]() -> std::optional<std::string> {
-      PgResult r;
-      if (auto error = Exec("SELECT status FROM runs WHERE id = $1 FOR UPDATE", {run_id}, &r)) return error;
-      if (PQntuples(r.get()) == 0) return fmt::format("no run `{}`", run_id);
-      if (PgText(r.get(), 0, 0) == "succeeded") {
-        return fmt::format("run `{}` succeeded: there is nothing to resume", run_id);
-      }
-      return Exec(
-          "UPDATE runs SET status = 'running', failure = '', finished_at = NULL, attempts = attempts + 1 "
-          "WHERE id = $1",
-          {run_id});
-    });
-  }
-
-  std::optional<std::string> DeleteRunsFinishedBefore(int64_t cutoff_us,
-                                                      std::vector<std::string>& deleted) override {
-    auto error = Call(true, [&]() -> std::optional<std::string> {
-      deleted.clear();
-      // The rows are locked first, so a run reopened meanwhile is either deleted whole or kept.
-      PgResult r;
-      if (auto error = Exec("SELECT id FROM runs WHERE finished_at IS NOT NULL AND finished_at < $1::bigint "
-                            "AND status <> 'running' ORDER BY finished_at, id COLLATE \"C\" FOR UPDATE",
-                            {Int(cutoff_us)}, &r))
-        return error;
-      for (int row = 0; row < PQntuples(r.get()); ++row) deleted.push_back(PgText(r.get(), row, 0));
-      if (deleted.empty()) return std::nullopt;
-      PgParam ids = PgArrayLiteral(std::vector<PgParam>(deleted.begin(), deleted.end()));
-      for (const char* table : {"step_metrics", "events", "errors", "runs"}) {
-        const char* column = std::string_view(table) == "runs" ? "id" : "run_id";
-        if (auto error = Exec(fmt::format("DELETE FROM {} WHERE {} = ANY($1::text[])", table, column), {ids}))
-          return error;
-      }
-      return std::nullopt;
-    });
-    if (error) deleted.clear();
-    return error;
-  }
-
-  std::optional<std::string> GetStepState(const std::string& pipeline, const std::string& step,
-                                          const std::string& key,
-                                          std::optional<std::string>& value) override {
-    return Call(false, [&]() -> std::optional<std::string> {
-      value.reset();
-      PgResult r;
-      if (auto error = Exec("SELECT value FROM step_state WHERE pipeline = $1 AND step = $2 AND key = $3",
-                            {pipeline, step, key}, &r))
-        return error;
-      if (PQntuples(r.get()) > 0) value = PgText(r.get(), 0, 0);
-      return std::nullopt;
-    });
-  }
-
-  std::optional<std::string> PutStepState(const std::string& pipeline, const std::string& step,
-                                          const std::string& key, const std::string& value) override {
-    return Call(true, [&] {
-      return Exec(
-          "INSERT INTO step_state (pipeline, step, key, value, updated_at) VALUES ($1,$2,$3,$4,$5::bigint) "
-          "ON CONFLICT (pipeline, step, key) DO UPDATE SET value = excluded.value, updated_at = "
-          "excluded.updated_at",
-          {pipeline, step, key, value, Int(NowUs())});
-    });
-  }
-
-  std::string Describe() const override { return conn_->Where(); }
-
- private:
-  std::optional<std::string> Exec(const std::string& sql, const std::vector<PgParam>& params = {},
-                                  PgResult* result = nullptr) {
-    return conn_->Exec(sql, params, result);
-  }
-
-  // Inserts `rows` rows, kRowsPerInsert per statement; `row(i, params)` appends row i's
-  // parameters (one per column, `types.size()` of them).
-  template <typename F>
-  std::optional<std::string> InsertRows(const char* table_and_columns, const std::vector<const char*>& types,
-                                        size_t rows, F&& row) {
-    const size_t width = types.size();
-    const std::string sql = UnnestInsert(table_and_columns, types);
-    std::vector<PgParam> params;
-    std::vector<std::vector<PgParam>> columns(width);
-    std::vector<PgParam> arrays(width);
-    for (size_t first = 0; first < rows; first += kRowsPerInsert) {
-      size_t count = std::min(kRowsPerInsert, rows - first);
-      params.clear();
-      for (size_t i = first; i < first + count; ++i) row(i, params);
-      for (size_t c = 0; c < width; ++c) {
-        columns[c].clear();
-        for (size_t r = 0; r < count; ++r) columns[c].push_back(std::move(params[r * width + c]));
-        arrays[c] = PgArrayLiteral(columns[c]);
-      }
-      if (auto error = Exec(sql, arrays)) return error;
+template <typename F>
+std::optional<std::string> PostgresRunStore::InsertRows(const char* table_and_columns,
+                                                        const std::vector<const char*>& types, size_t rows,
+                                                        F&& row) {
+  const size_t width = types.size();
+  const std::string sql = UnnestInsert(table_and_columns, types);
+  std::vector<PgParam> params;
+  std::vector<std::vector<PgParam>> columns(width);
+  std::vector<PgParam> arrays(width);
+  for (size_t first = 0; first < rows; first += kRowsPerInsert) {
+    size_t count = std::min(kRowsPerInsert, rows - first);
+    params.clear();
+    for (size_t i = first; i < first + count; ++i) row(i, params);
+    for (size_t c = 0; c < width; ++c) {
+      columns[c].clear();
+      for (size_t r = 0; r < count; ++r) columns[c].push_back(std::move(params[r * width + c]));
+      arrays[c] = PgArrayLiteral(columns[c]);
     }
-    return std::nullopt;
+    if (auto error = Exec(sql, arrays)) return error;
   }
+  return std::nullopt;
+}
 
-  // One call of the interface: `body` in a transaction when `write` (COMMIT on success,
-  // ROLLBACK otherwise). When the connection is (or gets) lost, reconnects once and runs
-  // `body` again, unless the COMMIT was already sent (then whether it landed is unknown, and
-  // the error says so). Errors are "run store `URL`: ...".
-  template <typename F>
-  std::optional<std::string> Call(bool write, F&& body) {
-    bool reconnected = false;
-    for (;;) {
-      if (conn_->Lost()) {
-        if (reconnected) return Message("lost the connection to the server");
-        reconnected = true;
-        if (auto error = conn_->Reconnect()) {
-          return Message("lost the connection to the server and cannot reconnect: " + *error);
-        }
-      }
-      bool commit_sent = false;
-      std::optional<std::string> error;
-      if (write) error = Exec("BEGIN");
-      if (!error) error = body();
-      if (write && !error) {
-        commit_sent = true;
-        error = Exec("COMMIT");
-      }
-      if (!error) return std::nullopt;
-      if (conn_->Lost()) {
-        if (commit_sent) {
-          return Message(
-              "lost the connection to the server during COMMIT: the write may or may not be stored (" +
-              *error + ")");
-        }
-        if (!reconnected) continue;
-        return Message("lost the connection to the server: " + *error);
-      }
-      if (write) Exec("ROLLBACK");
-      return Message(*error);
-    }
-  }
+std::optional<std::string> PostgresRunStore::Migrate() {
+  return Call(true, [&] { return MigrateInTransaction(); });
+}
 
-  std::string Message(const std::string& what) const {
-    return fmt::format("run store `{}`: {}", Describe(), what);
-  }
+std::optional<std::string> PostgresRunStore::BeginRun(const StoredRun& run) {
+  return Call(true, [&] {
+    return Exec(
+        "INSERT INTO runs (id, pipeline, source_file, plan_json, plan_hash, params_json, status, failure, "
+        "started_at, finished_at, rows_in, errors, attempts, trigger_json, queued_at) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::bigint,$10::bigint,$11::bigint,$12::bigint,$13::bigint,$14,"
+        "$15::bigint)",
+        {run.id, run.pipeline, run.source_file, run.plan_json, run.plan_hash, run.params_json, run.status,
+         run.failure, Int(run.started_us), run.finished_us ? Int(*run.finished_us) : PgParam(),
+         Int(run.rows_in), Int(run.errors), Int(run.attempts), run.trigger_json,
+         // 0 = never queued (`etlc run`): NULL, read back as the start.
+         run.queued_us != 0 ? Int(run.queued_us) : PgParam()});
+  });
+}
 
-  std::optional<std::string> MigrateInTransaction() {
-    // Two processes opening a new store at once: the second waits here until the first
-    // committed, then finds nothing to do (CREATE TABLE IF NOT EXISTS alone races).
-    if (auto error = Exec("SELECT pg_advisory_xact_lock(hashtext('etl run store'), "
-                          "hashtext(coalesce(current_schema(), '')))"))
+std::optional<std::string> PostgresRunStore::FinishRun(const std::string& run_id, const RunEnd& end) {
+  return Call(true, [&]() -> std::optional<std::string> {
+    PgResult result;
+    if (auto error =
+            Exec("UPDATE runs SET status = $1, failure = $2, finished_at = $3::bigint, "
+                 "rows_in = $4::bigint, errors = $5::bigint WHERE id = $6",
+                 {end.status, end.failure, Int(end.finished_us), Int(end.rows_in), Int(end.errors), run_id},
+                 &result))
       return error;
+    if (std::string(PQcmdTuples(result.get())) != "1") return fmt::format("no run `{}`", run_id);
+    // A resumed run ends again: its metrics replace the earlier attempt's.
+    if (auto error = Exec("DELETE FROM step_metrics WHERE run_id = $1", {run_id})) return error;
+    return InsertRows(
+        "step_metrics (run_id, seq, step, kind, name, rows_in, rows_out, filtered, errors, busy_us)",
+        {"text", "bigint", "text", "text", "text", "bigint", "bigint", "bigint", "bigint", "bigint"},
+        end.steps.size(), [&](size_t i, std::vector<PgParam>& params) {
+          const StepMetrics& m = end.steps[i];
+          params.insert(params.end(), {run_id, Int(static_cast<int64_t>(i)), m.step,
+                                       std::string(ir::Spelling(m.kind)), m.name, Int(m.rows_in),
+                                       Int(m.rows_out), Int(m.filtered), Int(m.errors), Int(m.busy_us)});
+        });
+  });
+}
+
+std::optional<std::string> PostgresRunStore::AddEvents(const std::string& run_id,
+                                                       const std::vector<RunEvent>& events) {
+  if (events.empty()) return std::nullopt;
+  return Call(true, [&] {
+    return InsertRows("events (run_id, time, level, step, event, fields_json)",
+                      {"text", "bigint", "text", "text", "text", "text"}, events.size(),
+                      [&](size_t i, std::vector<PgParam>& params) {
+                        const RunEvent& e = events[i];
+                        params.insert(params.end(), {run_id, Int(e.time_us), std::string(Spelling(e.level)),
+                                                     e.step, e.event, EventFieldsJson(e)});
+                      });
+  });
+}
+
+std::optional<std::string> PostgresRunStore::AddErrors(const std::string& run_id,
+                                                       const std::vector<StoredError>& errors) {
+  if (errors.empty()) return std::nullopt;
+  return Call(true, [&] {
+    return InsertRows("errors (run_id, step, code, message, record, source, line, at)",
+                      {"text", "text", "text", "text", "text", "text", "bigint", "bigint"}, errors.size(),
+                      [&](size_t i, std::vector<PgParam>& params) {
+                        const StoredError& e = errors[i];
+                        params.insert(params.end(), {run_id, e.step, e.code, e.message, e.record, e.source,
+                                                     e.line ? Int(*e.line) : PgParam(), Int(e.at_us)});
+                      });
+  });
+}
+
+std::optional<std::string> PostgresRunStore::GetRun(const std::string& run_id,
+                                                    std::optional<StoredRun>& run) {
+  return Call(false, [&]() -> std::optional<std::string> {
+    run.reset();
+    PgResult result;
+    if (auto error = Exec(std::string(kRunColumns) + " WHERE id = $1", {run_id}, &result)) return error;
+    if (PQntuples(result.get()) > 0) run = RunOf(result.get(), 0);
+    return std::nullopt;
+  });
+}
+
+std::optional<std::string> PostgresRunStore::StepMetricsOf(const std::string& run_id,
+                                                           std::vector<StepMetrics>& steps) {
+  return Call(false, [&]() -> std::optional<std::string> {
+    steps.clear();
     PgResult r;
-    if (auto error = Exec("SELECT current_schema(), current_setting('search_path')", {}, &r)) return error;
-    if (PgIsNull(r.get(), 0, 0)) {
-      return fmt::format("no schema of the search_path ({}) exists: create it first, or name another",
-                         PgText(r.get(), 0, 1));
-    }
-    if (auto error = Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
+    if (auto error =
+            Exec("SELECT step, kind, name, rows_in, rows_out, filtered, errors, busy_us FROM step_metrics "
+                 "WHERE run_id = $1 ORDER BY seq",
+                 {run_id}, &r))
       return error;
-    if (auto error = Exec("SELECT max(version) FROM schema_version", {}, &r)) return error;
-    int64_t version = PgIsNull(r.get(), 0, 0) ? 0 : PgInt(r.get(), 0, 0);
-    if (version > kRunStoreSchemaVersion) {
-      return fmt::format("schema version {} is newer than this etlc's ({}); use a newer etlc", version,
-                         kRunStoreSchemaVersion);
+    for (int row = 0; row < PQntuples(r.get()); ++row) {
+      StepMetrics m;
+      m.step = PgText(r.get(), row, 0);
+      ir::ParseNodeKind(PgText(r.get(), row, 1), &m.kind);
+      m.name = PgText(r.get(), row, 2);
+      m.rows_in = static_cast<uint64_t>(PgInt(r.get(), row, 3));
+      m.rows_out = static_cast<uint64_t>(PgInt(r.get(), row, 4));
+      m.filtered = static_cast<uint64_t>(PgInt(r.get(), row, 5));
+      m.errors = static_cast<uint64_t>(PgInt(r.get(), row, 6));
+      m.busy_us = PgInt(r.get(), row, 7);
+      m.finished = true;
+      steps.push_back(std::move(m));
     }
-    for (int64_t next = version + 1; next <= kRunStoreSchemaVersion; ++next) {
-      if (auto error = conn_->ExecScript(kPgMigrations[next - 1])) {
-        return fmt::format("migration to schema version {}: {}", next, *error);
-      }
-      if (auto error = Exec("INSERT INTO schema_version (version) VALUES ($1::integer)", {Int(next)}))
+    return std::nullopt;
+  });
+}
+
+std::optional<std::string> PostgresRunStore::ReopenRun(const std::string& run_id) {
+  return Call(true, [&]() -> std::optional<std::string> {
+    PgResult r;
+    if (auto error = Exec("SELECT status FROM runs WHERE id = $1 FOR UPDATE", {run_id}, &r)) return error;
+    if (PQntuples(r.get()) == 0) return fmt::format("no run `{}`", run_id);
+    if (PgText(r.get(), 0, 0) == "succeeded") {
+      return fmt::format("run `{}` succeeded: there is nothing to resume", run_id);
+    }
+    return Exec(
+        "UPDATE runs SET status = 'running', failure = '', finished_at = NULL, attempts = attempts + 1 "
+        "WHERE id = $1",
+        {run_id});
+  });
+}
+
+std::optional<std::string> PostgresRunStore::DeleteRunsFinishedBefore(int64_t cutoff_us,
+                                                                      std::vector<std::string>& deleted) {
+  auto error = Call(true, [&]() -> std::optional<std::string> {
+    deleted.clear();
+    // The rows are locked first, so a run reopened meanwhile is either deleted whole or kept.
+    PgResult r;
+    if (auto error = Exec("SELECT id FROM runs WHERE finished_at IS NOT NULL AND finished_at < $1::bigint "
+                          "AND status <> 'running' ORDER BY finished_at, id COLLATE \"C\" FOR UPDATE",
+                          {Int(cutoff_us)}, &r))
+      return error;
+    for (int row = 0; row < PQntuples(r.get()); ++row) deleted.push_back(PgText(r.get(), row, 0));
+    if (deleted.empty()) return std::nullopt;
+    PgParam ids = PgArrayLiteral(std::vector<PgParam>(deleted.begin(), deleted.end()));
+    for (const char* table : {"step_metrics", "events", "errors", "runs"}) {
+      const char* column = std::string_view(table) == "runs" ? "id" : "run_id";
+      if (auto error = Exec(fmt::format("DELETE FROM {} WHERE {} = ANY($1::text[])", table, column), {ids}))
         return error;
     }
     return std::nullopt;
+  });
+  if (error) deleted.clear();
+  return error;
+}
+
+std::optional<std::string> PostgresRunStore::GetStepState(const std::string& pipeline,
+                                                          const std::string& step, const std::string& key,
+                                                          std::optional<std::string>& value) {
+  return Call(false, [&]() -> std::optional<std::string> {
+    value.reset();
+    PgResult r;
+    if (auto error = Exec("SELECT value FROM step_state WHERE pipeline = $1 AND step = $2 AND key = $3",
+                          {pipeline, step, key}, &r))
+      return error;
+    if (PQntuples(r.get()) > 0) value = PgText(r.get(), 0, 0);
+    return std::nullopt;
+  });
+}
+
+std::optional<std::string> PostgresRunStore::PutStepState(const std::string& pipeline,
+                                                          const std::string& step, const std::string& key,
+                                                          const std::string& value) {
+  return Call(true, [&] {
+    return Exec(
+        "INSERT INTO step_state (pipeline, step, key, value, updated_at) VALUES ($1,$2,$3,$4,$5::bigint) "
+        "ON CONFLICT (pipeline, step, key) DO UPDATE SET value = excluded.value, updated_at = "
+        "excluded.updated_at",
+        {pipeline, step, key, value, Int(NowUs())});
+  });
+}
+
+std::optional<std::string> PostgresRunStore::MigrateInTransaction() {
+  // Two processes opening a new store at once: the second waits here until the first
+  // committed, then finds nothing to do (CREATE TABLE IF NOT EXISTS alone races).
+  if (auto error = Exec("SELECT pg_advisory_xact_lock(hashtext('etl run store'), "
+                        "hashtext(coalesce(current_schema(), '')))"))
+    return error;
+  PgResult r;
+  if (auto error = Exec("SELECT current_schema(), current_setting('search_path')", {}, &r)) return error;
+  if (PgIsNull(r.get(), 0, 0)) {
+    return fmt::format("no schema of the search_path ({}) exists: create it first, or name another",
+                       PgText(r.get(), 0, 1));
   }
+  if (auto error = Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")) return error;
+  if (auto error = Exec("SELECT max(version) FROM schema_version", {}, &r)) return error;
+  int64_t version = PgIsNull(r.get(), 0, 0) ? 0 : PgInt(r.get(), 0, 0);
+  if (version > kRunStoreSchemaVersion) {
+    return fmt::format("schema version {} is newer than this etlc's ({}); use a newer etlc", version,
+                       kRunStoreSchemaVersion);
+  }
+  for (int64_t next = version + 1; next <= kRunStoreSchemaVersion; ++next) {
+    if (auto error = conn_->ExecScript(kPgMigrations[next - 1])) {
+      return fmt::format("migration to schema version {}: {}", next, *error);
+    }
+    if (auto error = Exec("INSERT INTO schema_version (version) VALUES ($1::integer)", {Int(next)}))
+      return error;
+  }
+  return std::nullopt;
+}
 
-  std::unique_ptr<PgConnection> conn_;
-};
+}  // namespace detail
 
-}  // namespace
+using detail::PostgresRunStore;
 
 std::unique_ptr<RunStore> OpenPostgresRunStore(const std::string& url, std::string& error) {
   std::string connect_error;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -175,6 +176,47 @@ class TestStoreBackend {
   std::string StateDir() const { return dir_.string(); }
   // The PostgreSQL schema (null for SQLite).
   const PgTestSchema* Schema() const { return schema_.get(); }
+
+  // Runs `sql` (one or more statements) on the store's database with a connection of the
+  // test's own, as an older etlc or another program would; the error ("" when it worked).
+  std::string Sql(const std::string& sql) const {
+    if (schema_) return PgTestExec(schema_->Url(), sql);
+    sqlite3* db = nullptr;
+    std::string error;
+    if (sqlite3_open(runtime::RunStorePath(StateDir()).c_str(), &db) != SQLITE_OK) {
+      error = sqlite3_errmsg(db);
+    } else {
+      char* message = nullptr;
+      if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK)
+        error = message != nullptr ? message : sqlite3_errmsg(db);
+      sqlite3_free(message);
+    }
+    sqlite3_close(db);
+    return error;
+  }
+
+  // The first value of a query on the store's database ("" for none or NULL); fails the
+  // test on error.
+  std::string Query(const std::string& sql) const {
+    if (schema_) return PgTestQuery(schema_->Url(), sql);
+    sqlite3* db = nullptr;
+    std::string value;
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_open(runtime::RunStorePath(StateDir()).c_str(), &db) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
+    } else {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL) {
+        value = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+      } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
+      }
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return value;
+  }
 
   // Opens the store; fails the test (and returns null) when it cannot.
   std::unique_ptr<runtime::RunStore> Open() const {
