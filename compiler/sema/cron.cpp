@@ -1,5 +1,6 @@
 #include "compiler/sema/cron.h"
 
+#include <date/tz.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -92,6 +93,26 @@ std::string ValidateCron(const std::string& spec) {
     }
   }
   return "";
+}
+
+std::string ValidateTimeZone(const std::string& name) {
+  if (name.empty()) return "the time zone is empty (a tz database name such as \"Europe/Paris\", or leave `tz` out for UTC)";
+  try {
+    date::locate_zone(name);
+    return "";
+  } catch (const std::exception&) {
+    // Not found, or the database itself cannot be read: both mean the server could not use it.
+    return fmt::format("unknown time zone \"{}\"", name);
+  }
+}
+
+std::vector<std::string> TimeZoneNames() {
+  std::vector<std::string> names;
+  try {
+    for (const auto& zone : date::get_tzdb().zones) names.emplace_back(zone.name());
+  } catch (const std::exception&) {
+  }
+  return names;
 }
 
 }  // namespace etl::sema

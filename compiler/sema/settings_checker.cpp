@@ -9,6 +9,37 @@ namespace etl::sema {
 
 using diag::Code;
 
+namespace {
+
+// The range of the `tz "Zone/Name"` string: the last token of the setting (the AST keeps
+// no range of its own for it), found by walking back to its opening quote.
+diag::SourceRange TimeZoneRange(const ast::Setting& s, std::string_view text) {
+  if (text.size() < 2 || text.back() != '"') return s.range;
+  for (size_t i = text.size() - 1; i-- > 0;) {
+    if (text[i] != '"') continue;
+    size_t backslashes = 0;
+    while (backslashes < i && text[i - 1 - backslashes] == '\\') ++backslashes;
+    if (backslashes % 2 == 1) continue;
+    diag::SourceRange range = s.range;
+    range.begin = s.range.end - static_cast<uint32_t>(text.size() - i);
+    return range;
+  }
+  return s.range;
+}
+
+// "did you mean" for an unknown zone; the fix keeps the quotes.
+void SuggestTimeZone(diag::Diagnostic& d, const std::string& wanted) {
+  auto best = diag::ClosestNames(wanted, TimeZoneNames());
+  if (best.empty()) {
+    d.notes.push_back({"a name of the tz database, e.g. \"Europe/Paris\" or \"America/New_York\"", {}});
+    return;
+  }
+  d.notes.push_back({"did you mean \"" + best[0] + "\"?", {}});
+  d.fixes.push_back({"replace with \"" + best[0] + "\"", d.range, "\"" + best[0] + "\""});
+}
+
+}  // namespace
+
 void Checker::CheckSettings(ast::PipelineDecl& p, const ModuleScope& scope) {
   std::map<ast::SettingKind, const ast::Setting*> seen;
   for (auto& statement : p.statements) {
@@ -30,6 +61,13 @@ void Checker::CheckSettings(ast::PipelineDecl& p, const ModuleScope& scope) {
         if (!error.empty()) {
           Report(Code::InvalidSetting, s.text_range, fmt::format("invalid cron schedule \"{}\": {}", s.text, error))
               .notes.push_back({"five fields: minute hour day-of-month month day-of-week, e.g. \"0 2 * * *\"", {}});
+        }
+        if (s.timezone) {
+          if (std::string tz_error = ValidateTimeZone(*s.timezone); !tz_error.empty()) {
+            SuggestTimeZone(Report(Code::InvalidSetting, TimeZoneRange(s, Text(s.range)),
+                                   tz_error),
+                            *s.timezone);
+          }
         }
         break;
       }
