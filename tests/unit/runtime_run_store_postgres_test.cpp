@@ -76,10 +76,10 @@ TEST(PostgresRunStore, TheTablesGoToTheSchemaOfTheUrl) {
                         "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM "
                         "information_schema.tables WHERE table_schema = '" +
                             schema.Name() + "'"),
-            "errors,events,runs,schema_version,step_metrics,step_state");
+            "audit,errors,events,runs,schema_version,step_metrics,step_state,tokens");
   EXPECT_EQ(
       PgTestQuery(schema.Url(), "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"),
-      "1,2");
+      "1,2,3");
   EXPECT_EQ(PgTestQuery(schema.Server(),
                         "SELECT data_type FROM information_schema.columns WHERE table_schema = '" +
                             schema.Name() + "' AND table_name = 'runs' AND column_name = 'started_at'"),
