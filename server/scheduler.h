@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <set>
@@ -141,12 +142,21 @@ class Scheduler {
 
  private:
   struct Entry;  // defined in scheduler.cpp
+  // Takes one pipeline's saved state (last fire time if its schedule is unchanged, `after`
+  // progress of groups it still has, files requested, pending retries); ignores the rest.
+  void ApplyRestored(Entry& entry, const nlohmann::json& saved);
+  // The first Poll after RestoreState: one CatchUp request for the latest missed fire time.
+  bool CatchUpEntry(Entry& entry, int64_t now_us, std::vector<RunRequest>& out);
+  // Lists the entry's globs, requests files seen unchanged twice and not requested yet.
+  bool PollFiles(Entry& entry, int64_t now_us, const GlobLister& list, std::vector<RunRequest>& out);
+
   SchedulerOptions options_;
   std::map<std::string, std::shared_ptr<Entry>> entries_;
+  std::map<std::string, int64_t> running_;  // by pipeline name; kept across SetPipelines
   std::mt19937_64 random_;
   uint64_t state_version_ = 0;
   bool first_poll_ = true;
-  nlohmann::json restored_;
+  nlohmann::json restored_;  // RestoreState's JSON until the first Poll (pipelines set later)
 };
 
 }  // namespace etl::server
