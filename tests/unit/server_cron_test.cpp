@@ -139,6 +139,10 @@ TEST(CronDst, ParisSpringForward) {
   EXPECT_EQ(Next(Must("*/15 * * * *", "Europe/Paris"), Utc(2024, 3, 31, 0, 30), 3),
             (std::vector<std::string>{"2024-03-31T00:45:00.000Z", "2024-03-31T01:00:00.000Z",
                                       "2024-03-31T01:15:00.000Z"}));
+  // ... also when the first time after the gap does not match: 02:30 is skipped, 03:30 runs.
+  EXPECT_EQ(Next(Must("30 * * * *", "Europe/Paris"), Utc(2024, 3, 31), 3),
+            (std::vector<std::string>{"2024-03-31T00:30:00.000Z", "2024-03-31T01:30:00.000Z",
+                                      "2024-03-31T02:30:00.000Z"}));
   EXPECT_EQ(Next(Must("0 * * * *", "Europe/Paris"), Utc(2024, 3, 30, 23, 30), 3),
             (std::vector<std::string>{"2024-03-31T00:00:00.000Z", "2024-03-31T01:00:00.000Z",
                                       "2024-03-31T02:00:00.000Z"}));
@@ -172,6 +176,9 @@ TEST(CronDst, NewYorkBothDirections) {
   EXPECT_EQ(Next(Must("0 * * * *", "America/New_York"), Utc(2024, 3, 10, 5, 30), 3),
             (std::vector<std::string>{"2024-03-10T06:00:00.000Z", "2024-03-10T07:00:00.000Z",
                                       "2024-03-10T08:00:00.000Z"}));
+  // A step in the hour field is a wildcard hour: 02:00 EST does not exist and is skipped.
+  EXPECT_EQ(Next(Must("0 */2 * * *", "America/New_York"), Utc(2024, 3, 10, 5), 2),
+            (std::vector<std::string>{"2024-03-10T08:00:00.000Z", "2024-03-10T10:00:00.000Z"}));
   EXPECT_EQ(Next(Must("30 1 * * *", "America/New_York"), Utc(2024, 11, 2, 5, 30), 2),
             (std::vector<std::string>{"2024-11-03T05:30:00.000Z", "2024-11-04T06:30:00.000Z"}));
   EXPECT_EQ(Next(Must("0,30 * * * *", "America/New_York"), Utc(2024, 11, 3, 5), 4),
