@@ -431,6 +431,8 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   HttpSession(ServerCore& server, tcp::socket&& socket)
       : server_(server), executor_(socket.get_executor()), stream_(std::move(socket)) {
     error_code ec;
+    // Small answers and WebSocket messages go out at once, not after a delayed ACK.
+    stream_.socket().set_option(tcp::no_delay(true), ec);
     auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = EndpointText(endpoint);
   }

@@ -38,11 +38,11 @@ const std::vector<Command> kCommands = {
     Command{"errors", "print the error table of a recorded run", RunErrors},
     Command{"gc", "delete the runs that finished longer ago than --keep", RunGc},
     Command{"inspect", "check (and --repair) a state directory's persisted runs", RunInspect},
+    Command{"serve", "run pipelines on schedules and triggers, with the REST API", RunServe},
+    Command{"backfill", "run a pipeline for the past fire times of its schedule", RunBackfill},
+    Command{"token", "create, list or revoke API tokens of etlc serve", RunToken},
     Command{"lsp", "run the language server on stdio (for editors)", RunLsp},
 };
-
-// Commands of language.md §8 that come with the runtime; named so users get a clear answer.
-constexpr std::array<std::string_view, 1> kLaterCommands = {"serve"};
 
 void PrintHelp(std::ostream& out) {
   out << "etlc " ETL_VERSION " - the etl pipeline compiler\n\n"
@@ -50,9 +50,7 @@ void PrintHelp(std::ostream& out) {
          "       etlc help <command>    (or etlc <command> --help)\n\n"
          "commands:\n";
   for (const Command& command : kCommands) out << fmt::format("  {:<9} {}\n", command.name, command.summary);
-  out << "  help      show the help of a command\n\ncoming later:";
-  for (std::string_view name : kLaterCommands) out << " " << name;
-  out << "\n\noptions:\n"
+  out << "  help      show the help of a command\n\noptions:\n"
          "  -h, --help     show this help\n"
          "  --version      print the version\n\n"
          "exit codes: 0 ok, 1 compile errors, 2 usage error, 3 run failed\n";
@@ -66,12 +64,6 @@ const Command* FindCommand(std::string_view name) {
 }
 
 int UnknownCommand(std::string_view name, Io& io) {
-  for (std::string_view later : kLaterCommands) {
-    if (later == name) {
-      io.err << fmt::format("etlc: error: `{}` is not available yet: it comes with the runtime\n", name);
-      return kExitUsage;
-    }
-  }
   std::vector<std::string> names;
   for (const Command& command : kCommands) names.emplace_back(command.name);
   names.emplace_back("help");

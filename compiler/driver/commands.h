@@ -36,6 +36,12 @@ int RunGc(const std::vector<std::string>& args, Io& io);
 int RunInspect(const std::vector<std::string>& args, Io& io);
 // `etlc test FILE`: run the file's `test` blocks (language.md §9).
 int RunTest(const std::vector<std::string>& args, Io& io);
+// `etlc serve [DIR]`: scheduler, triggers and the REST + WebSocket API (docs/serve.md).
+int RunServe(const std::vector<std::string>& args, Io& io);
+// `etlc token create|list|revoke`: the API tokens of `etlc serve`.
+int RunToken(const std::vector<std::string>& args, Io& io);
+// `etlc backfill PIPELINE --from T --to T`: runs for past fire times of a pipeline.
+int RunBackfill(const std::vector<std::string>& args, Io& io);
 // `etlc lsp`: the language server on stdio (docs/editors.md).
 int RunLsp(const std::vector<std::string>& args, Io& io);
 

@@ -1,0 +1,709 @@
+#include "server/service.h"
+
+#include <fmt/format.h>
+#include <glob.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+
+#include "compiler/ir/json.h"
+#include "runtime/jsonl_scalars.h"
+#include "runtime/run_log.h"
+#include "runtime/run_params.h"
+#include "runtime/run_record.h"
+#include "runtime/run_resume.h"
+#include "runtime/value_json.h"
+#include "server/run_executor.h"
+
+namespace etl::server {
+
+namespace fs = std::filesystem;
+
+// A run waiting to start: its row is in the store with status "queued".
+struct Service::Queued {
+  std::string run_id;
+  std::string pipeline;
+  RunRequest request;
+};
+
+// A run on its thread.
+struct Service::Running {
+  std::string run_id;
+  std::string pipeline;
+  RunRequest request;
+  RunJob job;
+  std::atomic<bool> cancel{false};
+};
+
+namespace {
+
+// The step state key under which the scheduler's state is kept in the run store.
+constexpr const char* kStatePipeline = "@serve";
+constexpr const char* kStateStep = "scheduler";
+constexpr const char* kStateKey = "state";
+
+// The scheduler's view of a pipeline's settings.
+PipelineSchedule ScheduleOf(const ProjectPipeline& p) {
+  const ir::Settings& s = p.Pipeline().settings;
+  PipelineSchedule schedule;
+  schedule.name = p.name;
+  if (s.schedule) {
+    schedule.cron = s.schedule->cron;
+    schedule.timezone = s.schedule->timezone;
+  }
+  schedule.every_us = s.every_us;
+  schedule.after = s.after;
+  for (const ir::Trigger& trigger : s.triggers) {
+    std::string arg = trigger.args.empty() || !trigger.args.front().value
+                          ? std::string()
+                          : trigger.args.front().value->string_value;
+    if (trigger.kind == "file") schedule.file_globs.push_back(arg);
+    if (trigger.kind == "webhook") schedule.webhook_paths.push_back(arg);
+    if (trigger.kind == "event") schedule.event_names.push_back(arg);
+  }
+  if (s.retry) {
+    schedule.retries = s.retry->count;
+    schedule.backoff_us = s.retry->backoff_us;
+  }
+  schedule.concurrency = s.concurrency.value_or(1);
+  return schedule;
+}
+
+std::optional<TriggerKind> ParseTriggerKind(const std::string& text) {
+  for (TriggerKind kind : {TriggerKind::Manual, TriggerKind::Schedule, TriggerKind::CatchUp, TriggerKind::Every,
+                           TriggerKind::After, TriggerKind::File, TriggerKind::Webhook, TriggerKind::Event,
+                           TriggerKind::Retry, TriggerKind::Backfill}) {
+    if (Spelling(kind) == text) return kind;
+  }
+  return std::nullopt;
+}
+
+// The trigger_json of a request: {"kind": ..., details...}.
+std::string TriggerJson(const RunRequest& request) {
+  nlohmann::json trigger = request.detail.is_object() ? request.detail : nlohmann::json::object();
+  trigger["kind"] = std::string(Spelling(request.kind));
+  return trigger.dump();
+}
+
+// Back from a stored row (a queued run found at start).
+RunRequest RequestOf(const runtime::StoredRun& run) {
+  RunRequest request;
+  request.pipeline = run.pipeline;
+  request.requested_us = run.queued_us;
+  nlohmann::json trigger = nlohmann::json::parse(run.trigger_json, nullptr, false);
+  if (trigger.is_object()) {
+    if (trigger.contains("kind") && trigger["kind"].is_string()) {
+      request.kind = ParseTriggerKind(trigger["kind"].get<std::string>()).value_or(TriggerKind::Manual);
+    }
+    if (trigger.contains("attempt") && trigger["attempt"].is_number_integer()) {
+      request.attempt = trigger["attempt"].get<int64_t>();
+    }
+    if (trigger.contains("of") && trigger["of"].is_string()) request.retry_of = trigger["of"].get<std::string>();
+    trigger.erase("kind");
+    request.detail = trigger;
+  }
+  return request;
+}
+
+// The params of a stored row (`{"name": value}`, runtime::ParamsJson) as the text
+// `--param` takes, so that they parse back into their declared types.
+std::map<std::string, std::string> ParamArgsOf(const std::string& params_json) {
+  std::map<std::string, std::string> args;
+  nlohmann::json params = nlohmann::json::parse(params_json, nullptr, false);
+  if (!params.is_object()) return args;
+  for (const auto& [name, value] : params.items()) {
+    args[name] = value.is_string() ? value.get<std::string>() : value.dump();
+  }
+  return args;
+}
+
+// The files a glob matches, relative to the working directory (the project directory).
+std::vector<FileInfo> ListGlob(const std::string& pattern) {
+  std::vector<FileInfo> files;
+  glob_t matches{};
+  if (::glob(pattern.c_str(), 0, nullptr, &matches) == 0) {
+    for (size_t i = 0; i < matches.gl_pathc; ++i) {
+      struct stat st {};
+      if (::stat(matches.gl_pathv[i], &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      files.push_back({matches.gl_pathv[i], static_cast<int64_t>(st.st_size),
+                       static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000 + st.st_mtim.tv_nsec / 1000});
+    }
+  }
+  globfree(&matches);
+  return files;
+}
+
+}  // namespace
+
+Service::Service(ServiceOptions options, Clock& clock)
+    : options_(std::move(options)),
+      clock_(clock),
+      project_(options_.project_dir),
+      snapshot_(project_.Snapshot()),
+      scheduler_(SchedulerOptions{options_.catch_up, 0.2, options_.seed}) {
+  if (options_.max_runs == 0) options_.max_runs = std::max(2u, std::thread::hardware_concurrency());
+}
+
+Service::~Service() { Stop(); }
+
+void Service::SetPublisher(EventPublisher publisher) {
+  std::lock_guard lock(publish_mutex_);
+  publisher_ = std::move(publisher);
+}
+
+std::shared_ptr<const ProjectSnapshot> Service::Snapshot() const {
+  std::lock_guard lock(mutex_);
+  return snapshot_;
+}
+
+void Service::Publish(const std::string& type, const std::string& pipeline, const std::string& run_id,
+                      nlohmann::json fields) {
+  std::lock_guard lock(publish_mutex_);
+  if (!publisher_) return;
+  nlohmann::json message = fields.is_object() ? std::move(fields) : nlohmann::json::object();
+  message["type"] = type;
+  message["time"] = runtime::FormatRfc3339(clock_.NowUs());
+  message["pipeline"] = pipeline.empty() ? nlohmann::json(nullptr) : nlohmann::json(pipeline);
+  message["run"] = run_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(run_id);
+  if (!message.contains("step")) message["step"] = nullptr;
+  publisher_({{"pipeline", pipeline}, {"run", run_id}}, message.dump());
+}
+
+std::optional<std::string> Service::Start() {
+  std::string error;
+  store_ = runtime::OpenRunStore(options_.store, options_.state_dir, error);
+  if (!store_) return error;
+  started_us_ = clock_.NowUs();
+  {
+    std::lock_guard lock(mutex_);
+    ReloadProject(started_us_);
+    std::optional<std::string> state;
+    {
+      std::lock_guard store_lock(store_mutex_);
+      if (auto problem = store_->GetStepState(kStatePipeline, kStateStep, kStateKey, state)) return problem;
+    }
+    if (options_.scheduling) {
+      if (state) scheduler_.RestoreState(nlohmann::json::parse(*state, nullptr, false));
+      Recover();
+    }
+    started_ = true;
+  }
+  loop_ = std::thread([this] { Loop(); });
+  return std::nullopt;
+}
+
+// Runs a killed server left `running` are resumed (`persist disk`: nothing is lost) or
+// marked failed; queued runs are queued again, oldest first.
+void Service::Recover() {
+  std::vector<runtime::StoredRun> running, queued;
+  {
+    std::lock_guard store_lock(store_mutex_);
+    runtime::RunQuery query;
+    query.limit = 0;
+    query.status = "running";
+    if (auto problem = store_->ListRuns(query, running)) std::cerr << "etlc serve: warning: " << *problem << "\n";
+    query.status = "queued";
+    if (auto problem = store_->ListRuns(query, queued)) std::cerr << "etlc serve: warning: " << *problem << "\n";
+  }
+  for (const runtime::StoredRun& run : running) {
+    fs::path run_dir = fs::path(options_.state_dir) / "runs" / run.id;
+    {
+      // A run whose lock is held is alive (an `etlc run` of the same state directory).
+      runtime::RunLock probe;
+      std::string held;
+      if (!probe.Acquire(run_dir.string(), held)) continue;
+    }
+    runtime::RunMeta meta;
+    bool resumable = !runtime::ReadRunMeta(run_dir.string(), meta) && meta.persist_disk;
+    std::string why;
+    std::optional<ir::Plan> plan = resumable ? ir::PlanFromJson(run.plan_json, &why) : std::nullopt;
+    if (plan && !plan->pipelines.empty()) {
+      std::lock_guard store_lock(store_mutex_);
+      if (!store_->ReopenRun(run.id)) {
+        auto r = std::make_shared<Running>();
+        r->run_id = run.id;
+        r->pipeline = run.pipeline;
+        r->request = RequestOf(run);
+        r->job.run_id = run.id;
+        r->job.plan = std::make_shared<const ir::Plan>(std::move(*plan));
+        r->job.resume = true;
+        r->job.state_dir = options_.state_dir;
+        r->job.store = options_.store;
+        r->job.workers = options_.workers;
+        running_[run.id] = r;
+        scheduler_.OnRunStarted(run.pipeline);
+        threads_[run.id] = std::thread([this, r] { RunThread(r); });
+        continue;
+      }
+    }
+    runtime::RunEnd end;
+    end.status = "failed";
+    end.failure = "etlc serve stopped while the run was running";
+    end.finished_us = clock_.NowUs();
+    end.rows_in = run.rows_in;
+    end.errors = run.errors;
+    std::lock_guard store_lock(store_mutex_);
+    if (auto problem = store_->FinishRun(run.id, end)) std::cerr << "etlc serve: warning: " << *problem << "\n";
+  }
+  for (auto it = queued.rbegin(); it != queued.rend(); ++it) {
+    auto q = std::make_shared<Queued>();
+    q->run_id = it->id;
+    q->pipeline = it->pipeline;
+    q->request = RequestOf(*it);
+    queue_.push_back(q);
+  }
+}
+
+void Service::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+    for (auto& [id, running] : running_) running->cancel = true;
+  }
+  wake_.notify_all();
+  if (loop_.joinable()) loop_.join();
+  std::map<std::string, std::thread> threads;
+  {
+    std::lock_guard lock(mutex_);
+    threads.swap(threads_);
+  }
+  for (auto& [id, thread] : threads) {
+    if (thread.joinable()) thread.join();
+  }
+  for (auto& thread : finished_threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  finished_threads_.clear();
+  SaveSchedulerState();
+}
+
+void Service::ReloadProject(int64_t now_us) {
+  std::vector<std::string> changed = project_.Reload(now_us);
+  next_reload_us_ = now_us + options_.poll_interval_us;
+  if (changed.empty() && started_) return;
+  snapshot_ = project_.Snapshot();
+  std::vector<PipelineSchedule> schedules;
+  for (const auto& [name, pipeline] : snapshot_->pipelines) schedules.push_back(ScheduleOf(pipeline));
+  std::vector<std::string> problems;
+  scheduler_.SetPipelines(schedules, now_us, problems);
+  for (const std::string& problem : problems) std::cerr << "etlc serve: warning: " << problem << "\n";
+  for (const std::string& problem : snapshot_->problems) std::cerr << "etlc serve: warning: " << problem << "\n";
+  for (const std::string& path : changed) {
+    auto file = snapshot_->files.find(path);
+    bool compiles = file != snapshot_->files.end() && file->second.compiles;
+    size_t count = file == snapshot_->files.end() ? 0 : file->second.diagnostics.size();
+    if (file != snapshot_->files.end() && !compiles) {
+      std::cerr << fmt::format("etlc serve: {} has {} error{}: its last good version keeps running\n", path,
+                               file->second.errors, file->second.errors == 1 ? "" : "s");
+    }
+    Publish("project_reloaded", "", "",
+            {{"file", path}, {"compiles", compiles}, {"removed", file == snapshot_->files.end()}, {"diagnostics", count}});
+  }
+}
+
+std::optional<ServiceError> Service::Enqueue(const RunRequest& request, const std::map<std::string, std::string>& params,
+                                             runtime::StoredRun& run) {
+  const ProjectPipeline* pipeline = snapshot_->Find(request.pipeline);
+  if (!pipeline) return ServiceError{404, "not_found", fmt::format("no pipeline `{}`", request.pipeline)};
+  std::vector<std::string> args;
+  for (const auto& [name, value] : params) args.push_back(name + "=" + value);
+  // A trigger's event fields (a webhook's `body`, a file's `path`, ...) fill params of the
+  // same names that were not given.
+  for (const auto& [name, value] : request.detail.items()) {
+    bool declared = std::any_of(pipeline->plan->params.begin(), pipeline->plan->params.end(),
+                                [&](const ir::Param& p) { return p.name == name; });
+    if (!declared || params.count(name)) continue;
+    // A body or payload is passed as its JSON text (read it with parse_json); other fields
+    // (paths, times, sizes) as their plain text.
+    bool as_json = name == "body" || name == "payload" || !value.is_string();
+    args.push_back(name + "=" + (as_json ? value.dump() : value.get<std::string>()));
+  }
+  std::map<std::string, ast::Value, std::less<>> resolved;
+  std::string error;
+  if (!runtime::ResolveParams(*pipeline->plan, args, runtime::ProcessEnv(), resolved, error)) {
+    return ServiceError{400, "bad_request", error};
+  }
+  int64_t now_us = clock_.NowUs();
+  run = {};
+  run.id = runtime::MakeRunId(now_us);
+  run.pipeline = pipeline->name;
+  run.source_file = pipeline->file;
+  run.plan_json = pipeline->plan_json;
+  run.plan_hash = pipeline->plan_hash;
+  run.params_json = runtime::ParamsJson(resolved);
+  run.status = "queued";
+  run.started_us = now_us;
+  run.queued_us = now_us;
+  run.trigger_json = TriggerJson(request);
+  {
+    std::lock_guard store_lock(store_mutex_);
+    if (auto problem = store_->BeginRun(run)) return ServiceError{500, "internal", *problem};
+  }
+  auto q = std::make_shared<Queued>();
+  q->run_id = run.id;
+  q->pipeline = run.pipeline;
+  q->request = request;
+  queue_.push_back(q);
+  Publish("run_queued", run.pipeline, run.id, {{"trigger", nlohmann::json::parse(run.trigger_json)}});
+  wake_pending_ = true;
+  wake_.notify_all();
+  return std::nullopt;
+}
+
+std::optional<ServiceError> Service::Trigger(const std::string& pipeline, const std::map<std::string, std::string>& params,
+                                             runtime::StoredRun& run) {
+  std::lock_guard lock(mutex_);
+  RunRequest request;
+  request.pipeline = pipeline;
+  request.kind = TriggerKind::Manual;
+  request.requested_us = clock_.NowUs();
+  return Enqueue(request, params, run);
+}
+
+std::optional<ServiceError> Service::Webhook(const std::string& path, const nlohmann::json& body,
+                                             std::vector<runtime::StoredRun>& runs) {
+  std::lock_guard lock(mutex_);
+  std::vector<RunRequest> requests = scheduler_.Webhook(path, body, clock_.NowUs());
+  if (requests.empty()) return ServiceError{404, "not_found", fmt::format("no pipeline listens on webhook `{}`", path)};
+  for (const RunRequest& request : requests) {
+    runtime::StoredRun run;
+    if (auto error = Enqueue(request, {}, run)) return error;
+    runs.push_back(run);
+  }
+  return std::nullopt;
+}
+
+std::optional<ServiceError> Service::Event(const std::string& name, const nlohmann::json& payload,
+                                           std::vector<runtime::StoredRun>& runs) {
+  std::lock_guard lock(mutex_);
+  std::vector<RunRequest> requests = scheduler_.Event(name, payload, clock_.NowUs());
+  if (requests.empty()) return ServiceError{404, "not_found", fmt::format("no pipeline listens on event `{}`", name)};
+  for (const RunRequest& request : requests) {
+    runtime::StoredRun run;
+    if (auto error = Enqueue(request, {}, run)) return error;
+    runs.push_back(run);
+  }
+  return std::nullopt;
+}
+
+std::optional<ServiceError> Service::Backfill(const std::string& pipeline, int64_t from_us, int64_t to_us,
+                                              const std::string& param, std::vector<runtime::StoredRun>& runs) {
+  std::lock_guard lock(mutex_);
+  const ProjectPipeline* p = snapshot_->Find(pipeline);
+  if (!p) return ServiceError{404, "not_found", fmt::format("no pipeline `{}`", pipeline)};
+  const ir::Param* time_param = nullptr;
+  std::vector<std::string> candidates;
+  for (const ir::Param& candidate : p->plan->params) {
+    bool is_time = candidate.type && (candidate.type->kind == ast::TypeKind::Date ||
+                                      candidate.type->kind == ast::TypeKind::Timestamp);
+    if (!is_time) continue;
+    candidates.push_back(candidate.name);
+    if (candidate.name == param || (param.empty() && !time_param)) time_param = &candidate;
+  }
+  if (candidates.empty()) {
+    return ServiceError{400, "bad_request",
+                        fmt::format("pipeline `{}` has no time param to backfill (declare a `param` of type date or "
+                                    "timestamp, e.g. `param day: date = @2024-01-01`)",
+                                    pipeline)};
+  }
+  if (!param.empty() && (!time_param || time_param->name != param)) {
+    return ServiceError{400, "bad_request",
+                        fmt::format("`{}` is not a date or timestamp param of `{}` (time params: {})", param, pipeline,
+                                    fmt::join(candidates, ", "))};
+  }
+  if (param.empty() && candidates.size() > 1) {
+    return ServiceError{400, "bad_request",
+                        fmt::format("pipeline `{}` has several time params ({}): name the one to backfill", pipeline,
+                                    fmt::join(candidates, ", "))};
+  }
+  std::vector<RunRequest> requests;
+  if (auto problem = scheduler_.Backfill(pipeline, from_us, to_us, 1000, clock_.NowUs(), requests)) {
+    return ServiceError{400, "bad_request", *problem};
+  }
+  for (const RunRequest& request : requests) {
+    int64_t at = request.scheduled_for_us.value_or(from_us);
+    std::string text = runtime::FormatRfc3339(at);
+    if (time_param->type->kind == ast::TypeKind::Date) text = text.substr(0, 10);
+    runtime::StoredRun run;
+    if (auto error = Enqueue(request, {{time_param->name, text}}, run)) return error;
+    runs.push_back(run);
+  }
+  return std::nullopt;
+}
+
+std::optional<ServiceError> Service::Cancel(const std::string& run_id, runtime::StoredRun& run) {
+  std::lock_guard lock(mutex_);
+  auto in_queue = std::find_if(queue_.begin(), queue_.end(), [&](const auto& q) { return q->run_id == run_id; });
+  std::optional<runtime::StoredRun> row;
+  {
+    std::lock_guard store_lock(store_mutex_);
+    if (auto problem = store_->GetRun(run_id, row)) return ServiceError{500, "internal", *problem};
+  }
+  if (!row) return ServiceError{404, "not_found", fmt::format("no run `{}`", run_id)};
+  if (in_queue != queue_.end()) {
+    queue_.erase(in_queue);
+    runtime::RunEnd end;
+    end.status = "cancelled";
+    end.failure = "cancelled before it started";
+    end.finished_us = clock_.NowUs();
+    std::lock_guard store_lock(store_mutex_);
+    if (auto problem = store_->FinishRun(run_id, end)) return ServiceError{500, "internal", *problem};
+    store_->GetRun(run_id, row);
+    run = *row;
+    Publish("run_finished", run.pipeline, run.id, {{"status", "cancelled"}, {"failure", end.failure}});
+    return std::nullopt;
+  }
+  auto active = running_.find(run_id);
+  if (active != running_.end()) {
+    active->second->cancel = true;
+    run = *row;
+    return std::nullopt;
+  }
+  return ServiceError{409, "conflict", fmt::format("run {} already ended ({})", run_id, row->status)};
+}
+
+std::optional<ServiceError> Service::Retry(const std::string& run_id, runtime::StoredRun& run) {
+  std::lock_guard lock(mutex_);
+  std::optional<runtime::StoredRun> row;
+  {
+    std::lock_guard store_lock(store_mutex_);
+    if (auto problem = store_->GetRun(run_id, row)) return ServiceError{500, "internal", *problem};
+  }
+  if (!row) return ServiceError{404, "not_found", fmt::format("no run `{}`", run_id)};
+  if (row->status != "failed" && row->status != "timed_out" && row->status != "cancelled") {
+    return ServiceError{409, "conflict",
+                        fmt::format("run {} is {}: only a failed, timed-out or cancelled run can be retried", run_id,
+                                    row->status)};
+  }
+  if (running_.count(run_id)) return ServiceError{409, "conflict", fmt::format("run {} is still stopping", run_id)};
+  if (stopping_) return ServiceError{409, "conflict", "the server is stopping"};
+  fs::path run_dir = fs::path(options_.state_dir) / "runs" / run_id;
+  runtime::RunMeta meta;
+  bool resumable = !runtime::ReadRunMeta(run_dir.string(), meta) && meta.persist_disk;
+  if (resumable) {
+    std::string why;
+    std::optional<ir::Plan> plan = ir::PlanFromJson(row->plan_json, &why);
+    if (!plan || plan->pipelines.empty()) {
+      return ServiceError{409, "conflict", fmt::format("run {}: its stored plan is not readable: {}", run_id, why)};
+    }
+    // A resumed run starts at once: it held its place when it first ran.
+    std::lock_guard store_lock(store_mutex_);
+    if (auto problem = store_->ReopenRun(run_id)) return ServiceError{500, "internal", *problem};
+    auto r = std::make_shared<Running>();
+    r->run_id = run_id;
+    r->pipeline = row->pipeline;
+    r->request = RequestOf(*row);
+    r->job.run_id = run_id;
+    r->job.plan = std::make_shared<const ir::Plan>(std::move(*plan));
+    r->job.resume = true;
+    r->job.state_dir = options_.state_dir;
+    r->job.store = options_.store;
+    r->job.workers = options_.workers;
+    running_[run_id] = r;
+    scheduler_.OnRunStarted(row->pipeline);
+    threads_[run_id] = std::thread([this, r] { RunThread(r); });
+    store_->GetRun(run_id, row);
+    run = *row;
+    Publish("run_started", run.pipeline, run.id, {{"resumed", true}});
+    return std::nullopt;
+  }
+  RunRequest request = RequestOf(*row);
+  request.kind = TriggerKind::Retry;
+  request.requested_us = clock_.NowUs();
+  request.retry_of = run_id;
+  request.attempt = row->attempts + 1;
+  request.detail = {{"of", run_id}, {"attempt", request.attempt}};
+  // The params it ran with, as given: the new run must do the same work.
+  return Enqueue(request, ParamArgsOf(row->params_json), run);
+}
+
+PipelineActivity Service::Activity(const std::string& pipeline) {
+  std::lock_guard lock(mutex_);
+  PipelineActivity activity;
+  activity.running = scheduler_.RunningCount(pipeline);
+  activity.queued = std::count_if(queue_.begin(), queue_.end(), [&](const auto& q) { return q->pipeline == pipeline; });
+  std::vector<int64_t> next = scheduler_.NextFireTimes(pipeline, clock_.NowUs(), 1);
+  if (!next.empty()) activity.next_fire_us = next.front();
+  return activity;
+}
+
+std::vector<int64_t> Service::NextFireTimes(const std::string& pipeline, size_t count) {
+  std::lock_guard lock(mutex_);
+  return scheduler_.NextFireTimes(pipeline, clock_.NowUs(), count);
+}
+
+void Service::StartQueuedRuns(int64_t now_us) {
+  if (stopping_) return;
+  for (auto it = queue_.begin(); it != queue_.end() && running_.size() < options_.max_runs;) {
+    const Queued& q = **it;
+    if (scheduler_.RunningCount(q.pipeline) >= scheduler_.Concurrency(q.pipeline)) {
+      ++it;
+      continue;
+    }
+    std::optional<runtime::StoredRun> row;
+    bool changed = false;
+    {
+      std::lock_guard store_lock(store_mutex_);
+      auto problem = store_->GetRun(q.run_id, row);
+      if (!problem && row) problem = store_->StartQueuedRun(q.run_id, now_us, changed);
+      if (problem) {
+        std::cerr << "etlc serve: warning: cannot start run " << q.run_id << ": " << *problem << "\n";
+        ++it;
+        continue;
+      }
+    }
+    std::shared_ptr<Queued> entry = *it;
+    it = queue_.erase(it);
+    if (!row || !changed) continue;  // cancelled meanwhile
+    std::string why;
+    std::optional<ir::Plan> plan = ir::PlanFromJson(row->plan_json, &why);
+    auto r = std::make_shared<Running>();
+    r->run_id = entry->run_id;
+    r->pipeline = entry->pipeline;
+    r->request = entry->request;
+    r->job.run_id = entry->run_id;
+    r->job.now_us = now_us;
+    r->job.state_dir = options_.state_dir;
+    r->job.store = options_.store;
+    r->job.workers = options_.workers;
+    std::string params_error;
+    if (plan && !plan->pipelines.empty()) {
+      std::vector<std::string> args;
+      for (const auto& [name, value] : ParamArgsOf(row->params_json)) args.push_back(name + "=" + value);
+      runtime::EnvLookup no_env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+      if (!runtime::ResolveParams(*plan, args, no_env, r->job.params, params_error)) plan.reset();
+    }
+    if (!plan || plan->pipelines.empty()) {
+      runtime::RunEnd end;
+      end.status = "failed";
+      end.failure = params_error.empty() ? fmt::format("its stored plan is not readable: {}", why) : params_error;
+      end.finished_us = now_us;
+      std::lock_guard store_lock(store_mutex_);
+      store_->FinishRun(entry->run_id, end);
+      Publish("run_finished", entry->pipeline, entry->run_id, {{"status", "failed"}, {"failure", end.failure}});
+      continue;
+    }
+    r->job.plan = std::make_shared<const ir::Plan>(std::move(*plan));
+    running_[r->run_id] = r;
+    scheduler_.OnRunStarted(r->pipeline);
+    Publish("run_started", r->pipeline, r->run_id, {});
+    threads_[r->run_id] = std::thread([this, r] { RunThread(r); });
+  }
+}
+
+void Service::RunThread(std::shared_ptr<Running> running) {
+  auto on_event = [&](const runtime::RunEvent& event) {
+    if (event.event == "run_started" || event.event == "run_finished") return;  // the service's own
+    nlohmann::json fields = nlohmann::json::object();
+    for (const auto& [name, value] : event.fields) {
+      fields[name] = nlohmann::json::parse(runtime::ValueToJson(value), nullptr, false);
+    }
+    nlohmann::json message = {{"event", event.event}, {"level", std::string(runtime::Spelling(event.level))}};
+    if (!event.step.empty()) message["step"] = event.step;
+    message["fields"] = fields;
+    Publish(event.event, running->pipeline, running->run_id, message);
+  };
+  auto on_progress = [&](const runtime::RunProgress& progress) {
+    uint64_t rows = 0, errors = 0;
+    for (const auto& step : progress.steps) {
+      if (step.kind == ir::NodeKind::Source) rows += step.rows_in;
+      errors += step.errors;
+    }
+    Publish("progress", running->pipeline, running->run_id, {{"rows_in", rows}, {"errors", errors}});
+  };
+  RunOutcome outcome = ExecuteRun(running->job, running->cancel, on_event, on_progress);
+  if (!outcome.store_problem.empty()) {
+    std::cerr << "etlc serve: warning: run " << running->run_id << ": " << outcome.store_problem << "\n";
+  }
+  Publish("run_finished", running->pipeline, running->run_id,
+          {{"status", outcome.status}, {"failure", outcome.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(outcome.failure)}});
+  {
+    std::lock_guard lock(mutex_);
+    scheduler_.OnRunEnded(running->pipeline);
+    // A run stopped by the server's own shutdown is not a failure to retry.
+    if (!stopping_ && options_.scheduling) scheduler_.OnRunFinished(running->request, running->run_id, outcome.status, clock_.NowUs());
+    running_.erase(running->run_id);
+    auto thread = threads_.find(running->run_id);
+    if (thread != threads_.end()) {
+      finished_threads_.push_back(std::move(thread->second));
+      threads_.erase(thread);
+    }
+    wake_pending_ = true;
+  }
+  wake_.notify_all();
+}
+
+bool Service::AllEnded(const std::vector<std::string>& ids, std::vector<runtime::StoredRun>& runs) {
+  runs.clear();
+  std::lock_guard store_lock(store_mutex_);
+  for (const std::string& id : ids) {
+    std::optional<runtime::StoredRun> row;
+    if (store_->GetRun(id, row) || !row) return false;
+    runs.push_back(*row);
+  }
+  return std::all_of(runs.begin(), runs.end(),
+                     [](const runtime::StoredRun& r) { return r.status != "queued" && r.status != "running"; });
+}
+
+void Service::SaveSchedulerState() {
+  if (!options_.scheduling) return;
+  std::string state;
+  {
+    std::lock_guard lock(mutex_);
+    if (scheduler_.StateVersion() == saved_state_version_) return;
+    saved_state_version_ = scheduler_.StateVersion();
+    state = scheduler_.SaveState().dump();
+  }
+  std::lock_guard store_lock(store_mutex_);
+  if (!store_) return;
+  if (auto problem = store_->PutStepState(kStatePipeline, kStateStep, kStateKey, state)) {
+    std::cerr << "etlc serve: warning: cannot save the scheduler's state: " << *problem << "\n";
+  }
+}
+
+void Service::Tick() {
+  std::vector<std::thread> done;
+  {
+    std::lock_guard lock(mutex_);
+    int64_t now_us = clock_.NowUs();
+    if (now_us >= next_reload_us_) ReloadProject(now_us);
+    wake_pending_ = false;
+    GlobLister lister = ListGlob;
+    bool scan = now_us >= next_scan_us_;
+    if (scan) next_scan_us_ = now_us + options_.poll_interval_us;
+    std::vector<RunRequest> requests;
+    if (options_.scheduling) requests = scheduler_.Poll(now_us, scan ? &lister : nullptr);
+    for (const RunRequest& request : requests) {
+      runtime::StoredRun run;
+      if (auto error = Enqueue(request, {}, run)) {
+        std::cerr << fmt::format("etlc serve: warning: cannot queue a {} run of `{}`: {}\n", Spelling(request.kind),
+                                 request.pipeline, error->message);
+      }
+    }
+    StartQueuedRuns(now_us);
+    done.swap(finished_threads_);
+  }
+  for (auto& thread : done) {
+    if (thread.joinable()) thread.join();
+  }
+  SaveSchedulerState();
+}
+
+void Service::Loop() {
+  while (true) {
+    Tick();
+    std::unique_lock lock(mutex_);
+    if (stopping_) break;
+    int64_t now_us = clock_.NowUs();
+    int64_t wake_us = std::min(next_reload_us_, next_scan_us_);
+    if (auto next = scheduler_.NextWakeUs()) wake_us = std::min(wake_us, *next);
+    int64_t wait_us = std::clamp<int64_t>(wake_us - now_us, 1'000, options_.poll_interval_us);
+    wake_.wait_for(lock, std::chrono::microseconds(wait_us), [&] { return wake_pending_ || stopping_; });
+    if (stopping_) break;
+  }
+}
+
+}  // namespace etl::server
