@@ -27,7 +27,9 @@ nlohmann::json ParseOrString(const std::string& text) {
 }
 
 nlohmann::json RunJson(const runtime::StoredRun& run) {
-  bool queued = run.status == "queued";
+  // A run cancelled while queued never started: its started_at is still the queue time
+  // (StartQueuedRun sets a later one).
+  bool queued = run.status == "queued" || (run.status == "cancelled" && run.queued_us && run.started_us == run.queued_us);
   std::optional<int64_t> started = queued ? std::nullopt : std::optional<int64_t>(run.started_us);
   std::optional<int64_t> duration;
   if (started && run.finished_us) duration = (*run.finished_us - *started) / 1000;

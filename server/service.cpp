@@ -601,10 +601,14 @@ void Service::RunThread(std::shared_ptr<Running> running) {
     for (const auto& [name, value] : event.fields) {
       fields[name] = nlohmann::json::parse(runtime::ValueToJson(value), nullptr, false);
     }
-    nlohmann::json message = {{"event", event.event}, {"level", std::string(runtime::Spelling(event.level))}};
+    // Step starts and ends carry their metrics as fields of the message; every other event
+    // of the run's log (source_opened, sink_committed, record_failed, ...) is a `log` message.
+    bool step_event = event.event == "step_started" || event.event == "step_finished";
+    nlohmann::json message = step_event ? fields : nlohmann::json{{"event", event.event},
+                                                                  {"level", std::string(runtime::Spelling(event.level))},
+                                                                  {"fields", fields}};
     if (!event.step.empty()) message["step"] = event.step;
-    message["fields"] = fields;
-    Publish(event.event, running->pipeline, running->run_id, message);
+    Publish(step_event ? event.event : "log", running->pipeline, running->run_id, message);
   };
   auto on_progress = [&](const runtime::RunProgress& progress) {
     uint64_t rows = 0, errors = 0;

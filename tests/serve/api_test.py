@@ -424,7 +424,7 @@ class ApiSuite:
                     kinds = [m["type"] for m in got if m["run"] == run["id"]]
                     Check(kinds[:2] == ["run_queued", "run_started"] and kinds[-1] == "run_finished"
                           and "step_started" in kinds and "step_finished" in kinds
-                          and all(k.startswith("step_") or k == "progress" for k in kinds[2:-1]),
+                          and all(k.startswith("step_") or k in ("progress", "log") for k in kinds[2:-1]),
                           "events of run %s in order" % run["id"], kinds)
                     steps = [m for m in got if m["run"] == run["id"] and m["type"] == "step_finished"]
                     Check(all(m["step"] and "rows_in" in m for m in steps), "step_finished has metrics", steps)
