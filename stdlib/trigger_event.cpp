@@ -13,8 +13,10 @@ StepSpec EventTrigger() {
   spec.kind = StepKind::Trigger;
   spec.summary = "Run the pipeline when a named event is emitted.";
   spec.doc =
-      "Events are emitted through the API of `etlc serve` (`POST /api/events/<name>`) or by other "
-      "pipelines; each one starts a run with the event's JSON payload.";
+      "Events are sent to `etlc serve` with `POST /api/v1/events/<name>` (the body is the JSON "
+      "payload); each one queues a run of every pipeline listening. A `param payload: string` of "
+      "the file receives the payload as JSON text, and `param name: string` the event's name "
+      "(docs/serve.md).";
   spec.params = {Required(params::kName, "string", "The event name, e.g. `\"orders-loaded\"`.", true)};
   spec.output_doc = "The trigger event: `{name: string, payload: json, at: timestamp}`.";
   spec.examples = {

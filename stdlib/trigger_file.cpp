@@ -13,8 +13,11 @@ StepSpec FileTrigger() {
   spec.kind = StepKind::Trigger;
   spec.summary = "Run the pipeline when a file matching a glob appears.";
   spec.doc =
-      "`etlc serve` watches the glob's directory and starts a run for each new (or replaced) "
-      "matching file once it has stopped growing. `etlc run` ignores triggers.";
+      "`etlc serve` checks the glob every poll interval and queues a run for each new (or "
+      "changed) matching file once it has stopped growing (the same size and time in two "
+      "checks); each file once, remembered across restarts. A `param path: string` of the file "
+      "receives the file's path (`from csv(path, ...)` reads just that file); `size` and "
+      "`modified` params get the rest. `etlc run` ignores triggers.";
   spec.params = {Required(params::kGlob, "string", "The files to watch, e.g. `\"incoming/*.csv\"`.", true)};
   spec.output_doc = "The trigger event: `{path: string, size: int, modified: timestamp}`.";
   spec.examples = {

@@ -13,8 +13,9 @@ StepSpec WebhookTrigger() {
   spec.kind = StepKind::Trigger;
   spec.summary = "Run the pipeline when an HTTP request arrives at a path of `etlc serve`.";
   spec.doc =
-      "`etlc serve` answers `POST <path>` with 202 and starts a run. The request body (JSON) is "
-      "available to the run as the trigger event.";
+      "`etlc serve` answers `POST <path>` (an operator token) with 202 and queues a run. A "
+      "`param body: string` of the file receives the request body as JSON text (read it with "
+      "`parse_json(body)`), and `param path: string` the path (docs/serve.md).";
   spec.params = {Required(params::kPath, "string", "The URL path, starting with `/`, e.g. `\"/hooks/orders\"`.", true)};
   spec.output_doc = "The trigger event: `{path: string, body: json, received: timestamp}`.";
   spec.examples = {
