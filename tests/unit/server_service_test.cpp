@@ -164,6 +164,25 @@ TEST_F(ServiceTest, EveryFiresOncePerIntervalAndKeepsItsPhase) {
   EXPECT_EQ(TriggerOf(runs[0])["scheduled_for"], runtime::FormatRfc3339(kT0 + 20 * kMin));
 }
 
+TEST_F(ServiceTest, ReloadWithTheSameScheduleKeepsThePhase) {
+  Write("p.etl", kOneSchema + TinyPipeline("tick", "  schedule every 10m\n"));
+  ManualClock clock(kT0);
+  auto service = StartService(clock, Options());
+  std::string old_hash = service->Snapshot()->Find("tick")->plan_hash;
+  clock.Advance(5 * kMin);
+  // Another body, the same schedule: the pipeline is recompiled, its fire times stay.
+  Write("p.etl", kOneSchema + "pipeline tick {\n  schedule every 10m\n  from generate(count: 2, schema: One, seed: 1) "
+                              "| into jsonl(\"out/tick.jsonl\")\n}\n");
+  service->Tick();
+  ASSERT_NE(service->Snapshot()->Find("tick")->plan_hash, old_hash) << "the file was not reloaded";
+  EXPECT_EQ(service->NextFireTimes("tick", 1), std::vector<int64_t>{kT0 + 10 * kMin});
+  clock.Advance(5 * kMin);
+  service->Tick();
+  auto runs = WaitRuns(*service, "tick", 1);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(TriggerOf(runs[0])["scheduled_for"], runtime::FormatRfc3339(kT0 + 10 * kMin));
+}
+
 TEST_F(ServiceTest, CronStepFiresAtTheNextQuarterHour) {
   Write("p.etl", kOneSchema + TinyPipeline("quarter", "  schedule \"*/15 * * * *\"\n"));
   ManualClock clock(kT0);  // 12:07 UTC
