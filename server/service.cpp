@@ -210,7 +210,11 @@ void Service::Recover() {
   for (const runtime::StoredRun& run : running) {
     fs::path run_dir = fs::path(options_.state_dir) / "runs" / run.id;
     {
-      // A run whose lock is held is alive (an `etlc run` of the same state directory).
+      // A run whose lock is held is alive (an `etlc run` of the same state directory). A
+      // server killed between starting a run and creating its folder left no folder: made
+      // here, its lock is free and the run is settled like any other.
+      std::error_code ec;
+      fs::create_directories(run_dir, ec);
       runtime::RunLock probe;
       std::string held;
       if (!probe.Acquire(run_dir.string(), held)) continue;

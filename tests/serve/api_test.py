@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -684,7 +685,18 @@ def main():
     parser.add_argument("--etlc", help="the etlc binary")
     parser.add_argument("--only", help="comma-separated test names (spec, health, auth, ...)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary project, state and logs")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="keep the run store in a fresh schema of this PostgreSQL server (ETL_STORE)")
     args = parser.parse_args()
+    if args.postgres:
+        # The server and `etlc token` both read ETL_STORE; a schema of its own keeps this
+        # run's counts apart from every other test's.
+        schema = "serve_api_%d" % os.getpid()
+        subprocess.run(["psql", args.postgres, "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                        "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s" % (schema, schema)],
+                       check=True, capture_output=True, text=True)
+        sep = "&" if "?" in args.postgres else "?"
+        os.environ["ETL_STORE"] = args.postgres + sep + "options=-csearch_path%3D" + schema
     suite = ApiSuite(args)
     tests = [
         ("spec", suite.TestSpec), ("health", suite.TestHealth), ("auth", suite.TestAuth),

@@ -451,6 +451,32 @@ TEST_F(ServiceTest, RecoveryFailsRunsLeftRunningAndRunsQueuedOnes) {
   EXPECT_TRUE(fs::exists("out/job.jsonl")) << "the queued run did not write its output";
 }
 
+// A server killed between starting a queued run (its row is `running`) and making the
+// run's folder leaves a row without a folder: it must not stay `running` forever.
+TEST_F(ServiceTest, RecoveryFailsARunLeftRunningWithoutItsFolder) {
+  Write("p.etl", kOneSchema + TinyPipeline("job"));
+  ManualClock clock(kT0);
+  ServiceOptions options = Options();
+  runtime::StoredRun stuck;
+  {
+    Project project(options.project_dir);
+    project.Reload(kT0);
+    const ProjectPipeline* job = project.Snapshot()->Find("job");
+    ASSERT_NE(job, nullptr);
+    std::string error;
+    fs::create_directories(options.state_dir);
+    auto store = runtime::OpenRunStore("", options.state_dir, error);
+    ASSERT_TRUE(store) << error;
+    stuck = LeftBehind(*store, *job, "running", kT0, options.state_dir, false);
+  }
+  auto service = StartService(clock, options);
+  service->Tick();
+  std::optional<runtime::StoredRun> row;
+  service->WithStore([&](runtime::RunStore& store) { return store.GetRun(stuck.id, row); });
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->status, "failed") << "a run left running without a run folder is stuck after a restart";
+}
+
 TEST_F(ServiceTest, FileThatStopsCompilingKeepsItsLastGoodPipeline) {
   Write("p.etl", kOneSchema + TinyPipeline("evolving"));
   ManualClock clock(kT0);
