@@ -7,6 +7,7 @@
 #include <utility>  // before Asio: g++ 12 + Boost 1.74 awaitable.hpp needs std::exchange
 
 #include "server/http_server.h"
+#include "server/http_target.h"
 
 #include <atomic>
 #include <array>
@@ -22,8 +23,6 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <nlohmann/json.hpp>
-#include <strings.h>
 #include <thread>
 #include <unordered_map>
 
@@ -38,33 +37,6 @@ using boost::system::error_code;
 using Topic = std::map<std::string, std::string>;
 using Filter = decltype(WebSocketAccept::filter);
 
-bool CaseInsensitiveLess::operator()(const std::string& a, const std::string& b) const {
-  return strcasecmp(a.c_str(), b.c_str()) < 0;
-}
-
-std::optional<std::string> HttpRequest::Query(const std::string& name) const {
-  for (const auto& [key, value] : query) {
-    if (key == name) return value;
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> HttpRequest::Header(const std::string& name) const {
-  auto it = headers.find(name);
-  if (it == headers.end()) return std::nullopt;
-  return it->second;
-}
-
-HttpResponse JsonError(int status, const std::string& code, const std::string& message) {
-  HttpResponse response;
-  response.status = status;
-  response.content_type = "application/json";
-  nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
-  // Replace invalid UTF-8 (a message may quote a malformed request) instead of throwing.
-  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return response;
-}
-
 namespace {
 
 // How long Stop waits for connections to close by themselves (WebSocket close handshakes,
@@ -77,60 +49,6 @@ constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr auto kWebSocketCloseTimeout = std::chrono::seconds(5);
 // Messages a client sends on the WebSocket are ignored; larger ones close it.
 constexpr size_t kWebSocketReadLimit = 64 << 10;
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// `%XY` escapes (and `+` as a space in a query); nullopt on a malformed escape.
-std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      int high = HexValue(text[i + 1]);
-      int low = HexValue(text[i + 2]);
-      if (high < 0 || low < 0) return std::nullopt;
-      out.push_back(static_cast<char>(high * 16 + low));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-// Splits `target` into the decoded path and query pairs; an error message when malformed.
-std::optional<std::string> ParseTarget(const std::string& target, HttpRequest& request) {
-  if (target.empty() || target[0] != '/') return "request target `" + target + "` does not start with `/`";
-  size_t question = target.find('?');
-  std::string_view raw_path = std::string_view(target).substr(0, question);
-  auto path = PercentDecode(raw_path, false);
-  if (!path) return "malformed percent escape in path `" + std::string(raw_path) + "`";
-  request.path = std::move(*path);
-  if (question == std::string::npos) return std::nullopt;
-  std::string_view rest = std::string_view(target).substr(question + 1);
-  while (!rest.empty()) {
-    size_t amp = rest.find('&');
-    std::string_view part = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-    if (part.empty()) continue;
-    size_t equals = part.find('=');
-    auto name = PercentDecode(part.substr(0, equals), true);
-    auto value = equals == std::string_view::npos ? std::optional<std::string>("")
-                                                   : PercentDecode(part.substr(equals + 1), true);
-    if (!name || !value) return "malformed percent escape in query `" + std::string(part) + "`";
-    request.query.emplace_back(std::move(*name), std::move(*value));
-  }
-  return std::nullopt;
-}
 
 std::string EndpointText(const tcp::endpoint& endpoint) {
   std::string address = endpoint.address().to_string();

@@ -125,6 +125,8 @@ class Service {
   void ReloadProject(int64_t now_us);
   void StartQueuedRuns(int64_t now_us);
   void RunThread(std::shared_ptr<Running> running);
+  // Runs a `persist disk` run again from its checkpoints (its row already reopened).
+  void StartResumed(const runtime::StoredRun& run, ir::Plan plan);
   void Recover();
   void SaveSchedulerState();
   void Publish(const std::string& type, const std::string& pipeline, const std::string& run_id,
