@@ -84,6 +84,12 @@ std::optional<int64_t> ParseIsoTimestamp(std::string_view text) {
   return seconds * 1000000 + micros;
 }
 
+std::optional<int64_t> ParseTimeOrDate(std::string_view text) {
+  if (auto timestamp = ParseIsoTimestamp(text)) return timestamp;
+  if (auto date = ParseIsoDate(text)) return static_cast<int64_t>(*date) * 86'400'000'000;
+  return std::nullopt;
+}
+
 std::optional<int64_t> ParseDurationText(std::string_view text) {
   size_t i = 0;
   bool negative = false;

@@ -17,6 +17,9 @@ std::optional<int32_t> ParseIsoDate(std::string_view text);
 // (`t`, `z` and a space for `T` accepted) -> microseconds since the epoch, UTC. Up to 9
 // fraction digits; digits past microseconds are truncated. A time without a zone is rejected.
 std::optional<int64_t> ParseIsoTimestamp(std::string_view text);
+// A timestamp as ParseIsoTimestamp, or a date "YYYY-MM-DD" (its 00:00 UTC): the times
+// `etlc backfill` and the serve API take.
+std::optional<int64_t> ParseTimeOrDate(std::string_view text);
 
 // The language's duration literal: an optional `-`, then number+unit groups in any
 // combination of d, h, m, s, ms, us ("30s", "1h30m", "250ms") -> microseconds.

@@ -248,20 +248,6 @@ std::optional<std::string> SqliteRunStore::StepMetricsOf(const std::string& run_
   });
 }
 
-// The whole of a run's events / errors: one page without a limit (the count it also
-// takes is cheap next to reading every row).
-std::optional<std::string> SqliteRunStore::EventsOf(const std::string& run_id,
-                                                    std::vector<StoredEvent>& events) {
-  uint64_t total = 0;
-  return EventsPage(run_id, 0, 0, events, total);
-}
-
-std::optional<std::string> SqliteRunStore::ErrorsOf(const std::string& run_id,
-                                                    std::vector<StoredError>& errors) {
-  uint64_t total = 0;
-  return ErrorsPage(run_id, 0, 0, errors, total);
-}
-
 std::optional<std::string> SqliteRunStore::ReopenRun(const std::string& run_id) {
   std::optional<StoredRun> run;
   if (auto error = GetRun(run_id, run)) return error;

@@ -134,10 +134,16 @@ class RunStore {
   // The step metrics of a run, in the order they were recorded (plan node order).
   virtual std::optional<std::string> StepMetricsOf(const std::string& run_id,
                                                    std::vector<StepMetrics>& steps) = 0;
-  // The events of a run in the order they were recorded.
-  virtual std::optional<std::string> EventsOf(const std::string& run_id, std::vector<StoredEvent>& events) = 0;
-  // The error records of a run in the order they were recorded.
-  virtual std::optional<std::string> ErrorsOf(const std::string& run_id, std::vector<StoredError>& errors) = 0;
+  // The events of a run in the order they were recorded (EventsPage without a limit).
+  std::optional<std::string> EventsOf(const std::string& run_id, std::vector<StoredEvent>& events) {
+    uint64_t total = 0;
+    return EventsPage(run_id, 0, 0, events, total);
+  }
+  // The error records of a run in the order they were recorded (ErrorsPage without a limit).
+  std::optional<std::string> ErrorsOf(const std::string& run_id, std::vector<StoredError>& errors) {
+    uint64_t total = 0;
+    return ErrorsPage(run_id, 0, 0, errors, total);
+  }
 
   // ---- added with resume, retention and step state (issue 4). Each backend overrides
   // them; the defaults only report that this store cannot.

@@ -181,20 +181,6 @@ StoredError PostgresRunStore::ErrorOf(const PGresult* r, int row) {
   return e;
 }
 
-// The whole of a run's events / errors: one page without a limit (the count it also
-// takes is cheap next to reading every row).
-std::optional<std::string> PostgresRunStore::EventsOf(const std::string& run_id,
-                                                      std::vector<StoredEvent>& events) {
-  uint64_t total = 0;
-  return EventsPage(run_id, 0, 0, events, total);
-}
-
-std::optional<std::string> PostgresRunStore::ErrorsOf(const std::string& run_id,
-                                                      std::vector<StoredError>& errors) {
-  uint64_t total = 0;
-  return ErrorsPage(run_id, 0, 0, errors, total);
-}
-
 template <typename F>
 std::optional<std::string> PostgresRunStore::InsertRows(const char* table_and_columns,
                                                         const std::vector<const char*>& types, size_t rows,

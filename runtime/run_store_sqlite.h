@@ -59,8 +59,6 @@ class SqliteRunStore : public RunStore {
   std::optional<std::string> GetRun(const std::string& run_id, std::optional<StoredRun>& run) override;
   std::optional<std::string> StepMetricsOf(const std::string& run_id,
                                            std::vector<StepMetrics>& steps) override;
-  std::optional<std::string> EventsOf(const std::string& run_id, std::vector<StoredEvent>& events) override;
-  std::optional<std::string> ErrorsOf(const std::string& run_id, std::vector<StoredError>& errors) override;
   std::optional<std::string> ReopenRun(const std::string& run_id) override;
   std::optional<std::string> DeleteRunsFinishedBefore(int64_t cutoff_us,
                                                       std::vector<std::string>& deleted) override;

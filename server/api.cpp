@@ -87,17 +87,10 @@ int64_t IntQuery(const HttpRequest& request, const std::string& name, int64_t mi
   return *value;
 }
 
-// A time query or body value: RFC 3339 timestamp or a date (midnight UTC).
-std::optional<int64_t> ParseTime(const std::string& text) {
-  if (auto ts = runtime::ParseIsoTimestamp(text)) return *ts;
-  if (auto date = runtime::ParseIsoDate(text)) return static_cast<int64_t>(*date) * 86'400'000'000;
-  return std::nullopt;
-}
-
 std::optional<int64_t> TimeQuery(const HttpRequest& request, const std::string& name) {
   std::optional<std::string> text = request.Query(name);
   if (!text) return std::nullopt;
-  std::optional<int64_t> value = ParseTime(*text);
+  std::optional<int64_t> value = runtime::ParseTimeOrDate(*text);
   if (!value) {
     throw Refusal{400, "bad_request",
                   fmt::format("query parameter `{}` must be a time like 2024-01-31T12:00:00Z or a date, not `{}`", name,
@@ -337,7 +330,7 @@ HttpResponse Api::Dispatch(const HttpRequest& request, Caller& caller, std::stri
            if (!body.contains(name) || !body[name].is_string()) {
              throw Refusal{400, "bad_request", fmt::format("`{}` is required: a date or an RFC 3339 time", name)};
            }
-           std::optional<int64_t> value = ParseTime(body[name].get<std::string>());
+           std::optional<int64_t> value = runtime::ParseTimeOrDate(body[name].get<std::string>());
            if (!value) {
              throw Refusal{400, "bad_request",
                            fmt::format("`{}`: `{}` is not a date or an RFC 3339 time", name, body[name].get<std::string>())};

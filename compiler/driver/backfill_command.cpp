@@ -5,18 +5,16 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <filesystem>
 #include <thread>
 
 #include "compiler/driver/command.h"
 #include "compiler/driver/commands.h"
 #include "compiler/driver/run_signals.h"
+#include "compiler/driver/serve_project.h"
 #include "runtime/jsonl_scalars.h"
 #include "server/service.h"
 
 namespace etl::driver {
-
-namespace fs = std::filesystem;
 
 int RunBackfill(const std::vector<std::string>& args, Io& io) {
   CommandInfo info{"backfill", "PIPELINE --from TIME --to TIME [--dir DIR] [options]",
@@ -36,29 +34,15 @@ int RunBackfill(const std::vector<std::string>& args, Io& io) {
   std::vector<std::string> words;
   if (auto done = ParseFileCommandLine(info, options, FileArgs::One, args, vm, words, io, "PIPELINE")) return *done;
   if (!vm.count("from") || !vm.count("to")) return UsageError("backfill", "--from and --to are required", io);
-  auto parse_time = [](const std::string& text) -> std::optional<int64_t> {
-    if (auto ts = runtime::ParseIsoTimestamp(text)) return *ts;
-    if (auto date = runtime::ParseIsoDate(text)) return static_cast<int64_t>(*date) * 86'400'000'000;
-    return std::nullopt;
-  };
-  std::optional<int64_t> from = parse_time(vm["from"].as<std::string>()), to = parse_time(vm["to"].as<std::string>());
+  std::optional<int64_t> from = runtime::ParseTimeOrDate(vm["from"].as<std::string>());
+  std::optional<int64_t> to = runtime::ParseTimeOrDate(vm["to"].as<std::string>());
   if (!from || !to) return UsageError("backfill", "--from and --to take a date (2024-01-31) or an RFC 3339 time", io);
-  std::error_code ec;
-  fs::path dir = fs::absolute(vm["dir"].as<std::string>(), ec);
-  if (ec || !fs::is_directory(dir, ec)) return UsageError("backfill", fmt::format("`{}` is not a directory", vm["dir"].as<std::string>()), io);
-  dir = fs::canonical(dir, ec);
   server::ServiceOptions service_options;
-  service_options.project_dir = dir.string();
-  service_options.state_dir =
-      vm.count("state-dir") ? fs::absolute(vm["state-dir"].as<std::string>()).string() : (dir / ".etl").string();
-  if (vm.count("store")) service_options.store = vm["store"].as<std::string>();
-  else if (const char* env = std::getenv("ETL_STORE")) service_options.store = env;
+  if (auto done = ResolveProject("backfill", vm["dir"].as<std::string>(), vm, service_options, io)) return *done;
   service_options.scheduling = false;
   service_options.poll_interval_us = 200'000;
   service_options.workers = static_cast<size_t>(std::max(0, vm["workers"].as<int>()));
-  fs::create_directories(service_options.state_dir, ec);
-  fs::current_path(dir, ec);
-  if (ec) return UsageError("backfill", fmt::format("cannot enter `{}`: {}", dir.string(), ec.message()), io);
+  if (auto failed = EnterProject("backfill", service_options, io)) return *failed;
 
   server::SystemClock clock;
   server::Service service(service_options, clock);

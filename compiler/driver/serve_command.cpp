@@ -12,6 +12,7 @@
 #include "compiler/driver/command.h"
 #include "compiler/driver/commands.h"
 #include "compiler/driver/run_signals.h"
+#include "compiler/driver/serve_project.h"
 #include "runtime/jsonl_scalars.h"
 #include "server/api.h"
 #include "server/http_server.h"
@@ -49,18 +50,8 @@ int RunServe(const std::vector<std::string>& args, Io& io) {
   std::vector<std::string> dirs;
   if (auto done = ParseFileCommandLine(info, options, FileArgs::Any, args, vm, dirs, io, "DIR")) return *done;
   if (dirs.size() > 1) return UsageError("serve", fmt::format("unexpected argument `{}`: expected one DIR", dirs[1]), io);
-  std::error_code ec;
-  fs::path dir = fs::absolute(dirs.empty() ? "." : dirs[0], ec);
-  if (ec || !fs::is_directory(dir, ec)) {
-    return UsageError("serve", fmt::format("`{}` is not a directory", dirs.empty() ? "." : dirs[0]), io);
-  }
-  dir = fs::canonical(dir, ec);
   server::ServiceOptions service_options;
-  service_options.project_dir = dir.string();
-  service_options.state_dir =
-      vm.count("state-dir") ? fs::absolute(vm["state-dir"].as<std::string>()).string() : (dir / ".etl").string();
-  if (vm.count("store")) service_options.store = vm["store"].as<std::string>();
-  else if (const char* env = std::getenv("ETL_STORE")) service_options.store = env;
+  if (auto done = ResolveProject("serve", dirs.empty() ? "." : dirs[0], vm, service_options, io)) return *done;
   std::string catch_up = vm["catch-up"].as<std::string>();
   if (catch_up != "once" && catch_up != "none") {
     return UsageError("serve", fmt::format("--catch-up `{}`: expected once or none", catch_up), io);
@@ -87,17 +78,7 @@ int RunServe(const std::vector<std::string>& args, Io& io) {
   std::optional<fs::path> port_file;
   if (vm.count("port-file")) port_file = fs::absolute(vm["port-file"].as<std::string>());
 
-  fs::create_directories(service_options.state_dir, ec);
-  if (ec) {
-    io.err << fmt::format("etlc serve: error: cannot create `{}`: {}\n", service_options.state_dir, ec.message());
-    return kExitRunFailed;
-  }
-  // Pipelines name files relative to the project: the project is the working directory.
-  fs::current_path(dir, ec);
-  if (ec) {
-    io.err << fmt::format("etlc serve: error: cannot enter `{}`: {}\n", dir.string(), ec.message());
-    return kExitRunFailed;
-  }
+  if (auto failed = EnterProject("serve", service_options, io)) return *failed;
 
   server::SystemClock clock;
   server::Service service(service_options, clock);
@@ -126,13 +107,14 @@ int RunServe(const std::vector<std::string>& args, Io& io) {
     // Written whole under another name, then renamed: a reader never sees half a number.
     fs::path partial = port_file->string() + ".tmp";
     std::ofstream(partial) << http.Port() << "\n";
+    std::error_code ec;
     fs::rename(partial, *port_file, ec);
     if (ec) io.err << fmt::format("etlc serve: warning: cannot write `{}`: {}\n", port_file->string(), ec.message());
   }
   auto snapshot = service.Snapshot();
   io.err << fmt::format("etlc serve: {} pipeline{} from {} file{} in {}\n", snapshot->pipelines.size(),
                         snapshot->pipelines.size() == 1 ? "" : "s", snapshot->files.size(),
-                        snapshot->files.size() == 1 ? "" : "s", dir.string());
+                        snapshot->files.size() == 1 ? "" : "s", service_options.project_dir);
   io.err << fmt::format("etlc serve: listening on http://{}:{}{}\n", http_options.address, http.Port(),
                         insecure ? " (insecure-local: no tokens)" : "");
   io.err.flush();
