@@ -59,8 +59,9 @@ const ProjectPipeline* ProjectSnapshot::Find(const std::string& name) const {
 Project::Project(std::string dir) : dir_(std::move(dir)), snapshot_(std::make_shared<ProjectSnapshot>()) {}
 
 // The project's files relative to dir_: etl.toml's `files` (paths or globs), else every
-// .etl file under dir_, sorted.
-std::vector<std::string> Project::ListFiles(std::vector<std::string>& problems) const {
+// .etl file under dir_, sorted. nullopt when etl.toml cannot be used (a syntax error, a
+// `files` that is not a list of strings): the caller keeps the files it had.
+std::optional<std::vector<std::string>> Project::ListFiles(std::vector<std::string>& problems) const {
   std::set<std::string> files;
   fs::path toml_path = fs::path(dir_) / "etl.toml";
   std::error_code ec;
@@ -70,13 +71,13 @@ std::vector<std::string> Project::ListFiles(std::vector<std::string>& problems) 
       const toml::array* list = config["files"].as_array();
       if (!list) {
         problems.push_back("etl.toml: `files` must be a list of paths, e.g. files = [\"orders.etl\"]");
-        return {};
+        return std::nullopt;
       }
       for (const auto& item : *list) {
         const std::string* pattern = item.as_string() ? &item.as_string()->get() : nullptr;
         if (!pattern) {
           problems.push_back("etl.toml: every entry of `files` must be a string");
-          continue;
+          return std::nullopt;
         }
         glob_t matches{};
         std::string full = (fs::path(dir_) / *pattern).string();
@@ -92,8 +93,9 @@ std::vector<std::string> Project::ListFiles(std::vector<std::string>& problems) 
     } catch (const toml::parse_error& e) {
       problems.push_back(fmt::format("etl.toml:{}:{}: {}", e.source().begin.line, e.source().begin.column,
                                      e.description()));
+      return std::nullopt;
     }
-    return {files.begin(), files.end()};
+    return std::vector<std::string>(files.begin(), files.end());
   }
   fs::recursive_directory_iterator it(dir_, fs::directory_options::skip_permission_denied, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -105,12 +107,20 @@ std::vector<std::string> Project::ListFiles(std::vector<std::string>& problems) 
       files.insert(it->path().lexically_relative(dir_).string());
     }
   }
-  return {files.begin(), files.end()};
+  return std::vector<std::string>(files.begin(), files.end());
 }
 
 std::vector<std::string> Project::Reload(int64_t now_us) {
   std::vector<std::string> problems;
-  std::vector<std::string> files = ListFiles(problems);
+  std::optional<std::vector<std::string>> listed_files = ListFiles(problems);
+  std::vector<std::string> files;
+  if (listed_files) {
+    files = std::move(*listed_files);
+  } else {
+    // A broken etl.toml does not stop the project: the files it listed last go on.
+    problems.push_back("etl.toml cannot be used: the files it listed before keep running");
+    for (const auto& [path, compiled] : compiled_) files.push_back(path);
+  }
   std::vector<std::string> recompiled;
   std::set<std::string> listed(files.begin(), files.end());
   for (auto it = compiled_.begin(); it != compiled_.end();) {
@@ -176,7 +186,8 @@ std::vector<std::string> Project::Reload(int64_t now_us) {
     compiled_[path] = compiled;
     recompiled.push_back(path);
   }
-  if (recompiled.empty() && problems == snapshot_->problems) return recompiled;
+  if (recompiled.empty() && problems == list_problems_) return recompiled;
+  list_problems_ = problems;
 
   auto snapshot = std::make_shared<ProjectSnapshot>();
   snapshot->problems = problems;

@@ -57,8 +57,8 @@ class Project {
   explicit Project(std::string dir);
 
   // Rescans the project and recompiles the files that are new or whose sources (the file or
-  // anything it imports) changed since the last Reload. Returns the paths recompiled (empty:
-  // nothing changed; the snapshot is the same object).
+  // anything it imports) changed since the last Reload. Returns the paths recompiled or
+  // removed; the snapshot is a new object when they or the project's problems changed.
   std::vector<std::string> Reload(int64_t now_us);
 
   std::shared_ptr<const ProjectSnapshot> Snapshot() const { return snapshot_; }
@@ -66,11 +66,12 @@ class Project {
 
  private:
   struct Compiled;  // a file's last compilation (project.cpp)
-  std::vector<std::string> ListFiles(std::vector<std::string>& problems) const;
+  std::optional<std::vector<std::string>> ListFiles(std::vector<std::string>& problems) const;
 
   std::string dir_;
   std::map<std::string, std::shared_ptr<Compiled>> compiled_;
   std::shared_ptr<const ProjectSnapshot> snapshot_;
+  std::vector<std::string> list_problems_;  // of the last listing (etl.toml), to tell a change
 };
 
 }  // namespace etl::server

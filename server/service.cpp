@@ -212,14 +212,19 @@ void Service::Stop() {
 void Service::ReloadProject(int64_t now_us) {
   std::vector<std::string> changed = project_.Reload(now_us);
   next_reload_us_ = now_us + options_.poll_interval_us;
-  if (changed.empty() && started_) return;
+  std::shared_ptr<const ProjectSnapshot> previous = snapshot_;
+  if (project_.Snapshot() == previous && started_) return;
   snapshot_ = project_.Snapshot();
   std::vector<PipelineSchedule> schedules;
   for (const auto& [name, pipeline] : snapshot_->pipelines) schedules.push_back(ScheduleOf(pipeline));
   std::vector<std::string> problems;
   scheduler_.SetPipelines(schedules, now_us, problems);
   for (const std::string& problem : problems) std::cerr << "etlc serve: warning: " << problem << "\n";
-  for (const std::string& problem : snapshot_->problems) std::cerr << "etlc serve: warning: " << problem << "\n";
+  for (const std::string& problem : snapshot_->problems) {
+    // Said once, when it appears, not at every reload.
+    bool known = std::find(previous->problems.begin(), previous->problems.end(), problem) != previous->problems.end();
+    if (!known || !started_) std::cerr << "etlc serve: warning: " << problem << "\n";
+  }
   for (const std::string& path : changed) {
     auto file = snapshot_->files.find(path);
     bool compiles = file != snapshot_->files.end() && file->second.compiles;
