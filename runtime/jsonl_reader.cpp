@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -61,6 +62,13 @@ bool IsBlank(std::string_view text) {
   return true;
 }
 
+bool IsBlankChar(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+// New parse_many streams after an error line before the rest of the block is parsed line by
+// line: each start runs stage 1 over the rest of the block again, so a block full of errors
+// must not start one per line.
+constexpr int kMaxBlockRestarts = 4;
+
 std::string_view JsonTypeName(simdjson::dom::element_type type) {
   switch (type) {
     case simdjson::dom::element_type::ARRAY: return "array";
@@ -93,6 +101,9 @@ std::unique_ptr<JsonlByteSource> MakeJsonlStringSource(std::string text, size_t 
 JsonlReader::JsonlReader(std::unique_ptr<JsonlByteSource> source, JsonlOptions options)
     : source_(std::move(source)), options_(options) {
   // Sets the depth limit; the capacity grows with the longest line.
+#ifdef SIMDJSON_THREADS_ENABLED
+  parser_.threaded = false;  // a block is parsed as one batch: no stage-1 thread
+#endif
   if (parser_.allocate(4096, options_.max_depth) != simdjson::SUCCESS) {
     failed_ = true;
     failure_ = "out of memory for the JSON parser";
@@ -194,8 +205,70 @@ JsonlEvent JsonlReader::Next() {
   }
 }
 
+void JsonlReader::StartBlock() {
+  const char* base = buffer_.get();
+  size_t from = static_cast<size_t>(line_.offset - buffer_offset_);
+  size_t to = end_;
+  size_t block_bytes = std::max<size_t>(options_.block_bytes, 1);
+  if (!eof_ || end_ - from > block_bytes) {
+    // The block ends with the last complete line within block_bytes (or the current line).
+    size_t limit = std::min(end_, from + block_bytes);
+    const void* lf = ::memrchr(base + from, '\n', limit - from);
+    if (!lf && limit < end_) lf = std::memchr(base + limit, '\n', end_ - limit);
+    to = lf ? static_cast<size_t>(static_cast<const char*>(lf) - base) + 1 : end_;
+  }
+  block_begin_ = line_.offset;
+  block_end_ = buffer_offset_ + to;
+  block_base_ = base;
+  block_buffer_offset_ = buffer_offset_;
+  block_advance_ = false;
+  // A power of two, so the parser's capacity grows a few times only (it never shrinks).
+  size_t batch = std::bit_ceil(std::max<size_t>(to - from, 4096));
+  // The buffer keeps SIMDJSON_PADDING bytes after end_: no copy.
+  block_ok_ = parser_.parse_many(base + from, to - from, batch).get(stream_) == simdjson::SUCCESS;
+  if (block_ok_) doc_ = stream_.begin();
+}
+
+bool JsonlReader::ValidateInBlock() {
+  bool inside = line_.offset >= block_begin_ && line_.offset < block_end_ && buffer_.get() == block_base_ &&
+                buffer_offset_ == block_buffer_offset_;
+  if (!inside) {
+    block_restarts_ = 0;
+    StartBlock();
+  } else if (!block_ok_) {
+    // An earlier line of the block was not its document (an error): start behind it.
+    if (block_restarts_ >= kMaxBlockRestarts) return false;
+    ++block_restarts_;
+    StartBlock();
+  }
+  if (!block_ok_) return false;
+  if (block_advance_) ++doc_;  // only now: that overwrites the previous line's document
+  block_advance_ = false;
+  block_ok_ = false;
+  simdjson::dom::element element;
+  if (!(doc_ != stream_.end()) || (*doc_).get(element) != simdjson::SUCCESS) return false;
+  if (element.type() != simdjson::dom::element_type::OBJECT) return false;
+  // The document must be exactly this line's text without its blanks. Then the line alone
+  // parses the same: the lines before it were whole documents, so stage 1 starts the line
+  // outside any string, as a parse of the line alone does, and only blanks follow it.
+  std::string_view text = line_.text;
+  size_t lead = 0;
+  while (lead < text.size() && IsBlankChar(text[lead])) ++lead;
+  size_t stop = text.size();
+  while (stop > lead && IsBlankChar(text[stop - 1])) --stop;
+  uint64_t start = block_begin_ + doc_.current_index();
+  if (start != line_.offset + lead || start + doc_.source().size() != line_.offset + stop) return false;
+  value_ = element;
+  block_ok_ = block_advance_ = true;
+  return true;
+}
+
 void JsonlReader::Validate() {
   error_.reason.clear();
+  if (options_.parse_blocks && ValidateInBlock()) {
+    ++stats_.records;
+    return;
+  }
   // The line is followed by at least SIMDJSON_PADDING bytes of the buffer (the padding or
   // later input), so simdjson parses it in place without copying.
   auto result = parser_.parse(line_.text.data(), line_.text.size(), false);

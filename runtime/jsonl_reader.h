@@ -33,6 +33,12 @@ struct JsonlOptions {
   size_t chunk_size = 1 << 20;  // initial buffer size; grows to hold a line of any length
   bool objects_only = true;     // a JSON-lines record must be an object; false: any value
   size_t max_depth = 1024;      // deeper nesting is a record error (never a stack overflow)
+  bool parse_blocks = true;     // validate the buffered lines with one parse_many (false:
+                                // each line alone; same results, tests compare the two)
+  // Bytes of lines per parse_many: the block's text and structural indexes (4 bytes per
+  // token) stay in the L2 cache for stage 2 (measured: a whole 1 MiB buffer made stage 2
+  // slower than parsing line by line).
+  size_t block_bytes = 64 << 10;
 };
 
 // What Next() found.
@@ -93,6 +99,12 @@ class JsonlReader {
   // Reads more input behind the unconsumed bytes, growing the buffer when it is full.
   bool Fill();
   void Validate();
+  // The fast path of Validate: takes the current line's document from a parse_many over
+  // all complete lines in the buffer. False when that document does not stand for exactly
+  // this line (then Validate parses the line alone, which gives the exact error).
+  bool ValidateInBlock();
+  // Starts a parse_many over the lines from the current one to the last complete line.
+  void StartBlock();
   void SetError(uint64_t column, std::string reason, bool json_error);
 
   std::unique_ptr<JsonlByteSource> source_;
@@ -108,6 +120,17 @@ class JsonlReader {
   bool failed_ = false;
   simdjson::dom::parser parser_;
   simdjson::dom::element value_;
+  // Batch validation (ValidateInBlock): simdjson's per-call setup dominates a ~160-byte
+  // document, so one stage 1 runs over a whole block of lines and stage 2 per document.
+  simdjson::dom::document_stream stream_;
+  simdjson::dom::document_stream::iterator doc_;
+  uint64_t block_begin_ = 0;          // input offsets of the block's first byte
+  uint64_t block_end_ = 0;            //   and of the byte after its last line
+  uint64_t block_buffer_offset_ = 0;  // buffer_offset_ when the block was parsed
+  const char* block_base_ = nullptr;  // buffer_ when the block was parsed
+  bool block_ok_ = false;             // every line so far matched its document
+  bool block_advance_ = false;        // doc_ holds the previous line's document
+  int block_restarts_ = 0;            // new streams after an error line in this block
   JsonlLine line_;
   JsonlError error_;
   std::string failure_;

@@ -123,6 +123,55 @@ TEST(JsonlFuzz, ValidLinesAreAllRecords) {
   EXPECT_EQ(tally.errors, 0u);
 }
 
+// The events of a read, with each record's value minified and each error's message.
+std::vector<std::string> Events(const std::string& input, bool parse_blocks, size_t piece, size_t chunk,
+                                size_t block_bytes = 64 << 10) {
+  JsonlOptions options;
+  options.chunk_size = chunk;
+  options.parse_blocks = parse_blocks;
+  options.block_bytes = block_bytes;
+  JsonlReader reader(MakeJsonlStringSource(input, piece), options);
+  std::vector<std::string> events;
+  for (;;) {
+    JsonlEvent event = reader.Next();
+    if (event != JsonlEvent::kRecord && event != JsonlEvent::kError) break;
+    std::string line = std::to_string(reader.line().number) + "@" + std::to_string(reader.line().offset) + " ";
+    events.push_back(line + (event == JsonlEvent::kRecord ? simdjson::minify(reader.value()) : reader.error().message));
+  }
+  return events;
+}
+
+// Validating a block of lines with parse_many must give exactly what each line parsed alone
+// gives: the same records, the same errors at the same lines and columns. The inputs mix
+// valid lines with lines cut, joined, unquoted and broken, many lines per block.
+TEST(JsonlFuzz, BlocksReadLikeSingleLines) {
+  std::mt19937_64 rng(8);
+  static const char* const kBroken[] = {
+      "{\"a\":\"unclosed}", "{\"a\":1} {\"b\":2}", "{\"a\":", "1}", "[1,2]", "\"text\"", "12", "{\"a\":1}x",
+      "{\"a\":\"\xFF\"}", "\xEF\xBB\xBF{}", "{\"a\":\"\\\"}", "\"", "{\"a\":1,}", "{\"a\":tru}", "{\"a\":01}",
+      "   ", "\t{\"a\":[]}\r", "{\"a\":\"x\ty\"}", "{\"k\":\"\\ud800\"}", "{\"a\":1}}", "{{}}", "",
+  };
+  uint64_t records = 0, errors = 0;
+  for (int round = 0; round < 1500; ++round) {
+    std::string input;
+    size_t lines = 1 + rng() % 60;
+    for (size_t i = 0; i < lines; ++i) {
+      input += rng() % 5 ? kValidLines[rng() % std::size(kValidLines)] : kBroken[rng() % std::size(kBroken)];
+      input += rng() % 4 == 0 ? "\r\n" : "\n";
+    }
+    if (round % 3 == 0) input = Mutate(input, rng);
+    if (rng() % 4 == 0) input.pop_back();  // no final LF
+    size_t chunk = round % 2 ? (1 << 16) : 64 + rng() % 200;
+    size_t piece = rng() % 2 ? SIZE_MAX : 1 + rng() % 97;
+    std::vector<std::string> single = Events(input, false, piece, chunk);
+    size_t block = rng() % 2 ? 1 + rng() % 300 : 64 << 10;  // small: many blocks per input
+    ASSERT_EQ(Events(input, true, piece, chunk, block), single) << "round " << round << " block " << block;
+    for (const std::string& event : single) (event.find("invalid ") != std::string::npos ? errors : records) += 1;
+  }
+  EXPECT_GT(records, 10000u);
+  EXPECT_GT(errors, 3000u);
+}
+
 // Generated order lines like ../shared/bench's orders_*.jsonl; or the file named by
 // ETL_JSONL_BENCH_FILE. Prints MB/s of splitting + validating (no assertion on speed).
 TEST(JsonlThroughput, PrintsMegabytesPerSecond) {
