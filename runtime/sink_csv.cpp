@@ -44,24 +44,61 @@ void CsvSink::Start(std::string& buffer) {
   buffer += '\n';
 }
 
+// Rows are written through a StringCursor (no capacity check per byte). A string field is
+// tested for the bytes that force quoting before it is copied, so it is written once; other
+// forms (numbers, dates, nested JSON) are written, then tested, and quoted in place in the
+// rare case they need it (a delimiter such as '.' or '-').
 void CsvSink::Format(const Batch& batch, std::string& buffer) {
   const size_t fields = batch.columns.size();
   const size_t rows = batch.Size();
   std::string_view marker = options_.null_marker ? std::string_view(*options_.null_marker) : std::string_view();
+  const char quote = options_.quote;
+  StringCursor out(buffer);
   for (size_t i = 0; i < rows; ++i) {
     const uint32_t row = batch.RowAt(i);
     for (size_t f = 0; f < fields; ++f) {
-      if (f) buffer += options_.delimiter;
+      if (f) {
+        char* p = out.Room(1);
+        *p = options_.delimiter;
+        out.Advance(p + 1);
+      }
       const Column& column = *batch.columns[f];
       if (column.IsNull(row)) {
-        buffer += marker;
+        out.Append(marker);
         continue;
       }
-      size_t start = buffer.size();
-      AppendValueText(buffer, column, row);
-      QuoteIfNeeded(buffer, start, column.layout == Layout::String);
+      if (column.layout == Layout::String) {
+        const StringView& view = column.strings[row];
+        std::string_view text(column.bytes->data() + view.offset, view.length);
+        bool needs = text.empty() || (!marker.empty() && text == marker);
+        for (size_t k = 0; k < text.size() && !needs; ++k) needs = special_[static_cast<unsigned char>(text[k])];
+        if (!needs) {
+          out.Append(text);
+          continue;
+        }
+        char* p = out.Room(2 * text.size() + 2);
+        *p++ = quote;
+        for (char c : text) {
+          if (c == quote) *p++ = c;
+          *p++ = c;
+        }
+        *p++ = quote;
+        out.Advance(p);
+        continue;
+      }
+      size_t start = static_cast<size_t>(out.Room(0) - buffer.data());
+      WriteValueText(out, column, row);
+      std::string_view written(buffer.data() + start, static_cast<size_t>(out.Room(0) - buffer.data()) - start);
+      bool needs = !marker.empty() && written == marker;
+      for (size_t k = 0; k < written.size() && !needs; ++k) needs = special_[static_cast<unsigned char>(written[k])];
+      if (needs) {
+        QuoteIfNeeded(out.Finish(), start, false);
+        out.Resume();
+      }
     }
-    buffer += '\n';
+    char* p = out.Room(1);
+    *p = '\n';
+    out.Advance(p + 1);
   }
 }
 

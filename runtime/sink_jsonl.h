@@ -25,6 +25,11 @@ class JsonlFormatter {
 
  private:
   std::vector<std::string> keys_;  // `{"a":`, `,"b":`, ...
+  // The keys again, each at f * kKeySlot, padded: copied with one fixed-size move when
+  // every key fits a slot (short_keys_).
+  static constexpr size_t kKeySlot = 32;
+  std::string key_slots_;
+  bool short_keys_ = true;
 };
 
 // Writes records as JSON lines to a file.

@@ -4,76 +4,17 @@
 
 #include <cmath>
 
+#include "runtime/sink_format.h"
+
 namespace etl::runtime {
 
-namespace {
-
-// The length of the valid UTF-8 sequence starting at text[i] (a byte >= 0x80), or 0 when it
-// is invalid (a stray continuation, an overlong form, a surrogate, past U+10FFFF, truncated).
-size_t ValidUtf8Length(std::string_view text, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
-  unsigned char c = byte(0);
-  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-  if (n == 0 || i + n > text.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((byte(k) & 0xC0) != 0x80) return 0;
-  }
-  if (c == 0xE0 && byte(1) < 0xA0) return 0;   // overlong
-  if (c == 0xED && byte(1) >= 0xA0) return 0;  // surrogate
-  if (c == 0xF0 && byte(1) < 0x90) return 0;   // overlong
-  if (c == 0xF4 && byte(1) >= 0x90) return 0;  // past U+10FFFF
-  return n;
-}
-
-}  // namespace
-
 void AppendJsonString(std::string& out, std::string_view text) {
-  out += '"';
-  for (size_t i = 0; i < text.size();) {
-    // Append the run of bytes that need no escape in one go (the sinks' hot path).
-    size_t run = i;
-    while (run < text.size()) {
-      unsigned char b = static_cast<unsigned char>(text[run]);
-      if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') break;
-      ++run;
-    }
-    if (run > i) {
-      out.append(text.data() + i, run - i);
-      i = run;
-      if (i == text.size()) break;
-    }
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x80) {
-      // JSON text must be UTF-8: a byte that is not part of a valid sequence (raw input
-      // kept in an error record) becomes U+FFFD, as every lossy UTF-8 decoder does.
-      size_t n = ValidUtf8Length(text, i);
-      if (n == 0) {
-        out += "\xEF\xBF\xBD";
-        ++i;
-      } else {
-        out.append(text.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-    ++i;
-  }
-  out += '"';
+  // Written in place (sink_format.cpp's WriteJsonString: 8 bytes tested at a time); the
+  // room for the worst case (every byte escaped) is cut back at once.
+  size_t used = out.size();
+  out.resize(used + JsonStringRoom(text.size()));
+  char* end = WriteJsonString(out.data() + used, text);
+  out.resize(static_cast<size_t>(end - out.data()));
 }
 
 namespace {
