@@ -224,11 +224,11 @@ JsonFieldMatcher::JsonFieldMatcher(const ast::Type& record) {
   for (const auto& field : record.fields) names_.push_back(field.name);
 }
 
-int JsonFieldMatcher::Match(std::string_view key) {
+int JsonFieldMatcher::MatchOthers(std::string_view key) {
   size_t n = names_.size();
-  for (size_t k = 0; k < n; ++k) {
+  for (size_t k = 1; k < n; ++k) {  // k = 0, the expected field, was tried by Match
     size_t i = next_ + k < n ? next_ + k : next_ + k - n;
-    if (names_[i] == key) {
+    if (SameText(names_[i], key)) {
       next_ = i + 1 < n ? i + 1 : 0;
       return static_cast<int>(i);
     }

@@ -87,29 +87,32 @@ JsonlSource::JsonlSource(std::string step, JsonlSourceOptions options)
       }
     }
     matcher_ = std::make_unique<JsonFieldMatcher>(*options_.schema);
-    slots_.resize(options_.schema->fields.size());
+    for (const ast::Field& field : options_.schema->fields) {
+      FastSlot& slot = slots_.emplace_back();
+      slot.kind = field.type->kind;
+      slot.nullable = field.type->nullable;
+    }
   }
 }
 
 bool JsonlSource::ConvertFast(simdjson::dom::object object) {
   namespace dom = simdjson::dom;
-  const auto& fields = options_.schema->fields;
   for (FastSlot& slot : slots_) slot.set = false;
   matcher_->Reset();
   for (auto [key, value] : object) {
     int index = matcher_->Match(key);
     if (index < 0) continue;
-    const ast::TypeRef& type = fields[static_cast<size_t>(index)].type;
     FastSlot& slot = slots_[static_cast<size_t>(index)];
+    TypeKind kind = slot.kind;
     dom::element_type json_type = value.type();
     slot.set = true;
     slot.null = json_type == dom::element_type::NULL_VALUE;
     if (slot.null) {
-      if (!type->nullable) return false;
+      if (!slot.nullable) return false;
       continue;
     }
     // The same rules as jsonl_convert.cpp's Convert (docs/dev/runtime-jsonl.md).
-    switch (type->kind) {
+    switch (kind) {
       case TypeKind::Int:
         if (json_type != dom::element_type::INT64) return false;
         slot.int_value = value.get_int64().value_unsafe();
@@ -131,10 +134,10 @@ bool JsonlSource::ConvertFast(simdjson::dom::object object) {
         if (json_type != dom::element_type::STRING) return false;
         std::string_view text = value.get_string().value_unsafe();
         std::optional<int64_t> parsed;
-        if (type->kind == TypeKind::Date) {
+        if (kind == TypeKind::Date) {
           if (auto days = ParseIsoDate(text)) parsed = *days;
         } else {
-          parsed = type->kind == TypeKind::Timestamp ? ParseIsoTimestamp(text) : ParseDurationText(text);
+          parsed = kind == TypeKind::Timestamp ? ParseIsoTimestamp(text) : ParseDurationText(text);
         }
         if (!parsed) return false;
         slot.int_value = *parsed;
@@ -144,10 +147,10 @@ bool JsonlSource::ConvertFast(simdjson::dom::object object) {
         return false;
     }
   }
-  for (size_t f = 0; f < fields.size(); ++f) {
-    if (slots_[f].set) continue;
-    if (!fields[f].type->nullable) return false;  // missing: the general path names it
-    slots_[f].set = slots_[f].null = true;
+  for (FastSlot& slot : slots_) {
+    if (slot.set) continue;
+    if (!slot.nullable) return false;  // missing: the general path names it
+    slot.set = slot.null = true;
   }
   return true;
 }
@@ -223,7 +226,7 @@ bool JsonlSource::Next(Emitter& out) {
           builder.AppendNull();
           continue;
         }
-        switch (fields[f].type->kind) {
+        switch (slot.kind) {
           case TypeKind::Float: builder.AppendFloat(slot.float_value); break;
           case TypeKind::Bool: builder.AppendBool(slot.int_value != 0); break;
           case TypeKind::String: builder.AppendString(slot.text); break;

@@ -44,6 +44,10 @@ class JsonlSource : public Source {
 
   // One converted field of the record being read (strings point into the parsed document).
   struct FastSlot {
+    // The field's type kind and nullability, read once at open rather than through the
+    // shared type pointer for every value.
+    ast::TypeKind kind = ast::TypeKind::Int;
+    bool nullable = false;
     bool set = false;
     bool null = false;
     int64_t int_value = 0;  // int, date (days), timestamp and duration (µs), bool

@@ -159,6 +159,25 @@ TEST(JsonlConvert, FieldMatcherFollowsSchemaOrder) {
   EXPECT_EQ(matcher.Match("a"), 0);
 }
 
+// Match compares keys in overlapping 1/2/4/8-byte loads: every length up to 20 bytes, a
+// key that differs in one byte anywhere (first, middle, last) must not match.
+TEST(JsonlConvert, FieldMatcherComparesEveryByte) {
+  for (size_t n = 1; n <= 20; ++n) {
+    std::string name;
+    for (size_t i = 0; i < n; ++i) name += static_cast<char>('a' + i % 26);
+    auto record = *ast::ParseType("{" + name + ": int}");
+    JsonFieldMatcher matcher(*record);
+    EXPECT_EQ(matcher.Match(name), 0) << name;
+    for (size_t at = 0; at < n; ++at) {
+      std::string other = name;
+      other[at] = 'Z';
+      EXPECT_EQ(matcher.Match(other), -1) << other;
+    }
+    EXPECT_EQ(matcher.Match(name.substr(0, n - 1)), -1);
+    EXPECT_EQ(matcher.Match(name + "a"), -1);
+  }
+}
+
 TEST(JsonlConvert, DecimalText) {
   __int128 v;
   std::string error;
