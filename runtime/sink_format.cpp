@@ -55,31 +55,45 @@ int CountDigits(uint64_t value) {
   return guess + ((value | 1) >= kPowers[guess] ? 1 : 0);  // | 1: 0 has one digit too
 }
 
-// Writes exactly `n` (= CountDigits(value)) digits, two at a time from the right.
+// Writes the 8 digits of `value` (< 10^8, zeros in front): four independent pair lookups.
+void Write8Digits(char* p, uint32_t value) {
+  uint32_t high = value / 10000, low = value % 10000;
+  Write2(p, high / 100);
+  Write2(p + 2, high % 100);
+  Write2(p + 4, low / 100);
+  Write2(p + 6, low % 100);
+}
+
+// Writes exactly `n` (= CountDigits(value)) digits: the low ones 8 at a time (32-bit
+// arithmetic, short dependency chains; a float's significand has up to 17 digits), the rest
+// two at a time from the right.
 char* WriteDigitsN(char* p, uint64_t value, int n) {
   char* end = p + n;
   char* q = end;
-  while (value >= 100) {
-    q -= 2;
-    std::memcpy(q, kDigitPairs + 2 * (value % 100), 2);
-    value /= 100;
+  while (value >= 100000000) {
+    q -= 8;
+    Write8Digits(q, static_cast<uint32_t>(value % 100000000));
+    value /= 100000000;
   }
-  if (value >= 10) {
-    std::memcpy(q - 2, kDigitPairs + 2 * value, 2);
+  uint32_t rest = static_cast<uint32_t>(value);
+  while (rest >= 100) {
+    q -= 2;
+    Write2(q, rest % 100);
+    rest /= 100;
+  }
+  if (rest >= 10) {
+    Write2(q - 2, rest);
   } else {
-    q[-1] = static_cast<char>('0' + value);
+    q[-1] = static_cast<char>('0' + rest);
   }
   return end;
 }
 
 // `value` with at least `width` digits (zeros in front).
 char* WritePadded(char* p, uint64_t value, int width) {
-  char digits[24];
-  char* end = WriteUint64(digits, value);
-  int n = static_cast<int>(end - digits);
+  int n = CountDigits(value);
   for (int i = n; i < width; ++i) *p++ = '0';
-  std::memcpy(p, digits, static_cast<size_t>(n));
-  return p + n;
+  return WriteDigitsN(p, value, n);
 }
 
 char* WriteUint128(char* p, unsigned __int128 value, int min_digits) {
