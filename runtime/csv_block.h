@@ -12,10 +12,13 @@
 
 namespace etl::runtime {
 
-// A read buffer shared by the reader and the blocks whose unquoted fields point into it.
+// A read buffer shared by the reader and the blocks whose unquoted fields point into it:
+// either owned bytes, or a window of a memory-mapped input file (no copy, input_stream.h).
 struct CsvBuffer {
-  std::unique_ptr<char[]> data;  // capacity + kCsvPadding bytes (SIMD loads may overrun)
-  size_t capacity = 0;           // usable bytes
+  const char* data = nullptr;       // capacity + kCsvPadding readable bytes (SIMD loads overrun)
+  size_t capacity = 0;              // usable bytes
+  std::unique_ptr<char[]> owned;    // the bytes when they are owned (data == owned.get())
+  std::shared_ptr<const void> keep; // the mapping a window points into, kept alive by blocks
 };
 
 // One field of a record. `offset` is into the block's read buffer, or into its unescape
@@ -77,11 +80,11 @@ class CsvBlock {
   }
   // The record's text as it is in the file, without its line terminator.
   std::string_view raw(size_t r) const {
-    return {buffer_->data.get() + records_[r].raw_offset, records_[r].raw_size};
+    return {buffer_->data + records_[r].raw_offset, records_[r].raw_size};
   }
   // Text of any field of this block.
   std::string_view Text(const CsvField& f) const {
-    const char* base = (f.flags & kCsvEscaped) ? unescaped_.data() : buffer_->data.get();
+    const char* base = (f.flags & kCsvEscaped) ? unescaped_.data() : buffer_->data;
     return {base + f.offset, f.size};
   }
   // Records in this block, good plus bad: the reader's accounting adds these up.

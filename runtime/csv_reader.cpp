@@ -15,7 +15,8 @@ constexpr size_t kMaxBuffer = (size_t{1} << 32) - kCsvPadding - 1;
 std::shared_ptr<CsvBuffer> NewBuffer(size_t capacity) {
   auto buffer = std::make_shared<CsvBuffer>();
   // Value-initialised: the padding read by window loads is never uninitialised memory.
-  buffer->data = std::make_unique<char[]>(capacity + kCsvPadding);
+  buffer->owned = std::make_unique<char[]>(capacity + kCsvPadding);
+  buffer->data = buffer->owned.get();
   buffer->capacity = capacity;
   return buffer;
 }
@@ -59,6 +60,7 @@ std::unique_ptr<CsvReader> CsvReader::Open(const std::string& path, CsvOptions o
 
 bool CsvReader::Refill() {
   if (eof_ || error_) return false;
+  if (!buffer_) map_ = stream_->Map();  // a plain regular file: windows into it, no copies
   size_t tail = end_ - pos_;
   size_t capacity = buffer_ ? buffer_->capacity : options_.buffer_size;
   // A record longer than half the buffer doubles it: rescans stay linear in total.
@@ -70,20 +72,21 @@ bool CsvReader::Refill() {
     }
     capacity = std::min(capacity * 2, kMaxBuffer);
   }
+  if (map_) return RefillMapped(tail, capacity);
   // Blocks may still point into the current buffer: reuse it only when nobody else does.
-  if (!buffer_ || buffer_.use_count() > 1 || buffer_->capacity != capacity) {
+  if (!buffer_ || buffer_.use_count() > 1 || !buffer_->owned || buffer_->capacity != capacity) {
     auto fresh = NewBuffer(capacity);
-    if (tail > 0) std::memcpy(fresh->data.get(), buffer_->data.get() + pos_, tail);
+    if (tail > 0) std::memcpy(fresh->owned.get(), buffer_->data + pos_, tail);
     buffer_ = std::move(fresh);
   } else if (tail > 0) {
-    std::memmove(buffer_->data.get(), buffer_->data.get() + pos_, tail);
+    std::memmove(buffer_->owned.get(), buffer_->data + pos_, tail);
   }
   buffer_offset_ += pos_;
   pos_ = 0;
   end_ = tail;
   size_t before = end_;
   while (end_ < capacity) {
-    size_t n = stream_->Read(buffer_->data.get() + end_, capacity - end_);
+    size_t n = stream_->Read(buffer_->owned.get() + end_, capacity - end_);
     if (n == 0) {
       eof_ = true;
       if (stream_->error()) error_ = stream_->error();
@@ -92,9 +95,45 @@ bool CsvReader::Refill() {
     end_ += n;
   }
   // Keep the padding zero after a reused buffer shrank its valid range.
-  std::memset(buffer_->data.get() + end_, 0, kCsvPadding);
+  std::memset(buffer_->owned.get() + end_, 0, kCsvPadding);
   stats_.bytes += end_ - before;
   return !error_;
+}
+
+bool CsvReader::RefillMapped(size_t tail, size_t capacity) {
+  if (map_->truncated()) {
+    error_ = InputError{stream_->path(), "the file was truncated while it was being read"};
+    return false;
+  }
+  // The next window starts at the unconsumed tail (a record cut by the previous window's end).
+  const uint64_t start = buffer_offset_ + pos_;
+  const uint64_t left = map_->size() - start;
+  const size_t size = static_cast<size_t>(std::min<uint64_t>(capacity, left));
+  const bool last = size == left;
+  if (last && map_->readable_past_end() < kCsvPadding) {
+    // The file ends too close to a page end for the tokenizer's overrun: copy the last window.
+    auto buffer = NewBuffer(size);
+    std::memcpy(buffer->owned.get(), map_->data() + start, size);
+    buffer_ = std::move(buffer);
+  } else {
+    auto buffer = std::make_shared<CsvBuffer>();
+    buffer->data = map_->data() + start;
+    buffer->capacity = size;
+    buffer->keep = map_;
+    buffer_ = std::move(buffer);
+  }
+  buffer_offset_ = start;
+  pos_ = 0;
+  end_ = size;
+  eof_ = last;
+  stats_.bytes += size - tail;
+  // What lies before this window was consumed: keep resident memory to about one window.
+  map_->Release(start);
+  if (last && map_->truncated()) {
+    error_ = InputError{stream_->path(), "the file was truncated while it was being read"};
+    return false;
+  }
+  return true;
 }
 
 bool CsvReader::EnsureBytes(size_t count) {
@@ -106,20 +145,20 @@ void CsvReader::Start() {
   started_ = true;
   if (error_) return;
   header_.present = false;
-  if (EnsureBytes(3) && std::memcmp(buffer_->data.get() + pos_, "\xEF\xBB\xBF", 3) == 0) {
+  if (EnsureBytes(3) && std::memcmp(buffer_->data + pos_, "\xEF\xBB\xBF", 3) == 0) {
     pos_ += 3;  // the UTF-8 BOM is not part of the first name
   }
   if (!options_.header || error_) return;
   CsvBlock scratch;
   while (true) {
     if (pos_ == end_ && eof_) return;  // empty file: no header, no records
-    CsvTokenizer tokenizer(buffer_->data.get(), end_, eof_, options_.delimiter, options_.quote);
+    CsvTokenizer tokenizer(buffer_->data, end_, eof_, options_.delimiter, options_.quote);
     CsvRecordScan scan;
     if (!tokenizer.Record(pos_, scratch, &scan)) {
       if (!Refill()) return;
       continue;
     }
-    std::string_view raw(buffer_->data.get() + pos_, scan.text_end - pos_);
+    std::string_view raw(buffer_->data + pos_, scan.text_end - pos_);
     if (raw.empty() && options_.skip_blank_lines) {
       ++stats_.blank_lines;
       line_ += scan.lines;
@@ -160,12 +199,17 @@ bool CsvReader::NextBlock(CsvBlock& out) {
     // A block never spans two buffers; an empty block holds no buffer, so Refill may reuse it.
     if (out.records_in() == 0) out.buffer_.reset();
     if (pos_ == end_) {
-      if (eof_) break;
+      if (eof_) {
+        if (map_ && map_->truncated()) {
+          error_ = InputError{stream_->path(), "the file was truncated while it was being read"};
+        }
+        break;
+      }
       Refill();
       continue;
     }
     out.buffer_ = buffer_;
-    CsvTokenizer tokenizer(buffer_->data.get(), end_, eof_, options_.delimiter, options_.quote);
+    CsvTokenizer tokenizer(buffer_->data, end_, eof_, options_.delimiter, options_.quote);
     const size_t first_error = out.errors_.size();
     bool need_more = false;
     while (out.records_in() < options_.block_records && pos_ < end_) {
@@ -191,7 +235,7 @@ bool CsvReader::NextBlock(CsvBlock& out) {
           message = "unterminated quoted field: the quote opened here is never closed";
           bad_pos = scan.error_pos - pos_;
         } else if (scan.error == CsvSyntaxError::kTextAfterQuote) {
-          message = std::string("unexpected `") + buffer_->data.get()[scan.error_pos] +
+          message = std::string("unexpected `") + buffer_->data[scan.error_pos] +
                     "` after a closing quote (quote the whole field and double inner quotes)";
           bad_pos = scan.error_pos - pos_;
         } else if (options_.check_field_count && field_count != expected_fields_) {
@@ -210,7 +254,7 @@ bool CsvReader::NextBlock(CsvBlock& out) {
           out.fields_.resize(fields_before);
           CsvRecordError error{info.ordinal, 0, 0, info.line, info.byte_offset,
                                std::move(message), "", false};
-          std::string_view raw(buffer_->data.get() + pos_, text_size);
+          std::string_view raw(buffer_->data + pos_, text_size);
           LineColumn(raw, info.line, bad_pos, &error.line, &error.column);
           error.raw_truncated = raw.size() > options_.max_error_raw_bytes;
           error.raw.assign(raw.substr(0, options_.max_error_raw_bytes));
@@ -238,7 +282,7 @@ bool CsvReader::NextBlock(CsvBlock& out) {
 
 void CsvReader::CheckUtf8(CsvBlock& out, size_t first_error) {
   if (out.records_.empty()) return;
-  const char* base = out.buffer_->data.get();
+  const char* base = out.buffer_->data;
   const CsvRecordInfo& first = out.records_.front();
   const CsvRecordInfo& last = out.records_.back();
   if (IsValidUtf8({base + first.raw_offset, last.raw_offset + last.raw_size - first.raw_offset})) {

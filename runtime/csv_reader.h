@@ -74,6 +74,8 @@ class CsvReader {
 
  private:
   bool Refill();
+  // Refill for mapped input: the next window of the mapping, without copying.
+  bool RefillMapped(size_t tail, size_t capacity);
   void Start();
   bool EnsureBytes(size_t count);
   void CheckUtf8(CsvBlock& out, size_t first_error);
@@ -84,6 +86,7 @@ class CsvReader {
   std::optional<InputError> error_;
   CsvStats stats_;
   std::shared_ptr<CsvBuffer> buffer_;
+  std::shared_ptr<const MappedFile> map_;  // the input file mapped, when it is a plain file
   size_t pos_ = 0;            // next unread byte in buffer_
   size_t end_ = 0;            // bytes valid in buffer_
   uint64_t buffer_offset_ = 0;// file offset of buffer_[0]

@@ -4,17 +4,81 @@
 
 #include <fcntl.h>
 #include <glob.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
 namespace etl::runtime {
 namespace {
+
+// A mapped file that another process truncates makes reading its lost pages raise SIGBUS,
+// which would end the process (and with it a running `etlc serve`). Live mappings are kept
+// in this table; the handler maps a zero page over a faulting page inside one of them, marks
+// it truncated (the reader reports an input error) and lets the read resume. Slots are
+// lock-free so the handler may read them; a mapping that finds no free slot is not made.
+struct MapSlot {
+  std::atomic<uintptr_t> begin{0};
+  std::atomic<uintptr_t> end{0};
+  std::atomic<bool> truncated{false};
+};
+std::array<MapSlot, 64> map_slots;
+struct sigaction previous_sigbus {};
+
+void OnSigbus(int signal, siginfo_t* info, void* context) {
+  auto address = reinterpret_cast<uintptr_t>(info->si_addr);
+  for (MapSlot& slot : map_slots) {
+    uintptr_t begin = slot.begin.load(std::memory_order_acquire);
+    if (begin != 0 && address >= begin && address < slot.end.load(std::memory_order_acquire)) {
+      long page = ::sysconf(_SC_PAGESIZE);
+      void* at = reinterpret_cast<void*>(address & ~static_cast<uintptr_t>(page - 1));
+      if (::mmap(at, static_cast<size_t>(page), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+          MAP_FAILED) {
+        slot.truncated.store(true, std::memory_order_release);
+        return;  // the load is retried and reads zeros
+      }
+    }
+  }
+  // Not ours: what was installed before decides (the default ends the process with a core).
+  if (previous_sigbus.sa_flags & SA_SIGINFO) {
+    previous_sigbus.sa_sigaction(signal, info, context);
+  } else if (previous_sigbus.sa_handler != SIG_DFL && previous_sigbus.sa_handler != SIG_IGN) {
+    previous_sigbus.sa_handler(signal);
+  } else {
+    ::signal(SIGBUS, SIG_DFL);  // returning re-runs the access, which now ends the process
+  }
+}
+
+// Claims a slot for [begin, end) (installing the handler once); -1 when all are taken.
+int RegisterMapping(const char* begin, uint64_t end_offset) {
+  static const bool installed = [] {
+    struct sigaction action {};
+    action.sa_sigaction = OnSigbus;
+    action.sa_flags = SA_SIGINFO;
+    sigemptyset(&action.sa_mask);
+    return ::sigaction(SIGBUS, &action, &previous_sigbus) == 0;
+  }();
+  if (!installed) return -1;
+  for (size_t i = 0; i < map_slots.size(); ++i) {
+    uintptr_t expected = 0;
+    // Claim with a non-zero placeholder, then publish the range.
+    if (map_slots[i].begin.compare_exchange_strong(expected, 1)) {
+      map_slots[i].truncated.store(false);
+      map_slots[i].end.store(reinterpret_cast<uintptr_t>(begin) + end_offset);
+      map_slots[i].begin.store(reinterpret_cast<uintptr_t>(begin), std::memory_order_release);
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
 
 // Compressed input is read in chunks of this size before decompression.
 constexpr size_t kCompressedChunk = 1 << 20;
@@ -29,7 +93,8 @@ class RawSource {
 
 class FdSource final : public RawSource {
  public:
-  explicit FdSource(int fd) : fd_(fd) {}
+  // `regular_size` is the size of a regular file (mappable), 0 for anything else.
+  FdSource(int fd, uint64_t regular_size) : fd_(fd), regular_size_(regular_size) {}
   ~FdSource() override { ::close(fd_); }
   FdSource(const FdSource&) = delete;
   FdSource& operator=(const FdSource&) = delete;
@@ -42,9 +107,26 @@ class FdSource final : public RawSource {
       return -1;
     }
   }
+  // Maps the whole file read-only; null when it is not a regular file or mmap fails.
+  std::shared_ptr<const MappedFile> Map() const {
+    if (regular_size_ == 0 || regular_size_ > SIZE_MAX) return nullptr;
+    void* data = ::mmap(nullptr, regular_size_, PROT_READ, MAP_PRIVATE, fd_, 0);
+    if (data == MAP_FAILED) return nullptr;
+    int slot = RegisterMapping(static_cast<const char*>(data), regular_size_);
+    if (slot < 0) {
+      ::munmap(data, regular_size_);
+      return nullptr;
+    }
+    // Sequential: the kernel reads ahead on a cold cache and may drop pages behind us.
+    ::madvise(data, regular_size_, MADV_SEQUENTIAL);
+    long page = ::sysconf(_SC_PAGESIZE);
+    return std::make_shared<MappedFile>(static_cast<const char*>(data), regular_size_,
+                                        page > 0 ? static_cast<size_t>(page) : 4096, slot);
+  }
 
  private:
   int fd_;
+  uint64_t regular_size_;
 };
 
 class MemorySource final : public RawSource {
@@ -102,7 +184,24 @@ class PlainStream final : public SourceStream {
  public:
   PlainStream(std::string path, std::unique_ptr<RawSource> source, std::string prefix)
       : SourceStream(std::move(path), std::move(source), std::move(prefix)) {}
-  size_t Read(char* dst, size_t size) override { return error_ ? 0 : ReadRaw(dst, size); }
+  size_t Read(char* dst, size_t size) override {
+    return error_ || mapped_ ? 0 : ReadRaw(dst, size);
+  }
+  std::shared_ptr<const MappedFile> Map() override {
+    // Only before the first Read: the mapping starts at offset 0, like the stream.
+    if (error_ || mapped_ || prefix_pos_ > 0 || source_bytes_read_ > 0) return nullptr;
+    auto* fd_source = dynamic_cast<FdSource*>(source_.get());
+    if (fd_source == nullptr) return nullptr;
+    auto mapping = fd_source->Map();
+    if (mapping) {
+      mapped_ = true;
+      source_bytes_read_ = mapping->size();
+    }
+    return mapping;
+  }
+
+ private:
+  bool mapped_ = false;
 };
 
 class GzipStream final : public SourceStream {
@@ -231,6 +330,27 @@ std::unique_ptr<InputStream> MakeStream(std::string path, std::unique_ptr<RawSou
 
 }  // namespace
 
+MappedFile::MappedFile(const char* data, uint64_t size, size_t page_size, int slot)
+    : data_(data), size_(size), page_size_(page_size),
+      readable_past_end_(size % page_size == 0 ? 0 : page_size - size % page_size), slot_(slot) {}
+
+MappedFile::~MappedFile() {
+  ::munmap(const_cast<char*>(data_), size_);
+  map_slots[static_cast<size_t>(slot_)].end.store(0);
+  map_slots[static_cast<size_t>(slot_)].begin.store(0, std::memory_order_release);
+}
+
+bool MappedFile::truncated() const {
+  return map_slots[static_cast<size_t>(slot_)].truncated.load(std::memory_order_acquire);
+}
+
+void MappedFile::Release(uint64_t offset) const {
+  uint64_t end = std::min(offset, size_) / page_size_ * page_size_;
+  if (end <= released_) return;
+  ::madvise(const_cast<char*>(data_) + released_, end - released_, MADV_DONTNEED);
+  released_ = end;
+}
+
 Compression DetectCompression(const char* data, size_t size) {
   const auto* b = reinterpret_cast<const unsigned char*>(data);
   if (size >= 2 && b[0] == 0x1f && b[1] == 0x8b) return Compression::kGzip;
@@ -255,7 +375,8 @@ std::unique_ptr<InputStream> OpenInputFile(const std::string& path, InputError* 
 #ifdef POSIX_FADV_SEQUENTIAL
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-  return MakeStream(path, std::make_unique<FdSource>(fd), static_cast<uint64_t>(st.st_size));
+  uint64_t regular_size = S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
+  return MakeStream(path, std::make_unique<FdSource>(fd, regular_size), static_cast<uint64_t>(st.st_size));
 }
 
 std::unique_ptr<InputStream> OpenInputMemory(std::string bytes, std::string name, size_t max_read) {

@@ -56,6 +56,28 @@ std::string SampleText(size_t rows) {
   return out;
 }
 
+// Everything a reader delivers, as text: records (line, offset, fields) and errors in order.
+std::string CsvDump(CsvReader& reader) {
+  std::string out;
+  for (const std::string& name : reader.header().names) out += name + "|";
+  out += "\n";
+  CsvBlock block;
+  while (reader.NextBlock(block)) {
+    for (size_t r = 0; r < block.size(); ++r) {
+      const CsvRecordInfo& info = block.record(r);
+      out += std::to_string(info.line) + "@" + std::to_string(info.byte_offset) + ":";
+      for (size_t c = 0; c < block.field_count(r); ++c) out += std::string(block.text(r, c)) + "|";
+      out += "\n";
+    }
+    for (const CsvRecordError& e : block.errors()) {
+      out += "E" + std::to_string(e.line) + ":" + std::to_string(e.column) + " " + e.message + "\n";
+    }
+  }
+  if (reader.error()) out += "FATAL " + reader.error()->message;
+  out += "bytes " + std::to_string(reader.stats().bytes);
+  return out;
+}
+
 class TempDir {
  public:
   TempDir() {
@@ -140,6 +162,73 @@ TEST(InputStream, ExpandGlobSortsAndReportsNoMatch) {
   std::string none = (dir.path() / "*.parquet").string();
   EXPECT_FALSE(ExpandGlob(none, &paths, &error));
   EXPECT_EQ(error.ToString(), none + ": no file matches this path");
+}
+
+TEST(InputStream, MappedPlainFileOnlyAndReadEndsAfterMap) {
+  TempDir dir;
+  const std::string text = SampleText(1000);
+  InputError error;
+  auto plain = OpenInputFile(dir.Write("p.csv", text), &error);
+  ASSERT_NE(plain, nullptr);
+  auto mapping = plain->Map();
+  ASSERT_NE(mapping, nullptr);
+  EXPECT_EQ(std::string(mapping->data(), mapping->size()), text);
+  char byte;
+  EXPECT_EQ(plain->Read(&byte, 1), 0u);  // the mapping is the input
+  mapping->Release(text.size());         // pages dropped, bytes still readable
+  EXPECT_EQ(std::string(mapping->data(), mapping->size()), text);
+  auto read_first = OpenInputFile(dir.Write("r.csv", text), &error);
+  ASSERT_EQ(read_first->Read(&byte, 1), 1u);
+  EXPECT_EQ(read_first->Map(), nullptr);  // too late: the stream moved on
+  EXPECT_EQ(OpenInputFile(dir.Write("g.csv.gz", Gzip(text)), &error)->Map(), nullptr);
+  EXPECT_EQ(OpenInputFile(dir.Write("e.csv", ""), &error)->Map(), nullptr);
+  EXPECT_EQ(OpenInputMemory(text)->Map(), nullptr);
+}
+
+// A mapped file is read in windows that cut records anywhere and end at or near a page end
+// (where the tokenizer's overrun needs the copied last window): same result as read(2).
+TEST(InputStream, CsvReaderOverMappedFileMatchesReadAtWindowAndPageEnds) {
+  TempDir dir;
+  std::mt19937 rng(11);
+  const std::string pieces[] = {"a", "bb", ",", "\"q,\"", "\"x\"\"y\"", "\r\n", "\n", "\"l\nm\"", "\xff", "é"};
+  std::string body = "h1,h2,h3\n";
+  while (body.size() < 3 * 4096 + 200) body += pieces[rng() % std::size(pieces)];
+  const long page = ::sysconf(_SC_PAGESIZE);
+  for (size_t size : {size_t(page) * 3, size_t(page) * 3 - 1, size_t(page) * 3 - 63, size_t(page) * 3 - 64,
+                      size_t(page) * 3 - 65, size_t(page) * 2 + 1, size_t(100)}) {
+    const std::string text = body.substr(0, size);
+    const std::string path = dir.Write("m" + std::to_string(size) + ".csv", text);
+    for (size_t buffer : {size_t(64), size_t(100), size_t(4096 + 7), size_t(1) << 20}) {
+      CsvOptions options;
+      options.buffer_size = buffer;
+      options.block_records = 3;
+      options.check_field_count = false;
+      InputError error;
+      auto mapped = CsvReader::Open(path, options, &error);
+      ASSERT_NE(mapped, nullptr);
+      CsvReader read(OpenInputMemory(text, path), options);
+      EXPECT_EQ(CsvDump(*mapped), CsvDump(read)) << "size " << size << " buffer " << buffer;
+    }
+  }
+}
+
+// Another process truncating a mapped input must give an input error, not SIGBUS.
+TEST(InputStream, TruncatedMappedFileIsAnErrorNotACrash) {
+  TempDir dir;
+  const std::string text = SampleText(200000);
+  const std::string path = dir.Write("t.csv", text);
+  CsvOptions options;
+  options.buffer_size = 1 << 16;
+  InputError error;
+  auto reader = CsvReader::Open(path, options, &error);
+  ASSERT_NE(reader, nullptr);
+  CsvBlock block;
+  ASSERT_TRUE(reader->NextBlock(block));
+  std::filesystem::resize_file(path, 1000);
+  while (reader->NextBlock(block)) {
+  }
+  ASSERT_TRUE(reader->error().has_value());
+  EXPECT_NE(reader->error()->message.find("truncated"), std::string::npos);
 }
 
 TEST(InputStream, CsvReaderOverCompressedFiles) {
