@@ -366,4 +366,11 @@ std::unique_ptr<ConditionsKernel> CompileConditionsKernel(const StepExprs& exprs
   return compiled ? std::move(compiled) : std::move(interpreted);
 }
 
+std::optional<JitMode> ParseJitMode(std::string_view text) {
+  if (text == "on") return JitMode::On;
+  if (text == "off") return JitMode::Off;
+  if (text == "auto") return JitMode::Auto;
+  return std::nullopt;
+}
+
 }  // namespace etl::runtime

@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compiler/ir/plan.h"
@@ -91,6 +93,8 @@ class KernelCompiler {
 
 // `jit on|off|auto` (the pipeline setting, or `etlc run --jit[=MODE]`, which overrides it).
 enum class JitMode { Off, On, Auto };
+// "on", "off" or "auto" as a mode; nullopt for anything else.
+std::optional<JitMode> ParseJitMode(std::string_view text);
 
 // One step's compilation, for the run's events (`jit_compiled`, `jit_fallback`).
 struct JitReport {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <random>
 
 #include "compiler/jit/jit.h"
@@ -98,17 +99,11 @@ RunOutcome ExecuteRun(const RunJob& job, const std::atomic<bool>& cancel,
     options.progress_interval_us = 1'000'000;
 
     // `jit on|auto` is honoured as by `etlc run`; where LLVM cannot run, the run is interpreted.
-    std::unique_ptr<runtime::KernelCompiler> jit;
-    options.jit = pipeline.settings.jit == "on"     ? runtime::JitMode::On
-                  : pipeline.settings.jit == "auto" ? runtime::JitMode::Auto
-                                                    : runtime::JitMode::Off;
-    if (options.jit != runtime::JitMode::Off) {
-      jit::JitOptions jit_options;
-      jit_options.cache_dir = (fs::path(job.state_dir) / "jit-cache").string();
-      std::string why;
-      jit = jit::MakeKernelCompiler(jit_options, &why);
-      if (!jit) options.jit = runtime::JitMode::Off;
-      options.jit_compiler = jit.get();
+    std::string jit_why;
+    std::unique_ptr<runtime::KernelCompiler> jit = jit::MakeRunJit(pipeline.settings.jit, job.state_dir, options, &jit_why);
+    if (!jit && !jit_why.empty()) {
+      std::cerr << fmt::format("etlc serve: warning: run {}: the JIT is not available ({}); it is interpreted\n",
+                               job.run_id, jit_why);
     }
     if (auto problem = runtime::CheckRunnable(*job.plan, pipeline, options)) {
       return FailBeforeStart(store.get(), job, *problem);

@@ -20,9 +20,6 @@ namespace etl::driver {
 // (else the parser would take the next word, such as FILE, as its value).
 std::vector<std::string> JoinJitMode(const std::vector<std::string>& args);
 
-// "on", "off" or "auto" as a mode; nullopt for anything else.
-std::optional<runtime::JitMode> ParseJitMode(std::string_view text);
-
 // Sets options.jit from `flag` ("" = the pipeline's setting, and off without one) and, unless
 // off, makes the compiler (cache: <state_dir>/jit-cache) and sets options.jit_compiler. When
 // LLVM cannot target this machine the run is interpreted and a warning is printed (unless

@@ -133,7 +133,7 @@ std::optional<int> ParseRunArgs(const std::vector<std::string>& args, Io& io, Ru
   }
   if (vm.count("jit")) {
     run.jit = vm["jit"].as<std::string>();
-    if (!ParseJitMode(run.jit)) {
+    if (!runtime::ParseJitMode(run.jit)) {
       return UsageError("run", fmt::format("--jit `{}`: expected on, off or auto", run.jit), io);
     }
   }

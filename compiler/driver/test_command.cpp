@@ -112,7 +112,7 @@ int RunTest(const std::vector<std::string>& args, Io& io) {
   }
   if (vm.count("jit")) {
     std::string mode = vm["jit"].as<std::string>();
-    run.jit = ParseJitMode(mode);
+    run.jit = runtime::ParseJitMode(mode);
     if (!run.jit) return UsageError("test", fmt::format("--jit `{}`: expected on, off or auto", mode), io);
   }
   std::string filter = vm.count("filter") ? vm["filter"].as<std::string>() : "";

@@ -7,7 +7,9 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
+#include "runtime/executor.h"
 #include "runtime/step_kernel.h"
 
 namespace etl::jit {
@@ -24,6 +26,14 @@ struct JitOptions {
 // every compilation emit a malformed function that LLVM's verifier rejects (tests of the
 // fallback to the interpreter).
 std::unique_ptr<runtime::KernelCompiler> MakeKernelCompiler(const JitOptions& options, std::string* error);
+
+// The JIT of one run, as `etlc run` and `etlc serve` set it up: options.jit from `mode`
+// ("on", "off", "auto"; anything else is off) and, unless off, the compiler with its object
+// cache in `<state_dir>/jit-cache` as options.jit_compiler. When LLVM cannot target this
+// machine: null, options.jit Off (the run is interpreted) and `why` says why. The compiler
+// must outlive the run.
+std::unique_ptr<runtime::KernelCompiler> MakeRunJit(std::string_view mode, const std::string& state_dir,
+                                                    runtime::RunOptions& options, std::string* why);
 
 // The optimised LLVM IR of a step's kernel (`etlc compile --dump llvm`): a value kernel, or
 // with `conditions` a condition kernel of `mode`. False with `error` set when the step
