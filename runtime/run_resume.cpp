@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <random>
 
 #include <fmt/format.h>
 
@@ -70,6 +71,20 @@ bool RunLock::Acquire(const std::string& run_dir, std::string& error) {
   std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd_, 0) == 0) (void)!::write(fd_, pid.data(), pid.size());
   return true;
+}
+
+uint64_t RandomSeed() {
+  std::random_device device;
+  uint64_t seed = (static_cast<uint64_t>(device()) << 32) | device();
+  return seed == 0 ? 1 : seed;
+}
+
+void ApplyRunMeta(const RunMeta& meta, const std::string& run_dir, RunOptions& options) {
+  options.params = meta.params;
+  options.now_us = meta.now_us;
+  options.seed = meta.seed;
+  options.persist_disk = meta.persist_disk;
+  options.persist_dir = run_dir + "/persist";
 }
 
 }  // namespace etl::runtime

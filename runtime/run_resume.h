@@ -9,6 +9,7 @@
 #include <string>
 
 #include "compiler/ast/value.h"
+#include "runtime/executor.h"
 
 namespace etl::runtime {
 
@@ -19,6 +20,13 @@ struct RunMeta {
   bool persist_disk = false;
   std::map<std::string, ast::Value, std::less<>> params;
 };
+
+// A random 64-bit seed for a new run's `uuid()` and `generate` (never 0: 0 means "draw one").
+uint64_t RandomSeed();
+
+// Sets what `meta` fixes in a run's options: params, now(), seed, persistence and the
+// persist folder `<run_dir>/persist`.
+void ApplyRunMeta(const RunMeta& meta, const std::string& run_dir, RunOptions& options);
 
 // Writes `meta` to `<run_dir>/meta` (a checkpoint record, synced); an error message when
 // it cannot.

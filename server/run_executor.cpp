@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <random>
 
 #include "compiler/jit/jit.h"
 #include "runtime/executor.h"
@@ -79,7 +78,7 @@ RunOutcome ExecuteRun(const RunJob& job, const std::atomic<bool>& cancel,
       }
     } else {
       meta.now_us = job.now_us;
-      meta.seed = (static_cast<uint64_t>(std::random_device()()) << 32) | std::random_device()();
+      meta.seed = runtime::RandomSeed();
       meta.persist_disk = pipeline.settings.persist == "disk";
       meta.params = job.params;
       if (auto problem = runtime::WriteRunMeta(run_dir.string(), meta)) return FailBeforeStart(store.get(), job, *problem);
@@ -87,12 +86,8 @@ RunOutcome ExecuteRun(const RunJob& job, const std::atomic<bool>& cancel,
 
     runtime::RunOptions options;
     options.run_id = job.run_id;
+    runtime::ApplyRunMeta(meta, run_dir.string(), options);
     options.workers = job.workers;
-    options.params = meta.params;
-    options.now_us = meta.now_us;
-    options.seed = meta.seed;
-    options.persist_disk = meta.persist_disk;
-    options.persist_dir = (run_dir / "persist").string();
     options.resume = job.resume && meta.persist_disk;
     options.error_file = (run_dir / "errors.jsonl").string();
     options.cancel = &cancel;

@@ -8,7 +8,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "compiler/driver/command.h"
 #include "compiler/driver/commands.h"
@@ -310,19 +309,15 @@ int RunRun(const std::vector<std::string>& args, Io& io) {
     if (!runtime::ResolveParams(*plan, run.params, runtime::ProcessEnv(), meta.params, error)) return UsageError("run", error, io);
     meta.now_us = NowUs();
     meta.seed = run.seed;
-    if (meta.seed == 0) meta.seed = (static_cast<uint64_t>(std::random_device()()) << 32) | std::random_device()();
+    if (meta.seed == 0) meta.seed = runtime::RandomSeed();
     meta.persist_disk = run.persist.empty() ? pipeline.settings.persist == "disk" : run.persist == "disk";
     options.run_id = runtime::MakeRunId(meta.now_us);
     run_dir = fs::path(run.state_dir) / "runs" / options.run_id;
   }
-  options.params = meta.params;
-  options.now_us = meta.now_us;
-  options.seed = meta.seed;
+  runtime::ApplyRunMeta(meta, run_dir.string(), options);
   options.workers = run.workers;
   options.max_errors = run.max_errors;
   options.timeout_us = run.timeout_us;
-  options.persist_disk = meta.persist_disk;
-  options.persist_dir = (run_dir / "persist").string();
   // A resumed `persist memory` run had published nothing: it starts again from the beginning.
   options.resume = resumed.has_value() && meta.persist_disk;
   options.checkpoint_interval_us = run.checkpoint_interval_us;
