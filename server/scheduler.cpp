@@ -395,12 +395,6 @@ std::vector<RunRequest> Scheduler::Event(const std::string& name, const nlohmann
   return out;
 }
 
-std::set<std::string> Scheduler::WebhookPaths() const {
-  std::set<std::string> paths;
-  for (const auto& [name, e] : entries_) paths.insert(e->config.webhook_paths.begin(), e->config.webhook_paths.end());
-  return paths;
-}
-
 void Scheduler::OnRunFinished(const RunRequest& request, const std::string& run_id, const std::string& status,
                               int64_t now_us) {
   bool changed = false;

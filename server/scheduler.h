@@ -113,8 +113,6 @@ class Scheduler {
   std::vector<RunRequest> Webhook(const std::string& path, const nlohmann::json& body, int64_t now_us) const;
   // The requests an event makes.
   std::vector<RunRequest> Event(const std::string& name, const nlohmann::json& payload, int64_t now_us) const;
-  // The webhook paths pipelines listen on.
-  std::set<std::string> WebhookPaths() const;
 
   // A run of `request.pipeline` ended. `status` is the run store's ("succeeded", "failed",
   // "timed_out", "cancelled"). A failed or timed-out run whose attempt is <= retries gets a

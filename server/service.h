@@ -122,6 +122,9 @@ class Service {
 
   std::optional<ServiceError> Enqueue(const RunRequest& request, const std::map<std::string, std::string>& params,
                                       runtime::StoredRun& run);
+  // Queues every request (a webhook's or event's); a 404 saying `nobody` when there is none.
+  std::optional<ServiceError> EnqueueAll(const std::vector<RunRequest>& requests, const std::string& nobody,
+                                         std::vector<runtime::StoredRun>& runs);
   void ReloadProject(int64_t now_us);
   void StartQueuedRuns(int64_t now_us);
   void RunThread(std::shared_ptr<Running> running);

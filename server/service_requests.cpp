@@ -119,11 +119,9 @@ std::optional<ServiceError> Service::Trigger(const std::string& pipeline, const 
   return Enqueue(request, params, run);
 }
 
-std::optional<ServiceError> Service::Webhook(const std::string& path, const nlohmann::json& body,
-                                             std::vector<runtime::StoredRun>& runs) {
-  std::lock_guard lock(mutex_);
-  std::vector<RunRequest> requests = scheduler_.Webhook(path, body, clock_.NowUs());
-  if (requests.empty()) return ServiceError{404, "not_found", fmt::format("no pipeline listens on webhook `{}`", path)};
+std::optional<ServiceError> Service::EnqueueAll(const std::vector<RunRequest>& requests, const std::string& nobody,
+                                                std::vector<runtime::StoredRun>& runs) {
+  if (requests.empty()) return ServiceError{404, "not_found", nobody};
   for (const RunRequest& request : requests) {
     runtime::StoredRun run;
     if (auto error = Enqueue(request, {}, run)) return error;
@@ -132,17 +130,18 @@ std::optional<ServiceError> Service::Webhook(const std::string& path, const nloh
   return std::nullopt;
 }
 
+std::optional<ServiceError> Service::Webhook(const std::string& path, const nlohmann::json& body,
+                                             std::vector<runtime::StoredRun>& runs) {
+  std::lock_guard lock(mutex_);
+  return EnqueueAll(scheduler_.Webhook(path, body, clock_.NowUs()),
+                    fmt::format("no pipeline listens on webhook `{}`", path), runs);
+}
+
 std::optional<ServiceError> Service::Event(const std::string& name, const nlohmann::json& payload,
                                            std::vector<runtime::StoredRun>& runs) {
   std::lock_guard lock(mutex_);
-  std::vector<RunRequest> requests = scheduler_.Event(name, payload, clock_.NowUs());
-  if (requests.empty()) return ServiceError{404, "not_found", fmt::format("no pipeline listens on event `{}`", name)};
-  for (const RunRequest& request : requests) {
-    runtime::StoredRun run;
-    if (auto error = Enqueue(request, {}, run)) return error;
-    runs.push_back(run);
-  }
-  return std::nullopt;
+  return EnqueueAll(scheduler_.Event(name, payload, clock_.NowUs()),
+                    fmt::format("no pipeline listens on event `{}`", name), runs);
 }
 
 std::optional<ServiceError> Service::Backfill(const std::string& pipeline, int64_t from_us, int64_t to_us,

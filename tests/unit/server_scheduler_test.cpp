@@ -392,7 +392,6 @@ TEST(SchedulerTriggers, WebhooksAndEventsMakeOneRequestPerListeningPipeline) {
             (nlohmann::json{{"path", "/hooks/orders"}, {"body", {{"id", 7}}}, {"received", "2024-01-31T12:00:00.000Z"}}));
   EXPECT_EQ(hook[0].requested_us, now);
   EXPECT_TRUE(s.Webhook("/hooks/none", nullptr, now).empty());
-  EXPECT_EQ(s.WebhookPaths(), (std::set<std::string>{"/hooks/orders", "/hooks/other"}));
   auto event = s.Event("refresh", nlohmann::json::array({1, 2}), now);
   ASSERT_EQ(Kinds(event), "x:event z:event");
   EXPECT_EQ(event[1].detail,
