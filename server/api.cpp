@@ -127,6 +127,8 @@ const std::set<std::string> kStatuses = {"queued", "running", "succeeded", "fail
 const std::set<std::string> kTriggerKinds = {"manual", "schedule", "catch_up", "every", "after", "file",
                                              "webhook", "event", "retry", "backfill", "cli"};
 const std::vector<std::string> kLevels = {"debug", "info", "warn", "error"};
+// How stale a token's last_used_at may get (see Authenticate).
+constexpr int64_t kTouchEveryUs = 60'000'000;
 
 }  // namespace
 
@@ -175,8 +177,12 @@ std::optional<HttpResponse> Api::Authenticate(const HttpRequest& request, Caller
   caller.authenticated = true;
   caller.role = *ParseRole(token->role);
   caller.token = token;
+  // The last use is kept to the minute: a write per request would make every GET a
+  // transaction in the store.
   int64_t now_us = service_.ClockRef().NowUs();
-  service_.WithStore([&](runtime::RunStore& store) { return store.TouchToken(token->id, now_us); });
+  if (!token->last_used_us || now_us - *token->last_used_us >= kTouchEveryUs) {
+    service_.WithStore([&](runtime::RunStore& store) { return store.TouchToken(token->id, now_us); });
+  }
   return std::nullopt;
 }
 
