@@ -416,10 +416,7 @@ void Service::Tick() {
     if (options_.scheduling) requests = scheduler_.Poll(now_us, scan ? &lister : nullptr);
     for (const RunRequest& request : requests) {
       runtime::StoredRun run;
-      if (auto error = Enqueue(request, {}, run)) {
-        std::cerr << fmt::format("etlc serve: warning: cannot queue a {} run of `{}`: {}\n", Spelling(request.kind),
-                                 request.pipeline, error->message);
-      }
+      if (auto error = Enqueue(request, {}, run)) RecordRefused(request, error->message);
     }
     StartQueuedRuns(now_us);
     done.swap(finished_threads_);

@@ -122,6 +122,10 @@ class Service {
 
   std::optional<ServiceError> Enqueue(const RunRequest& request, const std::map<std::string, std::string>& params,
                                       runtime::StoredRun& run);
+  // A request of the scheduler that could not be queued (its params do not resolve) is
+  // recorded as a failed run saying why, so that the file or fire time it stood for is
+  // not lost silently.
+  void RecordRefused(const RunRequest& request, const std::string& why);
   // Queues every request (a webhook's or event's); a 404 saying `nobody` when there is none.
   std::optional<ServiceError> EnqueueAll(const std::vector<RunRequest>& requests, const std::string& nobody,
                                          std::vector<runtime::StoredRun>& runs);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iostream>
 
 #include "compiler/ir/json.h"
 #include "runtime/run_log.h"
@@ -107,6 +108,34 @@ std::optional<ServiceError> Service::Enqueue(const RunRequest& request, const st
   wake_pending_ = true;
   wake_.notify_all();
   return std::nullopt;
+}
+
+void Service::RecordRefused(const RunRequest& request, const std::string& why) {
+  std::cerr << fmt::format("etlc serve: warning: cannot queue a {} run of `{}`: {}\n", Spelling(request.kind),
+                           request.pipeline, why);
+  const ProjectPipeline* pipeline = snapshot_->Find(request.pipeline);
+  if (!pipeline) return;
+  int64_t now_us = clock_.NowUs();
+  runtime::StoredRun run;
+  run.id = runtime::MakeRunId(now_us);
+  run.pipeline = pipeline->name;
+  run.source_file = pipeline->file;
+  run.plan_json = pipeline->plan_json;
+  run.plan_hash = pipeline->plan_hash;
+  run.params_json = "{}";
+  run.status = "failed";
+  run.failure = "it could not be queued: " + why;
+  run.started_us = run.queued_us = now_us;
+  run.finished_us = now_us;
+  run.trigger_json = TriggerJson(request);
+  {
+    std::lock_guard store_lock(store_mutex_);
+    if (auto problem = store_->BeginRun(run)) {
+      std::cerr << fmt::format("etlc serve: warning: {}\n", *problem);
+      return;
+    }
+  }
+  Publish("run_finished", run.pipeline, run.id, {{"status", "failed"}, {"failure", run.failure}});
 }
 
 std::optional<ServiceError> Service::Trigger(const std::string& pipeline, const std::map<std::string, std::string>& params,

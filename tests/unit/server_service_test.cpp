@@ -399,6 +399,26 @@ TEST_F(ServiceTest, FileTriggerRunsEachFileOnceAcrossARestart) {
   EXPECT_EQ(TriggerOf(runs[0])["path"], "in/b.csv");
 }
 
+// A file whose run cannot be queued (the required param `day` has no value) is not dropped
+// silently: it is recorded as a failed run saying why.
+TEST_F(ServiceTest, ATriggeredRunThatCannotBeQueuedIsRecordedAsFailed) {
+  Write("p.etl", kOneSchema + "param day: date\n\n" + TinyPipeline("ingest", "  on file(\"in/*.csv\")\n"));
+  ManualClock clock(kT0);
+  ServiceOptions options = Options();
+  auto service = StartService(clock, options);
+  Write("in/a.csv", "id\n1\n");
+  for (int i = 0; i < 2; ++i) {
+    clock.Advance(options.poll_interval_us + kSec);
+    service->Tick();
+  }
+  auto runs = WaitRuns(*service, "ingest", 1);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, "failed");
+  EXPECT_NE(runs[0].failure.find("could not be queued"), std::string::npos) << runs[0].failure;
+  EXPECT_NE(runs[0].failure.find("day"), std::string::npos) << runs[0].failure;
+  EXPECT_EQ(TriggerOf(runs[0])["path"], "in/a.csv");
+}
+
 // Writes a row as a killed server leaves it: `status`, the fixture's plan, optionally its
 // run folder.
 runtime::StoredRun LeftBehind(runtime::RunStore& store, const ProjectPipeline& pipeline, const std::string& status,
