@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,13 +74,50 @@ class Step {
   virtual bool Done() const { return false; }
 };
 
+// A part of a splitting source's input that is read apart from the rest: typically a byte
+// range of a memory-mapped file cut at record boundaries, or a block a serial reader
+// already tokenized. Several pieces are read at once on different workers; the executor
+// still delivers them in input order (docs/dev/runtime-executor.md, "Splitting sources").
+class SourcePiece {
+ public:
+  virtual ~SourcePiece() = default;
+  // Parses and converts the piece. Runs on any worker, at the same time as other pieces'
+  // Read and as the source's Claim and Deliver: it may use only the piece itself and what
+  // the source keeps read-only while pieces are out (its schema, options, the mapping).
+  // Problems are kept in the piece and reported by Deliver; it does not throw on bad input.
+  virtual void Read() = 0;
+};
+
 // A step without inputs: reads or produces records until it is exhausted.
 class Source {
  public:
   virtual ~Source() = default;
-  // Emits at most one batch (and its errors); false once there is nothing more.
+  // Emits at most one batch (and its errors); false once there is nothing more. A source
+  // that Splits() implements it with ReadOnePiece (tests and serial callers use it; the
+  // executor does not).
   virtual bool Next(Emitter& out) = 0;
+
+  // Whether the source reads through Claim / SourcePiece::Read / Deliver instead of Next.
+  // Asked once, before the first call; fixed for the source's life.
+  virtual bool Splits() const { return false; }
+  // Splitting sources: the next piece of the input, in input order; null once there is
+  // nothing more or the source failed (its BoundSource::failure() says why). Called
+  // serially: never at the same time as another Claim or a Deliver.
+  virtual std::unique_ptr<SourcePiece> Claim() { return nullptr; }
+  // Splitting sources: emits what `piece` read (its batches, then its errors, in input
+  // order) and updates the source's counters; false when the source failed. Called
+  // serially, exactly once per claimed piece, in the order Claim returned them, after the
+  // piece's Read. Batch sequence numbers must follow delivery order.
+  virtual bool Deliver(SourcePiece& piece, Emitter& out) { return false; }
 };
+
+// Next for a splitting source: claims, reads and delivers one piece on the calling thread.
+inline bool ReadOnePiece(Source& source, Emitter& out) {
+  std::unique_ptr<SourcePiece> piece = source.Claim();
+  if (!piece) return false;
+  piece->Read();
+  return source.Deliver(*piece, out);
+}
 
 // An Emitter that keeps everything (tests, `etlc test`).
 class CollectingEmitter : public Emitter {
