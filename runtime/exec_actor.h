@@ -9,6 +9,7 @@
 #include <map>
 #include <tuple>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,7 +79,7 @@ struct Actor {
   std::vector<size_t> open_edges;       // per input: producer edges not finished yet
   std::vector<uint64_t> next_sequence;  // per input: sequence numbers given to its batches
   bool queued = false;                  // in the ready queue
-  bool running = false;                 // a worker holds it
+  bool running = false;                 // a worker holds it (splitting sources: piece_workers)
   bool started = false;
   bool finished = false;
   bool done = false;                    // Step::Done(): input is no longer delivered
@@ -88,6 +89,18 @@ struct Actor {
   size_t inputs_closed = 0;             // Close() calls made (worker-owned)
   size_t failures_logged = 0;           // record_failed events sent (at most 5)
   StepMetrics metrics;
+
+  // ---- a splitting source (Source::Splits): pieces are claimed and delivered one at a time
+  // (under serial_mu, without the run's mutex) and read on several workers at once.
+  bool splits = false;                  // fixed after binding
+  std::unique_ptr<std::mutex> serial_mu;  // held around Claim and Deliver
+  uint64_t next_ticket = 0;             // claim order of the next piece (under serial_mu)
+  size_t piece_workers = 0;             // workers inside this actor's turn (guarded)
+  size_t pieces_out = 0;                // claimed (or being claimed), not delivered yet (guarded)
+  bool claims_done = false;             // Claim returned null (guarded)
+  bool delivering = false;              // a worker is delivering (guarded)
+  uint64_t next_deliver = 0;            // the ticket to deliver next (guarded)
+  std::map<uint64_t, std::unique_ptr<SourcePiece>> read_pieces;  // read, waiting for their turn (guarded)
 
   // ---- `persist disk` (exec_persist.cpp; worker-owned unless noted)
   bool logged = false;                  // a stateful step: its outputs go to its channel log

@@ -90,6 +90,10 @@ RunResult PipelineRun::Execute() {
       for (Actor& a : actors_) {
         if (!a.live) continue;
         ++live_count_;
+        if (a.kind == ActorKind::Source && a.source && a.source->source().Splits()) {
+          a.splits = true;
+          a.serial_mu = std::make_unique<std::mutex>();
+        }
         for (size_t input = 0; input < a.open_edges.size(); ++input) {
           if (a.open_edges[input] == 0) a.inbox.push_back({input, true, {}, {}});
         }
@@ -206,6 +210,19 @@ void PipelineRun::WorkerLoop() {
     ready_.pop_front();
     a.queued = false;
     if (!CanRunLocked(a)) continue;
+    if (a.splits) {
+      ++a.piece_workers;
+      PieceTurn(a, lock);
+      --a.piece_workers;
+      if (!a.finished && !stop_ && !Busy(a) && (a.exhausted || a.unneeded)) FinishLocked(a);
+      TryReadyLocked(a);
+      if (!pending_events_.empty()) {
+        lock.unlock();
+        FlushEvents();
+        lock.lock();
+      }
+      continue;
+    }
     a.running = true;
     RunTurn(a, lock);
     a.running = false;
@@ -270,7 +287,20 @@ bool PipelineRun::HasRoomLocked(const Actor& actor) const {
   return true;
 }
 
+bool PipelineRun::CanClaimLocked(const Actor& a) const {
+  // Pieces read ahead of delivery are bounded: at most two per worker wait in memory.
+  return !a.claims_done && a.pieces_out < 2 * workers_;
+}
+
+bool PipelineRun::CanDeliverLocked(const Actor& a) const {
+  return !a.delivering && !a.read_pieces.empty() && a.read_pieces.begin()->first == a.next_deliver;
+}
+
 bool PipelineRun::CanRunLocked(const Actor& actor) const {
+  if (actor.splits) {
+    if (!actor.live || actor.finished || stop_ || actor.exhausted || actor.unneeded) return false;
+    return (CanClaimLocked(actor) || CanDeliverLocked(actor)) && HasRoomLocked(actor);
+  }
   if (!actor.live || actor.finished || actor.running || stop_) return false;
   if (IsProducer(actor)) return !actor.exhausted && !actor.unneeded && HasRoomLocked(actor);
   return !actor.inbox.empty() && HasRoomLocked(actor);
@@ -283,31 +313,36 @@ void PipelineRun::TryReadyLocked(Actor& actor) {
   work_cv_.notify_one();
 }
 
+void PipelineRun::StartLocked(Actor& a, std::unique_lock<std::mutex>& lock) {
+  const std::string& id = a.node->id;
+  a.started = true;
+  a.metrics.started_us = NowMicros();
+  EventLocked(id, "step_started", LogLevel::Info);
+  if (a.kind == ActorKind::Source && !a.source->target.empty()) {
+    EventLocked(id, "source_opened", LogLevel::Info, {{"file", ast::Value::String(a.source->target)}});
+  }
+  if (!a.step) return;
+  lock.unlock();
+  CallEmitter out;
+  std::optional<std::string> internal;
+  try {
+    a.step->Open(out);
+  } catch (const std::exception& e) {
+    internal = e.what();
+  } catch (...) {
+    internal = "unknown exception";
+  }
+  lock.lock();
+  if (internal) return StopLocked(RunStatus::Failed, "internal error in `" + id + "`: " + *internal);
+  Commit(a, out, lock, Tag{static_cast<uint32_t>(a.index), 0, a.close_calls++});
+  if (a.kind == ActorKind::Operator && !a.done && a.step->Done()) MarkDoneLocked(a);  // `take 0`
+}
+
 void PipelineRun::RunTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
   const std::string& id = a.node->id;
   if (!a.started) {
-    a.started = true;
-    a.metrics.started_us = NowMicros();
-    EventLocked(id, "step_started", LogLevel::Info);
-    if (a.kind == ActorKind::Source && !a.source->target.empty()) {
-      EventLocked(id, "source_opened", LogLevel::Info, {{"file", ast::Value::String(a.source->target)}});
-    }
-    if (a.step) {
-      lock.unlock();
-      CallEmitter out;
-      std::optional<std::string> internal;
-      try {
-        a.step->Open(out);
-      } catch (const std::exception& e) {
-        internal = e.what();
-      } catch (...) {
-        internal = "unknown exception";
-      }
-      lock.lock();
-      if (internal) return StopLocked(RunStatus::Failed, "internal error in `" + id + "`: " + *internal);
-      Commit(a, out, lock, Tag{static_cast<uint32_t>(a.index), 0, a.close_calls++});
-      if (a.kind == ActorKind::Operator && !a.done && a.step->Done()) MarkDoneLocked(a);  // `take 0`
-    }
+    StartLocked(a, lock);
+    if (stop_) return;
   }
   bool producer = IsProducer(a);
   size_t budget = producer ? 1 : kTurnMessages;
@@ -423,6 +458,101 @@ void PipelineRun::RunTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
   if (a.kind == ActorKind::Sink && !a.finished && !stop_) MaybeCheckpointSink(a, lock, false);
 }
 
+void PipelineRun::PieceTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
+  const std::string& id = a.node->id;
+  if (!a.started) StartLocked(a, lock);
+  if (a.restart == UINT64_MAX && a.pieces_out == 0) {  // resumed: nothing to send again
+    a.claims_done = true;
+    a.exhausted = true;
+    return;
+  }
+  Source& source = a.source->source();
+  if (CanClaimLocked(a) && HasRoomLocked(a)) {
+    ++a.pieces_out;
+    TryReadyLocked(a);  // another worker may claim the next piece while this one reads
+    lock.unlock();
+    std::unique_ptr<SourcePiece> piece;
+    uint64_t ticket = 0;
+    std::optional<std::string> failure, internal;
+    int64_t t0 = NowMicros();
+    {
+      std::lock_guard<std::mutex> serial(*a.serial_mu);
+      try {
+        piece = source.Claim();
+      } catch (const std::exception& e) {
+        internal = e.what();
+      } catch (...) {
+        internal = "unknown exception";
+      }
+      if (piece) ticket = a.next_ticket++;
+      else if (a.source->failure()) failure = a.source->failure()->ToString();
+    }
+    if (piece && !internal) {
+      try {
+        piece->Read();
+      } catch (const std::exception& e) {
+        internal = e.what();
+      } catch (...) {
+        internal = "unknown exception";
+      }
+    }
+    int64_t busy = NowMicros() - t0;
+    lock.lock();
+    a.metrics.busy_us += busy;
+    if (internal) return StopLocked(RunStatus::Failed, "internal error in `" + id + "`: " + *internal);
+    if (failure) return StopLocked(RunStatus::Failed, "`" + id + "`: " + *failure);
+    if (piece) {
+      a.read_pieces.emplace(ticket, std::move(piece));
+    } else {
+      --a.pieces_out;
+      a.claims_done = true;
+    }
+  }
+  // Deliver in claim order: whoever finds the next piece read delivers it (and the ones
+  // after it that are read too); a piece read early waits for its turn.
+  while (!stop_ && !a.finished && !a.unneeded && CanDeliverLocked(a) && HasRoomLocked(a)) {
+    auto first = a.read_pieces.begin();
+    std::unique_ptr<SourcePiece> piece = std::move(first->second);
+    a.read_pieces.erase(first);
+    a.delivering = true;
+    lock.unlock();
+    CallEmitter out;
+    SourceStats stats;
+    std::optional<std::string> failure, internal;
+    int64_t t0 = NowMicros();
+    {
+      std::lock_guard<std::mutex> serial(*a.serial_mu);
+      try {
+        source.Deliver(*piece, out);
+      } catch (const std::exception& e) {
+        internal = e.what();
+      } catch (...) {
+        internal = "unknown exception";
+      }
+      stats = a.source->stats();
+      if (a.source->failure()) failure = a.source->failure()->ToString();
+    }
+    piece.reset();
+    int64_t busy = NowMicros() - t0;
+    lock.lock();
+    a.delivering = false;
+    ++a.next_deliver;
+    --a.pieces_out;
+    a.metrics.busy_us += busy;
+    if (internal) return StopLocked(RunStatus::Failed, "internal error in `" + id + "`: " + *internal);
+    if (failure) return StopLocked(RunStatus::Failed, "`" + id + "`: " + *failure);
+    a.metrics.rows_in = stats.records_in;
+    a.metrics.bytes_in = stats.bytes;
+    Tag tag{static_cast<uint32_t>(a.index), 0, a.next_call++};
+    if (options_.persist_disk && tag.seq < a.restart) {
+      out.emits.clear();  // resumed: every consumer already holds what this piece gave
+      out.errors.clear();
+    }
+    Commit(a, out, lock, tag);
+  }
+  if (a.claims_done && a.pieces_out == 0) a.exhausted = true;
+}
+
 void PipelineRun::DeliverLocked(Actor& producer, size_t port, const Batch& batch, const Tag& tag) {
   if (port < producer.tapped.size() && producer.tapped[port]) {
     tapped_[PortRef{producer.node->id, producer.node->outputs[port].name}].push_back(batch);
@@ -517,7 +647,7 @@ void PipelineRun::CheckUnneededLocked(Actor& p) {
   p.unneeded = true;
   DropInboxDataLocked(p);
   for (size_t q : p.producers) CheckUnneededLocked(actors_[q]);
-  if (IsProducer(p) && !p.running) FinishLocked(p);
+  if (IsProducer(p) && !Busy(p)) FinishLocked(p);
 }
 
 void PipelineRun::StopLocked(RunStatus status, std::string failure) {

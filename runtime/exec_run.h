@@ -44,6 +44,15 @@ class PipelineRun {
   void WorkerLoop();
   void MonitorLoop();
   void RunTurn(Actor& actor, std::unique_lock<std::mutex>& lock);
+  // The first turn of an actor: its step_started event (and its step's Open).
+  void StartLocked(Actor& actor, std::unique_lock<std::mutex>& lock);
+  // A turn of a splitting source: claims and reads one piece, then delivers every read piece
+  // whose turn it is. Several workers may be in it at once (docs/dev/runtime-executor.md).
+  void PieceTurn(Actor& actor, std::unique_lock<std::mutex>& lock);
+  bool CanClaimLocked(const Actor& actor) const;
+  bool CanDeliverLocked(const Actor& actor) const;
+  // Whether some worker is inside the actor.
+  static bool Busy(const Actor& a) { return a.running || a.piece_workers > 0; }
   bool HasRoomLocked(const Actor& actor) const;
   bool CanRunLocked(const Actor& actor) const;
   void TryReadyLocked(Actor& actor);

@@ -159,22 +159,49 @@ GenerateSource::GenerateSource(std::string step, GenerateOptions options)
   options_.batch_rows = std::max<size_t>(options_.batch_rows, 1);
 }
 
-bool GenerateSource::Next(Emitter& out) {
-  if (failure_ || next_row_ >= options_.count) return false;
-  size_t rows = static_cast<size_t>(std::min<uint64_t>(options_.batch_rows, options_.count - next_row_));
-  Batch batch;
-  batch.schema = options_.schema;
-  batch.rows = rows;
-  std::vector<uint64_t> keys(rows);
-  const uint64_t seed_key = Mix(options_.seed);
-  for (size_t f = 0; f < options_.schema->fields.size(); ++f) {
-    const uint64_t field_key = Child(seed_key, f);
-    for (size_t r = 0; r < rows; ++r) keys[r] = Mix(field_key ^ ((next_row_ + r) * kGolden));
-    batch.columns.push_back(GenerateColumn(options_.schema->fields[f].type, keys));
+namespace {
+
+// One batch of generated rows: [first, first + rows).
+class GeneratePiece : public SourcePiece {
+ public:
+  GeneratePiece(const GenerateOptions& options, uint64_t first, size_t rows)
+      : options_(options), first_(first), rows_(rows) {}
+
+  void Read() override {
+    batch_.schema = options_.schema;
+    batch_.rows = rows_;
+    std::vector<uint64_t> keys(rows_);
+    const uint64_t seed_key = Mix(options_.seed);
+    for (size_t f = 0; f < options_.schema->fields.size(); ++f) {
+      const uint64_t field_key = Child(seed_key, f);
+      for (size_t r = 0; r < rows_; ++r) keys[r] = Mix(field_key ^ ((first_ + r) * kGolden));
+      batch_.columns.push_back(GenerateColumn(options_.schema->fields[f].type, keys));
+    }
   }
+
+  Batch& batch() { return batch_; }
+
+ private:
+  const GenerateOptions& options_;
+  uint64_t first_;
+  size_t rows_;
+  Batch batch_;
+};
+
+}  // namespace
+
+std::unique_ptr<SourcePiece> GenerateSource::Claim() {
+  if (failure_ || next_row_ >= options_.count) return nullptr;
+  size_t rows = static_cast<size_t>(std::min<uint64_t>(options_.batch_rows, options_.count - next_row_));
+  auto piece = std::make_unique<GeneratePiece>(options_, next_row_, rows);
   next_row_ += rows;
-  stats_.records_in += rows;
-  stats_.rows_out += rows;
+  return piece;
+}
+
+bool GenerateSource::Deliver(SourcePiece& piece, Emitter& out) {
+  Batch& batch = static_cast<GeneratePiece&>(piece).batch();
+  stats_.records_in += batch.rows;
+  stats_.rows_out += batch.rows;
   batch.sequence = sequence_++;
   out.Emit(0, std::move(batch));
   return true;

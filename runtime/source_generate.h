@@ -23,12 +23,18 @@ struct GenerateOptions {
   size_t batch_rows = kDefaultBatchRows;  // rows per batch at most
 };
 
-// Produces `count` records of `schema`.
+// Produces `count` records of `schema`. It splits: each piece is one batch of rows, so
+// several workers generate batches at once (values depend only on the row number).
 class GenerateSource : public Source {
  public:
   GenerateSource(std::string step, GenerateOptions options);
   // Emits the next batch; false once `count` rows were produced (or the schema is unusable).
-  bool Next(Emitter& out) override;
+  bool Next(Emitter& out) override { return ReadOnePiece(*this, out); }
+  bool Splits() const override { return true; }
+  // The next batch's rows; null once `count` rows were claimed (or the schema is unusable).
+  std::unique_ptr<SourcePiece> Claim() override;
+  // Emits the piece's batch.
+  bool Deliver(SourcePiece& piece, Emitter& out) override;
   // Set when the schema is not a record type.
   const std::optional<InputError>& failure() const { return failure_; }
   const SourceStats& stats() const { return stats_; }
@@ -36,7 +42,7 @@ class GenerateSource : public Source {
  private:
   std::string step_;
   GenerateOptions options_;
-  uint64_t next_row_ = 0;
+  uint64_t next_row_ = 0;  // the first row not claimed yet
   uint64_t sequence_ = 0;
   std::optional<InputError> failure_;
   SourceStats stats_;
