@@ -110,10 +110,37 @@ JsonlReader::JsonlReader(std::unique_ptr<JsonlByteSource> source, JsonlOptions o
   }
   capacity_ = std::max<size_t>(options_.chunk_size, 64);
   buffer_ = std::make_unique<char[]>(capacity_ + simdjson::SIMDJSON_PADDING);
+  data_ = buffer_.get();
   if (!failed_ && !source_) {
     failed_ = true;
     failure_ = "no input";
   }
+}
+
+JsonlReader::JsonlReader(JsonlOptions options) : options_(options) {
+#ifdef SIMDJSON_THREADS_ENABLED
+  parser_.threaded = false;
+#endif
+  if (parser_.allocate(4096, options_.max_depth) != simdjson::SUCCESS) {
+    failed_ = true;
+    failure_ = "out of memory for the JSON parser";
+  }
+  eof_ = true;  // nothing to read until ReadText
+}
+
+void JsonlReader::ReadText(std::string_view text, bool input_start) {
+  data_ = text.data();
+  capacity_ = end_ = text.size();
+  begin_ = scan_ = 0;
+  buffer_offset_ = 0;
+  eof_ = true;
+  bom_checked_ = !input_start;
+  block_begin_ = block_end_ = 0;  // no block of an earlier text applies
+  block_base_ = nullptr;
+  block_ok_ = block_advance_ = false;
+  block_restarts_ = 0;
+  line_ = {};
+  stats_ = {};
 }
 
 JsonlReader::~JsonlReader() = default;
@@ -139,6 +166,7 @@ bool JsonlReader::Fill() {
     auto buffer = std::make_unique<char[]>(capacity + simdjson::SIMDJSON_PADDING);
     std::memcpy(buffer.get(), buffer_.get(), end_);
     buffer_ = std::move(buffer);
+    data_ = buffer_.get();
     capacity_ = capacity;
   }
   std::ptrdiff_t n = source_->Read(buffer_.get() + end_, capacity_ - end_, failure_);
@@ -159,13 +187,13 @@ bool JsonlReader::NextLine() {
         continue;
       }
       bom_checked_ = true;
-      if (end_ - begin_ >= 3 && std::memcmp(buffer_.get() + begin_, "\xEF\xBB\xBF", 3) == 0) {
+      if (end_ - begin_ >= 3 && std::memcmp(data_ + begin_, "\xEF\xBB\xBF", 3) == 0) {
         begin_ += 3;
         scan_ = begin_;
         stats_.bytes += 3;
       }
     }
-    const char* base = buffer_.get();
+    const char* base = data_;
     const void* lf = scan_ < end_ ? std::memchr(base + scan_, '\n', end_ - scan_) : nullptr;
     size_t line_end;
     size_t next;
@@ -206,7 +234,7 @@ JsonlEvent JsonlReader::Next() {
 }
 
 void JsonlReader::StartBlock() {
-  const char* base = buffer_.get();
+  const char* base = data_;
   size_t from = static_cast<size_t>(line_.offset - buffer_offset_);
   size_t to = end_;
   size_t block_bytes = std::max<size_t>(options_.block_bytes, 1);
@@ -230,7 +258,7 @@ void JsonlReader::StartBlock() {
 }
 
 bool JsonlReader::ValidateInBlock() {
-  bool inside = line_.offset >= block_begin_ && line_.offset < block_end_ && buffer_.get() == block_base_ &&
+  bool inside = line_.offset >= block_begin_ && line_.offset < block_end_ && data_ == block_base_ &&
                 buffer_offset_ == block_buffer_offset_;
   if (!inside) {
     block_restarts_ = 0;

@@ -77,12 +77,21 @@ struct JsonlStats {
 class JsonlReader {
  public:
   explicit JsonlReader(std::unique_ptr<JsonlByteSource> source, JsonlOptions options = {});
+  // A reader of in-memory pieces (ReadText): no byte source; one per worker, reused so
+  // that its parser's memory is allocated once.
+  explicit JsonlReader(JsonlOptions options);
   ~JsonlReader();
   JsonlReader(const JsonlReader&) = delete;
   JsonlReader& operator=(const JsonlReader&) = delete;
 
   // Advances to the next non-blank line and validates it.
   JsonlEvent Next();
+  // Starts reading `text` in place (no copy) as a whole input, forgetting what was read
+  // before (counts restart at zero, line numbers at 1). SIMDJSON_PADDING bytes after the
+  // text must be readable (their content does not matter). `input_start`: the text begins
+  // the file, so a UTF-8 BOM is skipped; elsewhere it is an ordinary byte. Used for the
+  // pieces of a splitting jsonl source, which are cut after a LF: the lines are the same.
+  void ReadText(std::string_view text, bool input_start);
 
   const JsonlLine& line() const { return line_; }
   // The parsed document of a kRecord line (an object unless objects_only is off).
@@ -109,7 +118,8 @@ class JsonlReader {
 
   std::unique_ptr<JsonlByteSource> source_;
   JsonlOptions options_;
-  std::unique_ptr<char[]> buffer_;  // capacity_ + SIMDJSON_PADDING bytes
+  std::unique_ptr<char[]> buffer_;  // capacity_ + SIMDJSON_PADDING bytes (byte source only)
+  const char* data_ = nullptr;      // the bytes read: buffer_, or the text of ReadText
   size_t capacity_ = 0;
   size_t begin_ = 0;     // first unconsumed byte
   size_t end_ = 0;       // end of the bytes read

@@ -2,157 +2,48 @@
 
 #include <algorithm>
 
-#include "runtime/jsonl_convert.h"
-#include "runtime/jsonl_scalars.h"
-
 namespace etl::runtime {
 
 using ast::TypeKind;
 
-namespace {
-
-// Feeds the JSON-lines reader from an InputStream, so jsonl gets gzip and zstd too.
-class StreamByteSource : public JsonlByteSource {
+// A piece of whole lines of one file, and what reading it gave.
+class JsonlSource::Piece : public SourcePiece {
  public:
-  explicit StreamByteSource(std::unique_ptr<InputStream> stream) : stream_(std::move(stream)) {}
-  std::ptrdiff_t Read(char* out, size_t capacity, std::string& failure) override {
-    size_t n = stream_->Read(out, capacity);
-    if (n == 0 && stream_->error()) {
-      failure = stream_->error()->message;
-      return -1;
-    }
-    return static_cast<std::ptrdiff_t>(n);
-  }
+  explicit Piece(JsonlSource& source) : source_(source) {}
+  void Read() override { source_.ReadPiece(*this); }
 
- private:
-  std::unique_ptr<InputStream> stream_;
+  JsonlSource& source_;
+  std::string file;
+  bool file_start = false;                 // the first piece of its file (BOM, line 1)
+  std::shared_ptr<const MappedFile> map;   // set when `text` is (or was copied from) the mapping
+  uint64_t end = 0;                        // the file offset after the piece (mapped files)
+  PaddedText owned;                        // the bytes, when not read in place
+  std::string_view text;                   // followed by SIMDJSON_PADDING readable bytes
+  JsonlPieceResult result;
 };
 
-// jsonl_convert gives decimals as exact text; nested ones become floats for AppendValue
-// (ast::Value has no decimal kind), top-level ones are appended exactly by the caller.
-void NestedDecimalsToFloat(ast::Value& value, const ast::TypeRef& type) {
-  if (value.kind == ast::Value::Kind::Null) return;
-  switch (type->kind) {
-    case TypeKind::Decimal:
-      if (value.kind == ast::Value::Kind::String) value = ast::Value::Float(std::strtod(value.string_value.c_str(), nullptr));
-      break;
-    case TypeKind::List:
-      for (auto& item : value.items) NestedDecimalsToFloat(item, type->element);
-      break;
-    case TypeKind::Map:
-      for (auto& [key, item] : value.fields) NestedDecimalsToFloat(item, type->element);
-      break;
-    case TypeKind::Record:
-      for (size_t i = 0; i < value.fields.size() && i < type->fields.size(); ++i) {
-        NestedDecimalsToFloat(value.fields[i].second, type->fields[i].type);
-      }
-      break;
-    default: break;
-  }
-}
-
-// Appends one converted field; false when the value does not fit after all.
-bool AppendField(ColumnBuilder& builder, ast::Value& value, const ast::TypeRef& type, std::string& error) {
-  if (type->kind == TypeKind::Decimal && value.kind == ast::Value::Kind::String) {
-    __int128 unscaled = 0;
-    if (!ParseDecimalText(value.string_value, type->precision, type->scale, unscaled, error)) return false;
-    if (LayoutOf(type) == Layout::Int64) {
-      builder.AppendInt(static_cast<int64_t>(unscaled));
-    } else {
-      builder.AppendWide(unscaled);
-    }
-    return true;
-  }
-  NestedDecimalsToFloat(value, type);
-  return builder.AppendValue(value, &error);
-}
-
-}  // namespace
-
-JsonlSource::JsonlSource(std::string step, JsonlSourceOptions options)
-    : step_(std::move(step)), options_(std::move(options)) {
+JsonlSource::JsonlSource(std::string step, JsonlSourceOptions options) : options_(std::move(options)) {
+  plan_.step = std::move(step);
   if (!options_.schema || options_.schema->kind != TypeKind::Record) {
     failure_ = InputError{options_.path, "the jsonl schema must be a record type"};
+    return;
   }
-  options_.batch_rows = std::max<size_t>(options_.batch_rows, 1);
-  if (!failure_) {
-    fast_ = true;
-    for (const ast::Field& field : options_.schema->fields) {
-      switch (field.type->kind) {
-        case TypeKind::Int: case TypeKind::Float: case TypeKind::Bool: case TypeKind::String:
-        case TypeKind::Date: case TypeKind::Timestamp: case TypeKind::Duration:
-          break;
-        default:
-          fast_ = false;
-      }
-    }
-    matcher_ = std::make_unique<JsonFieldMatcher>(*options_.schema);
-    for (const ast::Field& field : options_.schema->fields) {
-      FastSlot& slot = slots_.emplace_back();
-      slot.kind = field.type->kind;
-      slot.nullable = field.type->nullable;
-    }
-  }
-}
-
-bool JsonlSource::ConvertFast(simdjson::dom::object object) {
-  namespace dom = simdjson::dom;
-  for (FastSlot& slot : slots_) slot.set = false;
-  matcher_->Reset();
-  for (auto [key, value] : object) {
-    int index = matcher_->Match(key);
-    if (index < 0) continue;
-    FastSlot& slot = slots_[static_cast<size_t>(index)];
-    TypeKind kind = slot.kind;
-    dom::element_type json_type = value.type();
-    slot.set = true;
-    slot.null = json_type == dom::element_type::NULL_VALUE;
-    if (slot.null) {
-      if (!slot.nullable) return false;
-      continue;
-    }
-    // The same rules as jsonl_convert.cpp's Convert (docs/dev/runtime-jsonl.md).
-    switch (kind) {
-      case TypeKind::Int:
-        if (json_type != dom::element_type::INT64) return false;
-        slot.int_value = value.get_int64().value_unsafe();
+  options_.piece_bytes = std::max<size_t>(options_.piece_bytes, 1);
+  plan_.schema = options_.schema;
+  plan_.batch_rows = std::max<size_t>(options_.batch_rows, 1);
+  plan_.fast = true;
+  const auto& fields = options_.schema->fields;
+  for (size_t f = 0; f < fields.size(); ++f) {
+    switch (fields[f].type->kind) {
+      case TypeKind::Int: case TypeKind::Float: case TypeKind::Bool: case TypeKind::String:
+      case TypeKind::Date: case TypeKind::Timestamp: case TypeKind::Duration:
         break;
-      case TypeKind::Float:
-        if (json_type == dom::element_type::STRING || value.get_double().get(slot.float_value) != simdjson::SUCCESS) {
-          return false;
-        }
-        break;
-      case TypeKind::Bool:
-        if (json_type != dom::element_type::BOOL) return false;
-        slot.int_value = value.get_bool().value_unsafe();
-        break;
-      case TypeKind::String:
-        if (json_type != dom::element_type::STRING) return false;
-        slot.text = value.get_string().value_unsafe();
-        break;
-      case TypeKind::Date: case TypeKind::Timestamp: case TypeKind::Duration: {
-        if (json_type != dom::element_type::STRING) return false;
-        std::string_view text = value.get_string().value_unsafe();
-        std::optional<int64_t> parsed;
-        if (kind == TypeKind::Date) {
-          if (auto days = ParseIsoDate(text)) parsed = *days;
-        } else {
-          parsed = kind == TypeKind::Timestamp ? ParseIsoTimestamp(text) : ParseDurationText(text);
-        }
-        if (!parsed) return false;
-        slot.int_value = *parsed;
-        break;
-      }
       default:
-        return false;
+        plan_.fast = false;
     }
+    bool read = options_.fields_read.empty() || f >= options_.fields_read.size() || options_.fields_read[f];
+    plan_.skip_text.push_back(!read && LayoutOf(fields[f].type) == Layout::String);
   }
-  for (FastSlot& slot : slots_) {
-    if (slot.set) continue;
-    if (!slot.nullable) return false;  // missing: the general path names it
-    slot.set = slot.null = true;
-  }
-  return true;
 }
 
 JsonlSource::~JsonlSource() = default;
@@ -175,106 +66,117 @@ bool JsonlSource::OpenNextFile() {
     return false;
   }
   ++stats_.files;
-  reader_ = std::make_unique<JsonlReader>(std::make_unique<StreamByteSource>(std::move(stream)));
+  // A plain regular file is read in place; anything else (gzip, zstd, pipes, empty files)
+  // is cut into pieces as it is read.
+  map_ = stream->Map();
+  map_pos_ = 0;
+  if (!map_) {
+    chunker_ = std::make_unique<JsonlStreamChunker>(std::move(stream));
+    first_chunk_ = true;
+  }
   return true;
 }
 
-bool JsonlSource::Next(Emitter& out) {
-  if (failure_) return false;
-  const auto& fields = options_.schema->fields;
-  std::vector<std::unique_ptr<ColumnBuilder>> builders;
-  for (const ast::Field& field : fields) {
-    builders.push_back(std::make_unique<ColumnBuilder>(field.type));
-    builders.back()->Reserve(options_.batch_rows);
+std::unique_ptr<SourcePiece> JsonlSource::Claim() {
+  while (!failure_) {
+    if (map_) {
+      if (map_pos_ >= map_->size()) {
+        map_.reset();  // pieces out keep the mapping alive
+        continue;
+      }
+      if (map_->truncated()) {
+        failure_ = InputError{file_, "the file was truncated while it was being read"};
+        return nullptr;
+      }
+      auto piece = std::make_unique<Piece>(*this);
+      size_t end = CutJsonlPiece(map_->data(), map_->size(), map_pos_, options_.piece_bytes);
+      std::string_view text(map_->data() + map_pos_, end - map_pos_);
+      if (end + simdjson::SIMDJSON_PADDING <= map_->size() + map_->readable_past_end()) {
+        piece->text = text;
+      } else {
+        // Too close to the end of the mapping for simdjson's overrun: a padded copy.
+        piece->owned = PaddedText::Copy(text);
+        piece->text = piece->owned.view();
+      }
+      piece->file = file_;
+      piece->file_start = map_pos_ == 0;
+      piece->map = map_;
+      piece->end = end;
+      map_pos_ = end;
+      return piece;
+    }
+    if (chunker_) {
+      PaddedText text;
+      if (chunker_->Next(options_.piece_bytes, text)) {
+        auto piece = std::make_unique<Piece>(*this);
+        piece->owned = std::move(text);
+        piece->text = piece->owned.view();
+        piece->file = file_;
+        piece->file_start = first_chunk_;
+        first_chunk_ = false;
+        return piece;
+      }
+      if (!chunker_->failure().empty()) {
+        failure_ = InputError{file_, chunker_->failure()};
+        return nullptr;
+      }
+      chunker_.reset();
+      continue;
+    }
+    if (!OpenNextFile()) return nullptr;
   }
-  std::vector<ErrorRecord> errors;
-  std::vector<uint32_t> keep;  // rows to keep when a row failed half-appended (should not happen)
-  bool partial = false;
-  size_t records = 0;
-  ast::Value record;
-  std::string message;
-  while (records < options_.batch_rows && !failure_) {
-    if (!reader_) {
-      if (!OpenNextFile()) break;
-      continue;
-    }
-    JsonlEvent event = reader_->Next();
-    if (event == JsonlEvent::kEnd) {
-      stats_.bytes += reader_->stats().bytes;
-      reader_.reset();
-      continue;
-    }
-    if (event == JsonlEvent::kFailed) {
-      failure_ = InputError{file_, reader_->failure()};
-      break;
-    }
-    ++records;
-    const JsonlLine& line = reader_->line();
-    if (event == JsonlEvent::kError) {
-      const JsonlError& e = reader_->error();
-      errors.push_back(MakeSourceError(step_, "jsonl_parse",
-                                       file_ + ":" + std::to_string(line.number) + ":" + std::to_string(e.column) +
-                                           ": " + e.reason,
-                                       line.text, file_, line.number));
-      continue;
-    }
-    if (fast_ && ConvertFast(reader_->object())) {
-      for (size_t f = 0; f < fields.size(); ++f) {
-        const FastSlot& slot = slots_[f];
-        ColumnBuilder& builder = *builders[f];
-        if (slot.null) {
-          builder.AppendNull();
-          continue;
-        }
-        switch (slot.kind) {
-          case TypeKind::Float: builder.AppendFloat(slot.float_value); break;
-          case TypeKind::Bool: builder.AppendBool(slot.int_value != 0); break;
-          case TypeKind::String: builder.AppendString(slot.text); break;
-          case TypeKind::Date: builder.AppendDate(static_cast<int32_t>(slot.int_value)); break;
-          default: builder.AppendInt(slot.int_value); break;
-        }
-      }
-      keep.push_back(static_cast<uint32_t>(fields.empty() ? 0 : builders[0]->Rows() - 1));
-      continue;
-    }
-    if (!JsonRecordToValue(reader_->object(), *options_.schema, record, message)) {
-      errors.push_back(MakeSourceError(step_, "jsonl_type",
-                                       file_ + ":" + std::to_string(line.number) + ": " + message, line.text, file_,
-                                       line.number));
-      continue;
-    }
-    size_t row = fields.empty() ? 0 : builders[0]->Rows();
-    bool ok = true;
-    for (size_t f = 0; f < fields.size(); ++f) {
-      if (ok && !AppendField(*builders[f], record.fields[f].second, fields[f].type, message)) {
-        ok = false;
-        errors.push_back(MakeSourceError(step_, "jsonl_type",
-                                         file_ + ":" + std::to_string(line.number) + ": field `" + fields[f].name +
-                                             "`: " + message,
-                                         line.text, file_, line.number));
-      }
-      if (!ok && builders[f]->Rows() == row) builders[f]->AppendNull();  // placeholder, dropped below
-    }
-    if (!ok) {
-      partial = true;
-    } else {
-      keep.push_back(static_cast<uint32_t>(row));
+  return nullptr;
+}
+
+void JsonlSource::ReadPiece(Piece& piece) {
+  std::unique_ptr<JsonlPieceConverter> converter;
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (!pool_.empty()) {
+      converter = std::move(pool_.back());
+      pool_.pop_back();
     }
   }
-  stats_.records_in += records;
-  stats_.errors += errors.size();
-  Batch batch;
-  batch.schema = options_.schema;
-  batch.rows = fields.empty() ? 0 : builders[0]->Rows();
-  for (auto& builder : builders) batch.columns.push_back(builder->Finish());
-  if (partial) batch = Compact(Select(batch, std::move(keep)));
-  if (batch.rows > 0) {
+  if (!converter) converter = std::make_unique<JsonlPieceConverter>(plan_);
+  converter->Convert(piece.text, piece.file_start, piece.file, piece.result);
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  pool_.push_back(std::move(converter));
+}
+
+bool JsonlSource::Deliver(SourcePiece& source_piece, Emitter& out) {
+  auto& piece = static_cast<Piece&>(source_piece);
+  if (piece.map && piece.map->truncated()) {
+    // Lost pages read as zeros: nothing of this piece can be trusted.
+    failure_ = InputError{piece.file, "the file was truncated while it was being read"};
+    return false;
+  }
+  JsonlPieceResult& result = piece.result;
+  if (!result.failure.empty()) {
+    failure_ = InputError{piece.file, result.failure};
+    return false;
+  }
+  if (piece.file_start) line_base_ = 0;
+  stats_.records_in += result.records;
+  stats_.errors += result.errors.size();
+  stats_.bytes += piece.text.size();
+  for (Batch& batch : result.batches) {
     stats_.rows_out += batch.rows;
     batch.sequence = sequence_++;
     out.Emit(0, std::move(batch));
   }
-  for (ErrorRecord& e : errors) out.Fail(std::move(e));
-  return records > 0;
+  for (ErrorRecord& error : result.errors) {
+    // The piece numbered its lines from 1 and left the "file:line" prefix out.
+    uint64_t line = static_cast<uint64_t>(*error.line) + line_base_;
+    error.line = static_cast<int64_t>(line);
+    error.message.insert(0, piece.file + ":" + std::to_string(line));
+    out.Fail(std::move(error));
+  }
+  line_base_ += result.lines;
+  // What lies before this piece's end was read: keep resident memory to the pieces out.
+  if (piece.map) piece.map->Release(piece.end);
+  return !failure_;
 }
+
+bool JsonlSource::Next(Emitter& out) { return ReadOnePiece(*this, out); }
 
 }  // namespace etl::runtime

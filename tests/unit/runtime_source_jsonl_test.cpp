@@ -31,7 +31,11 @@ class JsonlSourceTest : public ::testing::Test {
   }
   CollectingEmitter Run(const std::string& path, ast::TypeRef schema, size_t batch_rows = kDefaultBatchRows,
                         std::optional<InputError>* failure = nullptr) {
-    JsonlSource source("src", {path, std::move(schema), batch_rows});
+    JsonlSourceOptions options;
+    options.path = path;
+    options.schema = std::move(schema);
+    options.batch_rows = batch_rows;
+    JsonlSource source("src", std::move(options));
     CollectingEmitter out;
     while (source.Next(out)) {
     }
