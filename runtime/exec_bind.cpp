@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <set>
 
+#include "compiler/ir/fields_read.h"
 #include "runtime/exec_run.h"
 #include "runtime/op_factory.h"
 
@@ -38,6 +39,18 @@ bool BindActors(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOpt
     std::error_code ec;
     io.durability.publishing =
         options.resume && std::filesystem::exists(options.persist_dir + "/publish", ec);
+  }
+
+  // Late materialisation (docs/dev/late-materialisation.md): which fields of each source
+  // some later step, tap or log may observe.
+  ir::FieldsReadOptions reads;
+  for (const PortRef& tap : options.taps) reads.tapped.emplace_back(tap.node, tap.port);
+  reads.every_field = options.persist_disk;  // stateful steps log whole batches
+  for (const auto& [name, value] : options.params) reads.bound_params.insert(name);
+  for (const GraphNode& g : graph) {
+    if (g.live && !g.given && g.node->kind == ir::NodeKind::Source) {
+      io.fields_read[g.node->id] = ir::FieldsRead(pipeline, *g.node, reads);
+    }
   }
 
   actors->clear();

@@ -194,6 +194,7 @@ std::unique_ptr<BoundSource> BindSource(const ir::Node& node, const IoBindContex
     JsonlSourceOptions options;
     options.path = args.RequiredString("path");
     options.schema = schema;
+    if (auto read = ctx.fields_read.find(node.id); read != ctx.fields_read.end()) options.fields_read = read->second;
     if (!args.ok()) return nullptr;
     std::string path = options.path;
     bound = std::make_unique<TypedBoundSource<JsonlSource>>(std::make_unique<JsonlSource>(node.id, std::move(options)));

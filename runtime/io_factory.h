@@ -7,9 +7,11 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "compiler/ir/plan.h"
 #include "runtime/input_stream.h"
@@ -30,6 +32,10 @@ struct IoBindContext {
   SinkDurability durability;
   // File sinks add to their existing files instead of replacing them (RunOptions).
   bool append_outputs = false;
+  // Per source node id: per field of its output, whether a later step may observe it
+  // (ir::FieldsRead, docs/dev/late-materialisation.md); csv and jsonl sources skip building
+  // the others. A node not listed reads every field.
+  std::map<std::string, std::vector<bool>, std::less<>> fields_read;
 };
 
 // A bound source: the Source plus what the executor reads besides records.
