@@ -2,8 +2,8 @@
 // chosen when the kernel is bound. Validity is combined word-wise; integer overflow and
 // division by zero are checked with __builtin_*_overflow and become row errors.
 #include <algorithm>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <unordered_set>
 
@@ -289,12 +289,34 @@ class InConstNode : public Node {
         others_.push_back(item);
       }
     }
+    small_strings_.assign(strings_.begin(), strings_.end());
   }
   Vec Eval(const Frame& frame) const override {
     Vec v = left_->Eval(frame);
     const Column& c = *v.column;
     size_t n = v.constant ? 1 : frame.n;
     auto out = NewColumn(type_, n);
+    if (c.layout == Layout::String && !exact_ && strings_.size() <= kLinearStrings) {
+      // A few strings (`country in ["US", "DE", ...]`): comparing lengths, then bytes, beats
+      // hashing every value (T1: 4.7% of its CPU time went to the hash set).
+      const char* bytes = c.bytes ? c.bytes->data() : nullptr;
+      for (size_t k = 0; k < n; ++k) {
+        bool found = false;
+        if (c.IsNull(k)) {
+          found = has_null_;
+        } else {
+          const StringView view = c.strings[k];
+          for (const std::string& item : small_strings_) {
+            if (item.size() == view.length && std::memcmp(item.data(), bytes + view.offset, view.length) == 0) {
+              found = true;
+              break;
+            }
+          }
+        }
+        out->bools[k] = found != negated_;
+      }
+      return Vec{out, v.constant};
+    }
     for (size_t k = 0; k < n; ++k) {
       bool found;
       if (c.IsNull(k)) {
@@ -331,7 +353,9 @@ class InConstNode : public Node {
   bool exact_ = false;  // a decimal operand
   bool has_null_ = false;
   std::unordered_set<int64_t> ints_;
+  static constexpr size_t kLinearStrings = 8;
   std::unordered_set<std::string, Hash, std::equal_to<>> strings_;
+  std::vector<std::string> small_strings_;  // strings_ as a list, for short lists
   std::vector<ast::Value> others_;  // floats, lists, records: compared by value
 };
 
