@@ -166,6 +166,17 @@ TEST(FieldsRead, DeriveMapsNeedsBackThroughItsAssignments) {
             "customer,country");
 }
 
+TEST(FieldsRead, RecordValuesAndFunctionsReadTheFieldsTheyName) {
+  // There is no whole-record expression: a record value is built from named fields, and a
+  // user fn is inlined over its arguments.
+  EXPECT_EQ(ReadOrders("  raw | derive r = {a: id, b: note} | select r | into jsonl(\"o.jsonl\")"), "id,note");
+  EXPECT_EQ(ReadOrders("  raw | derive b = {a: id, b: note}.b | select b | into csv(\"o.csv\")"), "id,note");
+  auto plan = CompileOrders("  raw | derive k = key(customer, country) | select k | into csv(\"o.csv\")",
+                            "fn key(a: string, b: string) -> string = lower(a) + \"/\" + b\n");
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(Read(*plan, "raw"), "customer,country");
+}
+
 TEST(FieldsRead, AggregateAndJoinChains) {
   EXPECT_EQ(ReadOrders("  raw | derive usd = amount * 1.1 | aggregate by country {\n"
                        "    n = count()\n    s = sum(usd)\n  } | sort by s | into csv(\"o.csv\")"),
