@@ -141,6 +141,22 @@ std::vector<std::string> Events(const std::string& input, bool parse_blocks, siz
   return events;
 }
 
+// The events of `input` read in place by ReadText (a reader reused across inputs, as the
+// jsonl source's workers do), with the same format as Events.
+std::vector<std::string> TextEvents(JsonlReader& reader, const std::string& input) {
+  std::string padded = input + std::string(simdjson::SIMDJSON_PADDING, 'x');  // any bytes may follow
+  reader.ReadText(std::string_view(padded.data(), input.size()), true);
+  std::vector<std::string> events;
+  for (;;) {
+    JsonlEvent event = reader.Next();
+    if (event != JsonlEvent::kRecord && event != JsonlEvent::kError) break;
+    std::string line = std::to_string(reader.line().number) + "@" + std::to_string(reader.line().offset) + " ";
+    events.push_back(line + (event == JsonlEvent::kRecord ? simdjson::minify(reader.value()) : reader.error().message));
+  }
+  EXPECT_EQ(reader.stats().bytes, input.size());
+  return events;
+}
+
 // Validating a block of lines with parse_many must give exactly what each line parsed alone
 // gives: the same records, the same errors at the same lines and columns. The inputs mix
 // valid lines with lines cut, joined, unquoted and broken, many lines per block.
@@ -152,6 +168,8 @@ TEST(JsonlFuzz, BlocksReadLikeSingleLines) {
       "   ", "\t{\"a\":[]}\r", "{\"a\":\"x\ty\"}", "{\"k\":\"\\ud800\"}", "{\"a\":1}}", "{{}}", "",
   };
   uint64_t records = 0, errors = 0;
+  JsonlOptions text_options;
+  JsonlReader text_reader(text_options);
   for (int round = 0; round < 1500; ++round) {
     std::string input;
     size_t lines = 1 + rng() % 60;
@@ -166,6 +184,7 @@ TEST(JsonlFuzz, BlocksReadLikeSingleLines) {
     std::vector<std::string> single = Events(input, false, piece, chunk);
     size_t block = rng() % 2 ? 1 + rng() % 300 : 64 << 10;  // small: many blocks per input
     ASSERT_EQ(Events(input, true, piece, chunk, block), single) << "round " << round << " block " << block;
+    ASSERT_EQ(TextEvents(text_reader, input), single) << "round " << round << " in place";
     for (const std::string& event : single) (event.find("invalid ") != std::string::npos ? errors : records) += 1;
   }
   EXPECT_GT(records, 10000u);
