@@ -38,15 +38,29 @@ void LineColumn(std::string_view raw, uint64_t record_line, size_t pos, uint64_t
 }  // namespace
 
 CsvReader::CsvReader(std::unique_ptr<InputStream> stream, CsvOptions options)
-    : stream_(std::move(stream)), options_(std::move(options)) {
+    : stream_(std::move(stream)), path_(stream_->path()), options_(std::move(options)) {
   options_.buffer_size = std::clamp<size_t>(options_.buffer_size, 1, kMaxBuffer);
   options_.block_records = std::max<size_t>(options_.block_records, 1);
   expected_fields_ = options_.expected_fields;
   char d = options_.delimiter, q = options_.quote;
   if (d == q || d == '\n' || d == '\r' || q == '\n' || q == '\r') {
-    error_ = InputError{stream_->path(), "the delimiter and the quote must be two different "
-                                         "bytes, neither a line break"};
+    error_ = InputError{path_, "the delimiter and the quote must be two different "
+                               "bytes, neither a line break"};
   }
+}
+
+CsvReader::CsvReader(std::shared_ptr<const MappedFile> map, std::string path, uint64_t begin, uint64_t end,
+                     CsvOptions options)
+    : path_(std::move(path)), options_(std::move(options)), map_(std::move(map)) {
+  options_.block_records = std::max<size_t>(options_.block_records, 1);
+  expected_fields_ = options_.expected_fields;
+  buffer_offset_ = begin;
+  limit_ = end;
+  piece_ = true;
+  started_ = true;
+  // The first window covers the piece and a little more: its last record usually ends just
+  // past `end`, and the tokenizer must see the byte after a CR.
+  window_ = std::clamp<uint64_t>(end - begin + 4096, 1, kMaxBuffer);
 }
 
 CsvReader::~CsvReader() = default;
@@ -60,13 +74,13 @@ std::unique_ptr<CsvReader> CsvReader::Open(const std::string& path, CsvOptions o
 
 bool CsvReader::Refill() {
   if (eof_ || error_) return false;
-  if (!buffer_) map_ = stream_->Map();  // a plain regular file: windows into it, no copies
+  if (!buffer_ && !piece_) map_ = stream_->Map();  // a plain regular file: windows into it, no copies
   size_t tail = end_ - pos_;
-  size_t capacity = buffer_ ? buffer_->capacity : options_.buffer_size;
+  size_t capacity = buffer_ ? buffer_->capacity : piece_ ? window_ : options_.buffer_size;
   // A record longer than half the buffer doubles it: rescans stay linear in total.
   if (buffer_ && tail * 2 > capacity) {
     if (capacity >= kMaxBuffer) {
-      error_ = InputError{stream_->path(), "record at line " + std::to_string(line_) +
+      error_ = InputError{path_, "record at line " + std::to_string(line_) +
                                                " is longer than 4 GiB"};
       return false;
     }
@@ -102,7 +116,7 @@ bool CsvReader::Refill() {
 
 bool CsvReader::RefillMapped(size_t tail, size_t capacity) {
   if (map_->truncated()) {
-    error_ = InputError{stream_->path(), "the file was truncated while it was being read"};
+    error_ = InputError{path_, "the file was truncated while it was being read"};
     return false;
   }
   // The next window starts at the unconsumed tail (a record cut by the previous window's end).
@@ -110,8 +124,9 @@ bool CsvReader::RefillMapped(size_t tail, size_t capacity) {
   const uint64_t left = map_->size() - start;
   const size_t size = static_cast<size_t>(std::min<uint64_t>(capacity, left));
   const bool last = size == left;
-  if (last && map_->readable_past_end() < kCsvPadding) {
-    // The file ends too close to a page end for the tokenizer's overrun: copy the last window.
+  if (left - size + map_->readable_past_end() < kCsvPadding) {
+    // The tokenizer's loads overrun the window's end by up to kCsvPadding bytes, and the
+    // mapping ends too soon after it (the file's end near a page end): copy the window.
     auto buffer = NewBuffer(size);
     std::memcpy(buffer->owned.get(), map_->data() + start, size);
     buffer_ = std::move(buffer);
@@ -128,9 +143,10 @@ bool CsvReader::RefillMapped(size_t tail, size_t capacity) {
   eof_ = last;
   stats_.bytes += size - tail;
   // What lies before this window was consumed: keep resident memory to about one window.
-  map_->Release(start);
+  // (Piece readers share the mapping with other pieces: their source releases it.)
+  if (!piece_) map_->Release(start);
   if (last && map_->truncated()) {
-    error_ = InputError{stream_->path(), "the file was truncated while it was being read"};
+    error_ = InputError{path_, "the file was truncated while it was being read"};
     return false;
   }
   return true;
@@ -198,10 +214,11 @@ bool CsvReader::NextBlock(CsvBlock& out) {
   while (!error_) {
     // A block never spans two buffers; an empty block holds no buffer, so Refill may reuse it.
     if (out.records_in() == 0) out.buffer_.reset();
+    if (AtLimit()) break;
     if (pos_ == end_) {
       if (eof_) {
         if (map_ && map_->truncated()) {
-          error_ = InputError{stream_->path(), "the file was truncated while it was being read"};
+          error_ = InputError{path_, "the file was truncated while it was being read"};
         }
         break;
       }
@@ -212,7 +229,7 @@ bool CsvReader::NextBlock(CsvBlock& out) {
     CsvTokenizer tokenizer(buffer_->data, end_, eof_, options_.delimiter, options_.quote);
     const size_t first_error = out.errors_.size();
     bool need_more = false;
-    while (out.records_in() < options_.block_records && pos_ < end_) {
+    while (out.records_in() < options_.block_records && pos_ < end_ && !AtLimit()) {
       CsvRecordScan scan;
       size_t fields_before = out.fields_.size();
       if (!tokenizer.Record(pos_, out, &scan)) {
@@ -266,7 +283,7 @@ bool CsvReader::NextBlock(CsvBlock& out) {
     }
     if (options_.validate_utf8) CheckUtf8(out, first_error);
     if (out.records_in() > 0 && (need_more || out.records_in() >= options_.block_records ||
-                                 pos_ == end_)) {
+                                 pos_ == end_ || AtLimit())) {
       break;
     }
     if (need_more) {

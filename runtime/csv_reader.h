@@ -50,6 +50,14 @@ class CsvReader {
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;
 
+  // Reads the records that start in [begin, end) of a mapped file (a piece of a splitting
+  // source, runtime/csv_split.h): `begin` must be a record start; the last record may run
+  // past `end`. No BOM or header is read; ordinals count from 0 and lines from 1 at `begin`;
+  // `options.expected_fields` must be set (the file's header decided it). Touches the mapping
+  // read-only (never Release), so several piece readers of one file may run at once.
+  CsvReader(std::shared_ptr<const MappedFile> map, std::string path, uint64_t begin, uint64_t end,
+            CsvOptions options);
+
   // Opens a file (gzip/zstd detected). Null and `error` set when it cannot be opened.
   static std::unique_ptr<CsvReader> Open(const std::string& path, CsvOptions options,
                                          InputError* error);
@@ -69,8 +77,15 @@ class CsvReader {
   std::string_view null_marker() const {
     return options_.null_marker ? std::string_view(*options_.null_marker) : std::string_view();
   }
-  // The stream, for progress (source bytes read / size).
+  // The stream, for progress (source bytes read / size); not for piece readers.
   const InputStream& stream() const { return *stream_; }
+  // The mapping of the input, once the first bytes were read (after header()), when the
+  // input is a plain regular file; null otherwise.
+  const std::shared_ptr<const MappedFile>& mapping() const { return map_; }
+  // File offset of the next unread byte (after header(): where the first record starts).
+  uint64_t position() const { return buffer_offset_ + pos_; }
+  // The 1-based line number at position().
+  uint64_t line() const { return line_; }
 
  private:
   bool Refill();
@@ -80,7 +95,10 @@ class CsvReader {
   bool EnsureBytes(size_t count);
   void CheckUtf8(CsvBlock& out, size_t first_error);
 
-  std::unique_ptr<InputStream> stream_;
+  bool AtLimit() const { return buffer_offset_ + pos_ >= limit_; }
+
+  std::unique_ptr<InputStream> stream_;  // null for a piece reader
+  std::string path_;                     // for messages
   CsvOptions options_;
   CsvHeader header_;
   std::optional<InputError> error_;
@@ -93,6 +111,9 @@ class CsvReader {
   uint64_t line_ = 1;         // line number at pos_
   uint64_t ordinal_ = 0;      // next record's ordinal
   size_t expected_fields_ = 0;
+  uint64_t limit_ = ~uint64_t{0};  // no record starts at or after this offset (pieces)
+  uint64_t window_ = 0;            // a piece reader's first window size
+  bool piece_ = false;
   bool eof_ = false;
   bool started_ = false;
 };
