@@ -59,8 +59,18 @@ bool AppendField(ColumnBuilder& builder, ast::Value& value, const ast::TypeRef& 
 
 }  // namespace
 
+namespace {
+
+// start + target - 1, saturated (a target of SIZE_MAX means one piece).
+size_t PieceLastByte(size_t start, size_t target) {
+  size_t reach = std::max<size_t>(target, 1) - 1;
+  return reach > SIZE_MAX - start ? SIZE_MAX : start + reach;
+}
+
+}  // namespace
+
 size_t CutJsonlPiece(const char* data, size_t size, size_t start, size_t target) {
-  size_t from = start + std::max<size_t>(target, 1) - 1;
+  size_t from = PieceLastByte(start, target);
   if (from >= size) return size;
   const void* lf = std::memchr(data + from, '\n', size - from);
   return lf ? static_cast<size_t>(static_cast<const char*>(lf) - data) + 1 : size;
@@ -120,7 +130,7 @@ bool JsonlStreamChunker::Next(size_t target, PaddedText& out) {
     const char* base = buffer_.get();
     // The first LF at or after the target, else the last LF read (no read while the buffer
     // still holds a complete line: the read calls stay those of the serial reader).
-    size_t from = std::max(scan_, begin_ + std::max<size_t>(target, 1) - 1);
+    size_t from = std::max(scan_, PieceLastByte(begin_, target));
     const void* lf = from < end_ ? std::memchr(base + from, '\n', end_ - from) : nullptr;
     if (!lf && scan_ < end_) lf = ::memrchr(base + scan_, '\n', end_ - scan_);
     size_t cut;

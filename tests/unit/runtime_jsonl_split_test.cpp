@@ -10,6 +10,9 @@
 #include <zlib.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -280,6 +283,34 @@ class JsonlSplitTest : public ::testing::Test {
   fs::path dir_;
 };
 
+// Where pieces end: after the first LF at or after the target, else at the end; a target of
+// SIZE_MAX is one piece from anywhere; the stream chunker cuts the same way.
+TEST(JsonlPieces, CutAfterTheLfAtOrAfterTheTarget) {
+  std::string text = "{}\n{\"a\":1}\n\n{}";  // LFs at 2, 10, 11; 14 bytes
+  EXPECT_EQ(CutJsonlPiece(text.data(), text.size(), 0, 1), 3u);
+  EXPECT_EQ(CutJsonlPiece(text.data(), text.size(), 0, 3), 3u);
+  EXPECT_EQ(CutJsonlPiece(text.data(), text.size(), 0, 4), 11u);
+  EXPECT_EQ(CutJsonlPiece(text.data(), text.size(), 3, 8), 11u);
+  EXPECT_EQ(CutJsonlPiece(text.data(), text.size(), 3, 9), 12u);
+  EXPECT_EQ(CutJsonlPiece(text.data(), text.size(), 12, 1), 14u);
+  EXPECT_EQ(CutJsonlPiece(text.data(), text.size(), 3, SIZE_MAX), 14u);
+  auto pieces = [&](size_t target, size_t max_read) {
+    JsonlStreamChunker chunker(OpenInputMemory(text, "<memory>", max_read), 64);
+    std::vector<std::string> out;
+    for (PaddedText piece; chunker.Next(target, piece);) out.emplace_back(piece.view());
+    EXPECT_TRUE(chunker.failure().empty());
+    return out;
+  };
+  using Pieces = std::vector<std::string>;
+  // The stream's first read gives the 4 bytes sniffed for compression ("{}\n{"): a piece
+  // holds the complete lines read so far (no read while one is left), never part of a line.
+  EXPECT_EQ(pieces(SIZE_MAX, 0), Pieces({"{}\n", "{\"a\":1}\n\n", "{}"}));
+  EXPECT_EQ(pieces(1, 0), Pieces({"{}\n", "{\"a\":1}\n", "\n", "{}"}));
+  EXPECT_EQ(pieces(4, 0), Pieces({"{}\n", "{\"a\":1}\n", "\n", "{}"}));
+  EXPECT_EQ(pieces(9, 0), Pieces({"{}\n", "{\"a\":1}\n\n", "{}"}));
+  EXPECT_EQ(pieces(SIZE_MAX, 5), Pieces({"{}\n", "{\"a\":1}\n\n", "{}"}));
+}
+
 // The one-piece reading is the line reader's: the same invalid lines, lines and records.
 TEST_F(JsonlSplitTest, OnePieceReadsLikeTheLineReader) {
   std::mt19937 rng(7);
@@ -455,6 +486,48 @@ TEST_F(JsonlSplitTest, UnreadStringFieldsAreValidatedNotCopied) {
       EXPECT_EQ(ValueToJson(a[r].fields[0].second), ValueToJson(b[r].fields[0].second));
       EXPECT_EQ(ValueToJson(a[r].fields[2].second), ValueToJson(b[r].fields[2].second));
     }
+  }
+}
+
+}  // namespace
+}  // namespace etl::runtime
+
+namespace etl::runtime {
+namespace {
+
+// What splitting costs: the file named by ETL_JSONL_SPLIT_BENCH_FILE (orders lines) read
+// serially in one piece and in kJsonlPieceBytes pieces. Prints CPU times (a figure, not an
+// assertion); without the variable it reads a small generated file and only checks counts.
+TEST(JsonlSplitThroughput, PrintsPieceOverhead) {
+  const char* env = std::getenv("ETL_JSONL_SPLIT_BENCH_FILE");
+  std::string path;
+  if (env) {
+    path = env;
+  } else {
+    path = (fs::temp_directory_path() / ("etl_jsonl_split_bench_" + std::to_string(::getpid()) + ".jsonl")).string();
+    std::ofstream out(path, std::ios::binary);
+    for (int i = 0; i < 20000; ++i) {
+      out << "{\"id\":" << i << ",\"name\":\"cust_" << i * 7 << "\",\"amount\":" << i % 1000 << ".5,\"day\":\"2024-01-0"
+          << 1 + i % 9 << "\"}\n";
+    }
+  }
+  uint64_t rows[2] = {0, 0};
+  for (int round = 0; round < 2; ++round) {
+    for (size_t piece_bytes : {SIZE_MAX, kJsonlPieceBytes}) {
+      auto t0 = std::clock();
+      JsonlSource source("src", Options(path, FastSchema(), kDefaultBatchRows, piece_bytes));
+      CollectingEmitter out;
+      while (source.Next(out)) out.batches.clear();
+      double ms = 1000.0 * static_cast<double>(std::clock() - t0) / CLOCKS_PER_SEC;
+      rows[piece_bytes == SIZE_MAX ? 0 : 1] = source.stats().rows_out;
+      std::printf("jsonl source, %s: %.1f ms CPU, %llu rows\n", piece_bytes == SIZE_MAX ? "one piece" : "1 MiB pieces", ms,
+                  static_cast<unsigned long long>(source.stats().rows_out));
+    }
+  }
+  EXPECT_EQ(rows[0], rows[1]);
+  if (!env) {
+    EXPECT_EQ(rows[0], 20000u);
+    fs::remove(path);
   }
 }
 
