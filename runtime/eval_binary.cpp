@@ -306,8 +306,11 @@ class InConstNode : public Node {
           found = has_null_;
         } else {
           const StringView view = c.strings[k];
+          const char* text = bytes + view.offset;
           for (const std::string& item : small_strings_) {
-            if (item.size() == view.length && std::memcmp(item.data(), bytes + view.offset, view.length) == 0) {
+            // Length and first byte settle most comparisons without a memcmp call.
+            if (item.size() == view.length &&
+                (view.length == 0 || (item[0] == text[0] && std::memcmp(item.data() + 1, text + 1, view.length - 1) == 0))) {
               found = true;
               break;
             }

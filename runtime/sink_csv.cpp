@@ -1,5 +1,7 @@
 #include "runtime/sink_csv.h"
 
+#include <cmath>
+
 #include "runtime/sink_format.h"
 
 namespace etl::runtime {
@@ -12,6 +14,8 @@ CsvSink::CsvSink(ast::TypeRef schema, CsvSinkOptions options)
   special_[static_cast<unsigned char>(options_.quote)] = true;
   special_[static_cast<unsigned char>('\r')] = true;
   special_[static_cast<unsigned char>('\n')] = true;
+  // Every byte WriteInt64 and WriteFloat may write ("-12", "1.5e-07", "inf", "nan").
+  for (char c : std::string_view("0123456789+-.eEinfaINFA")) numbers_plain_ = numbers_plain_ && !special_[static_cast<unsigned char>(c)];
 }
 
 void CsvSink::QuoteIfNeeded(std::string& buffer, size_t start, bool text) {
@@ -54,6 +58,15 @@ void CsvSink::Format(const Batch& batch, std::string& buffer) {
   std::string_view marker = options_.null_marker ? std::string_view(*options_.null_marker) : std::string_view();
   const char quote = options_.quote;
   StringCursor out(buffer);
+  // Ints and floats are written straight, without the scan for bytes that force quoting,
+  // when no byte a number can be spelt with is special (the delimiter is not '.', say).
+  number_columns_.assign(fields, NumberColumn::No);
+  for (size_t f = 0; f < fields; ++f) {
+    const Column& column = *batch.columns[f];
+    if (!numbers_plain_) break;
+    if (column.layout == Layout::Int64 && column.type->kind == ast::TypeKind::Int) number_columns_[f] = NumberColumn::Int;
+    if (column.layout == Layout::Float64) number_columns_[f] = NumberColumn::Float;
+  }
   for (size_t i = 0; i < rows; ++i) {
     const uint32_t row = batch.RowAt(i);
     for (size_t f = 0; f < fields; ++f) {
@@ -65,6 +78,19 @@ void CsvSink::Format(const Batch& batch, std::string& buffer) {
       const Column& column = *batch.columns[f];
       if (column.IsNull(row)) {
         out.Append(marker);
+        continue;
+      }
+      if (number_columns_[f] != NumberColumn::No) {
+        char* p = out.Room(kMaxScalarChars);
+        char* end = number_columns_[f] == NumberColumn::Int ? WriteInt64(p, column.ints[row])
+                    : std::isfinite(column.floats[row]) ? WriteFloat(p, column.floats[row])
+                                                         : p;  // NaN/Inf: nothing, as WriteValueText
+        out.Advance(end);
+        if (!marker.empty() && std::string_view(p, static_cast<size_t>(end - p)) == marker) {
+          size_t start = static_cast<size_t>(p - buffer.data());
+          QuoteIfNeeded(out.Finish(), start, false);
+          out.Resume();
+        }
         continue;
       }
       if (column.layout == Layout::String) {

@@ -40,6 +40,10 @@ class CsvSink : public BufferedSink {
   CsvSinkOptions options_;
   bool special_[256] = {};  // bytes that force quoting
   std::string scratch_;     // a field being quoted (reused)
+  // How Format writes a column: ints and floats without a quoting scan (numbers_plain_).
+  enum class NumberColumn : uint8_t { No, Int, Float };
+  std::vector<NumberColumn> number_columns_;
+  bool numbers_plain_ = true;  // no byte a number is spelt with forces quoting
 };
 
 }  // namespace etl::runtime

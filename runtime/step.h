@@ -92,9 +92,9 @@ class SourcePiece {
 class Source {
  public:
   virtual ~Source() = default;
-  // Emits at most one batch (and its errors); false once there is nothing more. A source
-  // that Splits() implements it with ReadOnePiece (tests and serial callers use it; the
-  // executor does not).
+  // Emits the next batch (and its errors; a splitting source: one piece's batches and
+  // errors); false once there is nothing more. A source that Splits() implements it with
+  // ReadOnePiece (tests and serial callers use it; the executor does not).
   virtual bool Next(Emitter& out) = 0;
 
   // Whether the source reads through Claim / SourcePiece::Read / Deliver instead of Next.

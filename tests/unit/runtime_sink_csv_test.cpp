@@ -129,6 +129,34 @@ TEST_F(CsvSinkTest, HeaderOffCustomDelimiterQuoteAndNullMarker) {
   EXPECT_EQ(WriteCsv(schema, {batch}, options), "'x;y';NA\n'NA';1\n'it''s';2\na,b;NA\n");
 }
 
+TEST_F(CsvSinkTest, NumbersAreQuotedWhenTheirTextIsSpecialOrTheMarker) {
+  // Numbers skip the quoting scan only when no byte of their spelling is special: a '.' or
+  // '-' delimiter, an 'e' quote, or a null marker that a number spells still quote them.
+  auto schema = ast::RecordType({{"i", ast::IntType()}, {"f", ast::FloatType()}});
+  Batch batch = BatchOf(schema, {Record({{"i", Value::Int(-3)}, {"f", Value::Float(2.5)}}),
+                                 Record({{"i", Value::Int(0)}, {"f", Value::Float(1e-7)}}),
+                                 Record({{"i", Value::Int(7)}, {"f", Value::Float(NAN)}})});
+  CsvSinkOptions dot;
+  dot.header = false;
+  dot.delimiter = '.';
+  EXPECT_EQ(WriteCsv(schema, {batch}, dot), "-3.\"2.5\"\n0.1e-07\n7.\n");
+  CsvSinkOptions dash;
+  dash.header = false;
+  dash.delimiter = '-';
+  dash.path = PathOf("dash.csv");
+  EXPECT_EQ(WriteCsv(schema, {batch}, dash), "\"-3\"-2.5\n0-\"1e-07\"\n7-\n");
+  CsvSinkOptions marker;
+  marker.header = false;
+  marker.null_marker = "0";
+  marker.path = PathOf("marker.csv");
+  EXPECT_EQ(WriteCsv(schema, {batch}, marker), "-3,2.5\n\"0\",1e-07\n7,\n");
+  CsvSinkOptions e_quote;
+  e_quote.header = false;
+  e_quote.quote = 'e';
+  e_quote.path = PathOf("e.csv");
+  EXPECT_EQ(WriteCsv(schema, {batch}, e_quote), "-3,2.5\n0,e1ee-07e\n7,\n");
+}
+
 TEST_F(CsvSinkTest, HeaderIsWrittenForNoRowsAndQuotedWhenNeeded) {
   auto schema = ast::RecordType({{"plain", ast::IntType()}, {"with,comma", ast::IntType()}});
   EXPECT_EQ(WriteCsv(schema, {}), "plain,\"with,comma\"\n");
