@@ -186,6 +186,7 @@ std::unique_ptr<BoundSource> BindSource(const ir::Node& node, const IoBindContex
     options.delimiter = args.Char("delimiter", ',');
     options.quote = args.Char("quote", '"');
     options.null_marker = args.NullMarker();
+    if (auto read = ctx.fields_read.find(node.id); read != ctx.fields_read.end()) options.fields_read = read->second;
     if (!args.ok()) return nullptr;
     std::string path = options.path;
     bound = std::make_unique<TypedBoundSource<CsvSource>>(std::make_unique<CsvSource>(node.id, std::move(options)));
