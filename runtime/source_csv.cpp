@@ -101,7 +101,12 @@ void CsvSource::Piece::Convert(const CsvBlock& block) {
   if (rows > 0) {
     const bool text = source_.needs_text_;
     CsvBatchBytes bytes;
-    if (text) {
+    const size_t strings_read = source_.strings_read_;
+    if (text && strings_read * 2 <= block.field_count(0)) {
+      // Strings in at most half the columns: each is copied on its own into a dense buffer.
+      bytes.dense = true;
+      bytes.text.reserve(rows * strings_read * 16);
+    } else if (text) {
       // One copy of the block's text: every unescaped field becomes a view into it.
       const CsvRecordInfo& first = block.record(0);
       const CsvRecordInfo& last = block.record(rows - 1);
@@ -173,6 +178,7 @@ CsvSource::CsvSource(std::string step, CsvSourceOptions options)
     const bool read = options_.fields_read.empty() || f >= options_.fields_read.size() || options_.fields_read[f];
     if (LayoutOf(field.type) == Layout::String && (read || field.type->kind != ast::TypeKind::String)) {
       needs_text_ = true;
+      ++strings_read_;
     }
   }
 }

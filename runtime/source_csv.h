@@ -79,6 +79,7 @@ class CsvSource : public Source {
   SourceStats stats_;
   uint64_t sequence_ = 0;
   bool needs_text_ = false;              // some converted field is a string
+  size_t strings_read_ = 0;              // converted fields of the string layout
 };
 
 }  // namespace etl::runtime

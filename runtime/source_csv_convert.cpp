@@ -187,7 +187,7 @@ void Strings(Job& job, CsvBatchBytes& bytes) {
         continue;
       }
     }
-    if (f.flags & kCsvEscaped) {
+    if ((f.flags & kCsvEscaped) || bytes.dense) {
       view = {static_cast<uint32_t>(bytes.text.size()), f.size};
       bytes.text.append(block.Text(f));
     } else {
