@@ -1,6 +1,8 @@
 // The typed `csv` source: every type, nulls (language.md §6), record errors with file, line,
 // column and raw text, globs, gzip, header-less files, and counts that add up.
 #include <gtest/gtest.h>
+
+#include <charconv>
 #include <zlib.h>
 
 #include <filesystem>
@@ -278,6 +280,33 @@ TEST(CsvFieldText, StrictParsers) {
   EXPECT_EQ(ParseTimestampText("1970-01-01T00:00:01Z"), 1000000);
   EXPECT_EQ(ParseTimestampText("1970-01-01 00:00:01"), 1000000);
   EXPECT_FALSE(ParseTimestampText("1970-01-01 00:00:01+0"));
+}
+
+// The int parser's short-number loop agrees with std::from_chars on every length and sign,
+// at the int64 limits, and on junk.
+TEST(CsvFieldText, IntParserAgreesWithFromChars) {
+  auto reference = [](std::string_view text) -> std::optional<int64_t> {
+    if (!text.empty() && text[0] == '+') text.remove_prefix(1);
+    if (text.empty() || text[0] == '+') return std::nullopt;
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
+  };
+  std::vector<std::string> cases = {"0", "-0", "+0", "007", "-", "+", "+-5", "-+5", "--5", "1a", "a1", " 1",
+                                    "1 ", "1.0", "9223372036854775807", "-9223372036854775808",
+                                    "9223372036854775808", "-9223372036854775809", "99999999999999999999",
+                                    "999999999999999999", "-999999999999999999", "1000000000000000000", ""};
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 20000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    std::string text = std::to_string(x >> (x % 64));
+    if (x & 1) text = "-" + text;
+    if (x & 2) text = "+" + text;
+    if ((x & 12) == 12) text[x % text.size()] = static_cast<char>('/' + (x >> 40) % 12);  // sometimes a non-digit
+    cases.push_back(text);
+  }
+  for (const std::string& text : cases) EXPECT_EQ(ParseIntText(text), reference(text)) << text;
 }
 
 }  // namespace
