@@ -51,6 +51,38 @@ std::optional<double> ParseFloatText(std::string_view text) {
   // from_chars also reads "nan", "inf" and "infinity": a CSV float is a number.
   char first = text[0] == '-' && text.size() > 1 ? text[1] : text[0];
   if (!((first >= '0' && first <= '9') || first == '.')) return std::nullopt;
+  // Clinger's fast path: "[-]ddd[.ddd]" with at most 15 digits is a mantissa below 2^53
+  // divided by an exact power of ten, so one IEEE division rounds it exactly as from_chars
+  // does (T1: from_chars took ~170 instructions per amount, this ~40).
+  {
+    static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                        1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    const bool negative = text[0] == '-';
+    uint64_t mantissa = 0;
+    int digits = 0, fraction = 0;
+    bool dot = false, simple = true;
+    for (size_t i = negative ? 1 : 0; i < text.size(); ++i) {
+      const unsigned d = static_cast<unsigned char>(text[i]) - unsigned{'0'};
+      if (d <= 9) {
+        mantissa = mantissa * 10 + d;
+        ++digits;
+        fraction += dot ? 1 : 0;
+      } else if (text[i] == '.' && !dot) {
+        dot = true;
+      } else {
+        simple = false;  // an exponent, or not a number: from_chars decides
+        break;
+      }
+      if (digits > 15) {
+        simple = false;
+        break;
+      }
+    }
+    if (simple && digits > 0) {
+      double value = static_cast<double>(mantissa) / kPow10[fraction];
+      return negative ? -value : value;
+    }
+  }
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
