@@ -4,6 +4,32 @@ namespace etl::runtime {
 
 bool CsvTokenizer::Record(size_t start, CsvBlock& out, CsvRecordScan* scan) {
   const size_t fields_mark = out.fields_.size();
+  {
+    // The common record first: no quote and no CR before its LF. Each structural byte is a
+    // delimiter (a field ends) or the LF (the record ends); anything else (a quote, a CR,
+    // the end of the buffer) starts the record again on the general path below. T1: a
+    // fifth of the tokenizer's instructions went to the general path's per-field checks.
+    size_t field = start;
+    size_t p = start;
+    while (true) {
+      const size_t s = scanner_.Next(p);
+      if (s == end_) break;
+      const char c = base_[s];
+      if (c == delimiter_) {
+        out.fields_.push_back({static_cast<uint32_t>(field), static_cast<uint32_t>(s - field), 0});
+        field = p = s + 1;
+        continue;
+      }
+      if (c != '\n') break;
+      out.fields_.push_back({static_cast<uint32_t>(field), static_cast<uint32_t>(s - field), 0});
+      *scan = CsvRecordScan{};
+      scan->text_end = s;
+      scan->next = s + 1;
+      scan->lines = 1;
+      return true;
+    }
+    out.fields_.resize(fields_mark);
+  }
   const size_t unescaped_mark = out.unescaped_.size();
   auto need_more = [&] {
     out.fields_.resize(fields_mark);
