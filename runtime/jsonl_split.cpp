@@ -57,6 +57,92 @@ bool AppendField(ColumnBuilder& builder, ast::Value& value, const ast::TypeRef& 
   return builder.AppendValue(value, &error);
 }
 
+// A column of a fast schema (top-level scalars) filled in place: ColumnBuilder's append
+// is an out-of-line call per value that also resizes the validity per row (profiled on
+// T4: 63 instructions per string, 30 per int). The result is the column ColumnBuilder
+// would build from the same appends.
+class FastColumn {
+ public:
+  FastColumn(const ast::TypeRef& type, size_t reserve) : column_(std::make_shared<Column>()) {
+    column_->type = type;
+    column_->layout = LayoutOf(type);
+    switch (column_->layout) {
+      case Layout::Bool: column_->bools.reserve(reserve); break;
+      case Layout::Int32: column_->days.reserve(reserve); break;
+      case Layout::Float64: column_->floats.reserve(reserve); break;
+      case Layout::String:
+        column_->strings.reserve(reserve);
+        bytes_ = std::make_shared<std::string>();
+        column_->bytes = bytes_;
+        break;
+      default: column_->ints.reserve(reserve); break;  // Int64: the only other fast layout
+    }
+  }
+
+  // Appends a converted field (ConvertFast's slot): as the ColumnBuilder call for its kind.
+  void Append(const JsonlFastSlot& slot) {
+    if (slot.null) {
+      AppendNull();
+      return;
+    }
+    switch (slot.kind) {
+      case TypeKind::Float: column_->floats.push_back(slot.float_value); break;
+      case TypeKind::Bool: column_->bools.push_back(slot.int_value != 0 ? 1 : 0); break;
+      case TypeKind::String: AppendText(slot.skip_text ? std::string_view() : slot.text); break;
+      case TypeKind::Date: column_->days.push_back(static_cast<int32_t>(slot.int_value)); break;
+      default: column_->ints.push_back(slot.int_value); break;
+    }
+    ++rows_;
+  }
+
+  // As ColumnBuilder::AppendNull.
+  void AppendNull() {
+    switch (column_->layout) {
+      case Layout::Bool: column_->bools.push_back(0); break;
+      case Layout::Int32: column_->days.push_back(0); break;
+      case Layout::Float64: column_->floats.push_back(0); break;
+      case Layout::String: column_->strings.push_back({0, 0}); break;
+      default: column_->ints.push_back(0); break;
+    }
+    column_->validity.SetNull(rows_, rows_ + 1);
+    ++rows_;
+  }
+
+  // Appends row `row` of `from` (a column of the same type built by ColumnBuilder).
+  void AppendCopy(const Column& from, size_t row) {
+    if (from.IsNull(row)) {
+      AppendNull();
+      return;
+    }
+    switch (column_->layout) {
+      case Layout::Bool: column_->bools.push_back(from.bools[row]); break;
+      case Layout::Int32: column_->days.push_back(from.days[row]); break;
+      case Layout::Float64: column_->floats.push_back(from.floats[row]); break;
+      case Layout::String: AppendText(from.String(row)); break;
+      default: column_->ints.push_back(from.ints[row]); break;
+    }
+    ++rows_;
+  }
+
+  size_t Rows() const { return rows_; }
+
+  ColumnPtr Finish() {
+    column_->rows = rows_;
+    column_->validity.Resize(rows_);  // a bitmap made by a null covers every row
+    return std::move(column_);
+  }
+
+ private:
+  void AppendText(std::string_view text) {
+    column_->strings.push_back({static_cast<uint32_t>(bytes_->size()), static_cast<uint32_t>(text.size())});
+    bytes_->append(text);
+  }
+
+  std::shared_ptr<Column> column_;
+  std::shared_ptr<std::string> bytes_;
+  size_t rows_ = 0;
+};
+
 }  // namespace
 
 namespace {
@@ -153,7 +239,7 @@ JsonlPieceConverter::JsonlPieceConverter(const JsonlConvertPlan& plan)
     : plan_(plan), reader_(JsonlOptions{}), matcher_(*plan.schema) {
   const auto& fields = plan_.schema->fields;
   for (size_t f = 0; f < fields.size(); ++f) {
-    FastSlot& slot = slots_.emplace_back();
+    JsonlFastSlot& slot = slots_.emplace_back();
     slot.kind = fields[f].type->kind;
     slot.nullable = fields[f].type->nullable;
     slot.skip_text = f < plan_.skip_text.size() && plan_.skip_text[f];
@@ -162,12 +248,12 @@ JsonlPieceConverter::JsonlPieceConverter(const JsonlConvertPlan& plan)
 
 bool JsonlPieceConverter::ConvertFast(simdjson::dom::object object) {
   namespace dom = simdjson::dom;
-  for (FastSlot& slot : slots_) slot.set = false;
+  for (JsonlFastSlot& slot : slots_) slot.set = false;
   matcher_.Reset();
   for (auto [key, value] : object) {
     int index = matcher_.Match(key);
     if (index < 0) continue;
-    FastSlot& slot = slots_[static_cast<size_t>(index)];
+    JsonlFastSlot& slot = slots_[static_cast<size_t>(index)];
     TypeKind kind = slot.kind;
     dom::element_type json_type = value.type();
     slot.set = true;
@@ -212,7 +298,7 @@ bool JsonlPieceConverter::ConvertFast(simdjson::dom::object object) {
         return false;
     }
   }
-  for (FastSlot& slot : slots_) {
+  for (JsonlFastSlot& slot : slots_) {
     if (slot.set) continue;
     if (!slot.nullable) return false;  // missing: the general path names it
     slot.set = slot.null = true;
@@ -224,19 +310,29 @@ void JsonlPieceConverter::Convert(std::string_view text, bool input_start, const
                                   JsonlPieceResult& out) {
   const auto& fields = plan_.schema->fields;
   const size_t batch_rows = std::max<size_t>(plan_.batch_rows, 1);
+  // Fast schemas fill `direct` columns (general-path rows are converted by a ColumnBuilder
+  // and copied over); other schemas use `builders`.
+  const bool fast = plan_.fast;
   std::vector<std::unique_ptr<ColumnBuilder>> builders;
+  std::vector<FastColumn> direct;
   std::vector<uint32_t> keep;  // rows to keep when a row failed half-appended (should not happen)
   bool partial = false;
   size_t batch_records = 0;
+  auto rows_so_far = [&]() -> size_t {
+    if (fields.empty()) return 0;
+    return fast ? direct[0].Rows() : builders[0]->Rows();
+  };
   auto finish_batch = [&] {
     if (batch_records == 0) return;
     Batch batch;
     batch.schema = plan_.schema;
-    batch.rows = fields.empty() ? 0 : builders[0]->Rows();
+    batch.rows = rows_so_far();
     for (auto& builder : builders) batch.columns.push_back(builder->Finish());
+    for (auto& column : direct) batch.columns.push_back(column.Finish());
     if (partial) batch = Compact(Select(batch, std::move(keep)));
     if (batch.rows > 0) out.batches.push_back(std::move(batch));
     builders.clear();
+    direct.clear();
     keep.clear();
     partial = false;
     batch_records = 0;
@@ -256,8 +352,12 @@ void JsonlPieceConverter::Convert(std::string_view text, bool input_start, const
     if (batch_records == batch_rows) finish_batch();
     if (batch_records == 0) {
       for (const ast::Field& field : fields) {
-        builders.push_back(std::make_unique<ColumnBuilder>(field.type));
-        builders.back()->Reserve(reserve);
+        if (fast) {
+          direct.emplace_back(field.type, reserve);
+        } else {
+          builders.push_back(std::make_unique<ColumnBuilder>(field.type));
+          builders.back()->Reserve(reserve);
+        }
       }
     }
     ++batch_records;
@@ -270,41 +370,41 @@ void JsonlPieceConverter::Convert(std::string_view text, bool input_start, const
                                            line.number));
       continue;
     }
-    if (plan_.fast && ConvertFast(reader_.object())) {
-      for (size_t f = 0; f < fields.size(); ++f) {
-        const FastSlot& slot = slots_[f];
-        ColumnBuilder& builder = *builders[f];
-        if (slot.null) {
-          builder.AppendNull();
-          continue;
-        }
-        switch (slot.kind) {
-          case TypeKind::Float: builder.AppendFloat(slot.float_value); break;
-          case TypeKind::Bool: builder.AppendBool(slot.int_value != 0); break;
-          case TypeKind::String:
-            builder.AppendString(slot.skip_text ? std::string_view() : slot.text);
-            break;
-          case TypeKind::Date: builder.AppendDate(static_cast<int32_t>(slot.int_value)); break;
-          default: builder.AppendInt(slot.int_value); break;
-        }
-      }
-      keep.push_back(static_cast<uint32_t>(fields.empty() ? 0 : builders[0]->Rows() - 1));
+    if (fast && ConvertFast(reader_.object())) {
+      for (size_t f = 0; f < fields.size(); ++f) direct[f].Append(slots_[f]);
+      keep.push_back(static_cast<uint32_t>(rows_so_far() - (fields.empty() ? 0 : 1)));
       continue;
     }
     if (!JsonRecordToValue(reader_.object(), *plan_.schema, record, message)) {
       out.errors.push_back(MakeSourceError(plan_.step, "jsonl_type", ": " + message, line.text, file, line.number));
       continue;
     }
-    size_t row = fields.empty() ? 0 : builders[0]->Rows();
+    size_t row = rows_so_far();
     bool ok = true;
     for (size_t f = 0; f < fields.size(); ++f) {
-      if (ok && !AppendField(*builders[f], record.fields[f].second, fields[f].type, slots_[f].skip_text, message)) {
+      if (fast) {
+        // A fresh builder per value: this path is rare for a fast schema.
+        ColumnBuilder one(fields[f].type);
+        if (ok && AppendField(one, record.fields[f].second, fields[f].type, slots_[f].skip_text, message)) {
+          direct[f].AppendCopy(*one.Finish(), 0);
+          continue;
+        }
+      } else if (ok && AppendField(*builders[f], record.fields[f].second, fields[f].type, slots_[f].skip_text,
+                                   message)) {
+        continue;
+      }
+      if (ok) {
         ok = false;
         out.errors.push_back(MakeSourceError(plan_.step, "jsonl_type",
                                              ": field `" + fields[f].name + "`: " + message, line.text, file,
                                              line.number));
       }
-      if (!ok && builders[f]->Rows() == row) builders[f]->AppendNull();  // placeholder, dropped below
+      // A placeholder, dropped below.
+      if (fast) {
+        direct[f].AppendNull();
+      } else if (builders[f]->Rows() == row) {
+        builders[f]->AppendNull();
+      }
     }
     if (!ok) {
       partial = true;

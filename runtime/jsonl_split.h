@@ -87,6 +87,21 @@ struct JsonlPieceResult {
   std::string failure;              // the parser could not be set up (out of memory)
 };
 
+// One converted field of the record being read by JsonlPieceConverter's fast path
+// (strings point into the parsed document).
+struct JsonlFastSlot {
+  // The field's type kind and nullability, read once at open rather than through the
+  // shared type pointer for every value.
+  ast::TypeKind kind = ast::TypeKind::Int;
+  bool nullable = false;
+  bool skip_text = false;  // String layout and no later step reads it: appended empty
+  bool set = false;
+  bool null = false;
+  int64_t int_value = 0;  // int, date (days), timestamp and duration (µs), bool
+  double float_value = 0;
+  std::string_view text;
+};
+
 // Parses and converts pieces; one per worker at a time (the source keeps a pool), so its
 // parser memory is allocated once and reused.
 class JsonlPieceConverter {
@@ -102,24 +117,10 @@ class JsonlPieceConverter {
   // path (a type mismatch, a missing field, ...), which then produces the exact error.
   bool ConvertFast(simdjson::dom::object object);
 
-  // One converted field of the record being read (strings point into the parsed document).
-  struct FastSlot {
-    // The field's type kind and nullability, read once at open rather than through the
-    // shared type pointer for every value.
-    ast::TypeKind kind = ast::TypeKind::Int;
-    bool nullable = false;
-    bool skip_text = false;
-    bool set = false;
-    bool null = false;
-    int64_t int_value = 0;  // int, date (days), timestamp and duration (µs), bool
-    double float_value = 0;
-    std::string_view text;
-  };
-
   const JsonlConvertPlan& plan_;
   JsonlReader reader_;
   JsonFieldMatcher matcher_;
-  std::vector<FastSlot> slots_;
+  std::vector<JsonlFastSlot> slots_;
 };
 
 }  // namespace etl::runtime
