@@ -113,7 +113,12 @@ Reading ReadConcurrently(JsonlSourceOptions options, int threads, uint32_t seed)
           queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(pick));
         }
         entry->piece->Read();
-        entry->read.store(true, std::memory_order_release);
+        {
+          // Under the lock: a store between the deliverer's check and its wait would be a
+          // lost wake-up (the test hung once under load).
+          std::lock_guard<std::mutex> lock(mu);
+          entry->read.store(true, std::memory_order_release);
+        }
         cv.notify_all();
       }
     });
