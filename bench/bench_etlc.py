@@ -227,8 +227,18 @@ def write_results_md(path, results, command, ratios_md, tables_md, lead_md=""):
         "",
         tables_md,
     ]
+    # The other benchmarks' sections (persist, JIT, LSP: results_md.py) stay as they were.
+    kept = []
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+        ours = ("## Issue 8:", "## Targets (issue 3)")
+        for part in old.split("\n## ")[1:]:
+            section = "## " + part
+            if not section.startswith(ours):
+                kept.append(section.rstrip("\n"))
     with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("\n".join(lines).rstrip("\n") + "\n" + "".join("\n" + k + "\n" for k in kept))
 
 
 def option_value(argv, name):
