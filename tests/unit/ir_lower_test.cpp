@@ -10,42 +10,14 @@
 #include "compiler/ir/json.h"
 #include "compiler/ir/lower.h"
 #include "compiler/sema/program.h"
+#include "tests/unit/ir_test_util.h"
 #include "tests/unit/language_examples.h"
 
 namespace etl::ir {
 namespace {
 
-// Checks and lowers `text` as a file named `path`; fails the test on any error.
-std::optional<Plan> Compile(const std::string& path, const std::string& text, std::string* errors = nullptr) {
-  auto program = sema::LoadProgram(path, [&](const std::string& p) -> std::optional<std::string> {
-    if (p == path) return text;
-    std::ifstream in(p);
-    if (!in) return std::nullopt;
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-  });
-  if (!program || program->modules.empty()) return std::nullopt;
-  sema::Check(*program);
-  std::string messages;
-  for (const auto& d : program->diagnostics.All()) messages += d.message + "\n";
-  if (errors) *errors = messages;
-  if (program->diagnostics.HasErrors()) {
-    ADD_FAILURE() << "sema errors:\n" << messages;
-    return std::nullopt;
-  }
-  diag::Diagnostics diagnostics;
-  auto plan = Lower(*program, diagnostics);
-  for (const auto& d : diagnostics.All()) ADD_FAILURE() << d.message;
-  return plan;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+using ::etl::test::Compile;
+using ::etl::test::ReadFile;
 
 const char* const kOrders = test::kOrdersProgram;
 

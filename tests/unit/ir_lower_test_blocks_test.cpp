@@ -10,35 +10,13 @@
 #include "compiler/ir/json.h"
 #include "compiler/ir/lower.h"
 #include "compiler/sema/program.h"
+#include "tests/unit/ir_test_util.h"
 
 namespace etl::ir {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::optional<Plan> Compile(const std::string& path, const std::string& text) {
-  auto program = sema::LoadProgram(path, [&](const std::string& p) -> std::optional<std::string> {
-    if (p == path) return text;
-    std::ifstream in(p);
-    if (!in) return std::nullopt;
-    return ReadFile(p);
-  });
-  if (!program || program->modules.empty()) return std::nullopt;
-  sema::Check(*program);
-  if (program->diagnostics.HasErrors()) {
-    for (const auto& d : program->diagnostics.All()) ADD_FAILURE() << d.message;
-    return std::nullopt;
-  }
-  diag::Diagnostics diagnostics;
-  auto plan = Lower(*program, diagnostics);
-  for (const auto& d : diagnostics.All()) ADD_FAILURE() << d.message;
-  return plan;
-}
+using ::etl::test::Compile;
+using ::etl::test::ReadFile;
 
 constexpr const char* kProgram = R"(schema Order {
   id:     int
