@@ -384,20 +384,7 @@ void PipelineRun::RunTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
       int64_t busy = NowMicros() - t0;
       lock.lock();
       a.metrics.busy_us += busy;
-      if (internal) return StopLocked(RunStatus::Failed, "internal error in `" + id + "`: " + *internal);
-      if (failure) return StopLocked(RunStatus::Failed, "`" + id + "`: " + *failure);
-      if (a.kind == ActorKind::Given) {
-        a.metrics.rows_in += stats.records_in;
-      } else {
-        a.metrics.rows_in = stats.records_in;
-        a.metrics.bytes_in = stats.bytes;
-      }
-      Tag tag{static_cast<uint32_t>(a.index), 0, a.next_call++};
-      if (options_.persist_disk && tag.seq < a.restart) {
-        out.emits.clear();  // resumed: every consumer already holds what this batch gave
-        out.errors.clear();
-      }
-      Commit(a, out, lock, tag);
+      if (!CommitSourceCallLocked(a, out, stats, internal, failure, lock)) return;
       if (!more) a.exhausted = true;
       continue;
     }
@@ -539,18 +526,36 @@ void PipelineRun::PieceTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
     ++a.next_deliver;
     --a.pieces_out;
     a.metrics.busy_us += busy;
-    if (internal) return StopLocked(RunStatus::Failed, "internal error in `" + id + "`: " + *internal);
-    if (failure) return StopLocked(RunStatus::Failed, "`" + id + "`: " + *failure);
-    a.metrics.rows_in = stats.records_in;
-    a.metrics.bytes_in = stats.bytes;
-    Tag tag{static_cast<uint32_t>(a.index), 0, a.next_call++};
-    if (options_.persist_disk && tag.seq < a.restart) {
-      out.emits.clear();  // resumed: every consumer already holds what this piece gave
-      out.errors.clear();
-    }
-    Commit(a, out, lock, tag);
+    if (!CommitSourceCallLocked(a, out, stats, internal, failure, lock)) return;
   }
   if (a.claims_done && a.pieces_out == 0) a.exhausted = true;
+}
+
+bool PipelineRun::CommitSourceCallLocked(Actor& a, CallEmitter& out, const SourceStats& stats,
+                                         const std::optional<std::string>& internal,
+                                         const std::optional<std::string>& failure, std::unique_lock<std::mutex>& lock) {
+  const std::string& id = a.node->id;
+  if (internal) {
+    StopLocked(RunStatus::Failed, "internal error in `" + id + "`: " + *internal);
+    return false;
+  }
+  if (failure) {
+    StopLocked(RunStatus::Failed, "`" + id + "`: " + *failure);
+    return false;
+  }
+  if (a.kind == ActorKind::Given) {
+    a.metrics.rows_in += stats.records_in;
+  } else {
+    a.metrics.rows_in = stats.records_in;
+    a.metrics.bytes_in = stats.bytes;
+  }
+  Tag tag{static_cast<uint32_t>(a.index), 0, a.next_call++};
+  if (options_.persist_disk && tag.seq < a.restart) {
+    out.emits.clear();  // resumed: every consumer already holds what this call gave
+    out.errors.clear();
+  }
+  Commit(a, out, lock, tag);
+  return true;
 }
 
 void PipelineRun::DeliverLocked(Actor& producer, size_t port, const Batch& batch, const Tag& tag) {

@@ -50,6 +50,11 @@ class PipelineRun {
   // whose turn it is. Several workers may be in it at once (docs/dev/runtime-executor.md).
   void PieceTurn(Actor& actor, std::unique_lock<std::mutex>& lock);
   bool CanClaimLocked(const Actor& actor) const;
+  // The results of one source call (Next, or a piece's Deliver): a failure stops the run
+  // (false); else the source's counters, the call's tag (`persist disk`) and the commit.
+  bool CommitSourceCallLocked(Actor& a, CallEmitter& out, const SourceStats& stats,
+                              const std::optional<std::string>& internal, const std::optional<std::string>& failure,
+                              std::unique_lock<std::mutex>& lock);
   bool CanDeliverLocked(const Actor& actor) const;
   // Whether some worker is inside the actor.
   static bool Busy(const Actor& a) { return a.running || a.piece_workers > 0; }
