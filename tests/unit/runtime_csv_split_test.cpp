@@ -18,6 +18,7 @@
 #include "runtime/source_csv.h"
 #include "runtime/source_csv_convert.h"
 #include "runtime/value_json.h"
+#include "tests/unit/runtime_scratch_test.h"
 
 namespace etl::runtime {
 namespace {
@@ -304,29 +305,8 @@ ast::TypeRef OrdersSchema(bool nullable_amount) {
                          "T");
 }
 
-class CsvSplitTest : public ::testing::Test {
+class CsvSplitTest : public ScratchFilesTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("etl_csv_split_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string Write(const std::string& name, const std::string& text) {
-    std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-  std::string WriteGzip(const std::string& name, const std::string& text) {
-    std::string path = (dir_ / name).string();
-    gzFile gz = gzopen(path.c_str(), "wb");
-    gzwrite(gz, text.data(), static_cast<unsigned>(text.size()));
-    gzclose(gz);
-    return path;
-  }
-
   // The reference against single-piece, tiny-piece serial and tiny-piece concurrent runs.
   void Check(CsvSourceOptions options, std::mt19937& rng, const std::string& what) {
     Outcome want = SerialReference(options);
@@ -339,7 +319,6 @@ class CsvSplitTest : public ::testing::Test {
                what + " concurrent pieces of " + std::to_string(options.piece_bytes));
   }
 
-  fs::path dir_;
 };
 
 TEST_F(CsvSplitTest, GeneratedInputsMatchTheSerialReader) {

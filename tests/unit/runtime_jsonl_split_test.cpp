@@ -26,6 +26,7 @@
 #include "runtime/jsonl_split.h"
 #include "runtime/source_jsonl.h"
 #include "runtime/value_json.h"
+#include "tests/unit/runtime_scratch_test.h"
 
 namespace etl::runtime {
 namespace {
@@ -250,27 +251,8 @@ ast::TypeRef GeneralSchema() {
                           {"tags", tags}});
 }
 
-class JsonlSplitTest : public ::testing::Test {
+class JsonlSplitTest : public ScratchFilesTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("etl_jsonl_split_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Write(const std::string& name, const std::string& text) {
-    std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-  std::string WriteGzip(const std::string& name, const std::string& text) {
-    std::string path = (dir_ / name).string();
-    gzFile gz = gzopen(path.c_str(), "wb");
-    if (!text.empty()) gzwrite(gz, text.data(), static_cast<unsigned>(text.size()));
-    gzclose(gz);
-    return path;
-  }
   // Reads `path` serially in one piece per file, then in tiny pieces concurrently: the same.
   void CompareReadings(const std::string& path, ast::TypeRef schema, uint32_t seed, const std::string& what) {
     std::mt19937 rng(seed);
@@ -287,7 +269,6 @@ class JsonlSplitTest : public ::testing::Test {
                  what + ", serial pieces of " + std::to_string(piece_bytes));
     }
   }
-  fs::path dir_;
 };
 
 // Where pieces end: after the first LF at or after the target, else at the end; a target of

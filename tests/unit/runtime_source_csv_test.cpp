@@ -12,6 +12,7 @@
 #include "runtime/source_csv.h"
 #include "runtime/source_csv_convert.h"
 #include "runtime/value_json.h"
+#include "tests/unit/runtime_scratch_test.h"
 
 namespace etl::runtime {
 namespace {
@@ -19,22 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 using ast::Field;
 
-class CsvSourceTest : public ::testing::Test {
+class CsvSourceTest : public ScratchFilesTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("etl_source_csv_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string Write(const std::string& name, const std::string& text) {
-    std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-
   // Runs a source to the end; checks the counts add up.
   CollectingEmitter Run(CsvSourceOptions options, std::optional<InputError>* failure = nullptr) {
     CsvSource source("src", std::move(options));
@@ -58,7 +45,6 @@ class CsvSourceTest : public ::testing::Test {
     return out;
   }
 
-  fs::path dir_;
 };
 
 CsvSourceOptions Opts(std::string path, ast::TypeRef schema) {

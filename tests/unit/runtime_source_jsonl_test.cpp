@@ -9,26 +9,15 @@
 
 #include "runtime/source_jsonl.h"
 #include "runtime/value_json.h"
+#include "tests/unit/runtime_scratch_test.h"
 
 namespace etl::runtime {
 namespace {
 
 namespace fs = std::filesystem;
 
-class JsonlSourceTest : public ::testing::Test {
+class JsonlSourceTest : public ScratchFilesTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("etl_source_jsonl_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Write(const std::string& name, const std::string& text) {
-    std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
   CollectingEmitter Run(const std::string& path, ast::TypeRef schema, size_t batch_rows = kDefaultBatchRows,
                         std::optional<InputError>* failure = nullptr) {
     JsonlSourceOptions options;
@@ -55,7 +44,6 @@ class JsonlSourceTest : public ::testing::Test {
     EXPECT_EQ(stats.rows_out, rows);
     return out;
   }
-  fs::path dir_;
 };
 
 std::string Json(const std::vector<ast::Value>& rows) {
