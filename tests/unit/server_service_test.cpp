@@ -88,6 +88,14 @@ class ServiceTest : public ::testing::Test {
     return service;
   }
 
+  // `polls` scans of the project and the watched folders, each one poll interval later.
+  static void Poll(Service& service, ManualClock& clock, const ServiceOptions& options, int polls = 1) {
+    for (int i = 0; i < polls; ++i) {
+      clock.Advance(options.poll_interval_us + kSec);
+      service.Tick();
+    }
+  }
+
   // Runs in the store, newest first (all pipelines when `pipeline` is empty).
   static std::vector<runtime::StoredRun> Runs(Service& service, const std::string& pipeline,
                                               std::optional<std::string> kind = std::nullopt) {
@@ -367,10 +375,7 @@ TEST_F(ServiceTest, FileTriggerRunsEachFileOnceAcrossARestart) {
   {
     auto service = StartService(clock, options);
     Write("in/a.csv", "id\n1\n");
-    for (int i = 0; i < 2; ++i) {
-      clock.Advance(options.poll_interval_us + kSec);
-      service->Tick();
-    }
+    Poll(*service, clock, options, 2);
     auto runs = WaitRuns(*service, "ingest", 1);
     ASSERT_EQ(runs.size(), 1u);
     nlohmann::json trigger = TriggerOf(runs[0]);
@@ -379,21 +384,14 @@ TEST_F(ServiceTest, FileTriggerRunsEachFileOnceAcrossARestart) {
     EXPECT_EQ(trigger["size"], 5);
     EXPECT_NE(runs[0].params_json.find("in/a.csv"), std::string::npos) << "the path param: " << runs[0].params_json;
     // More polls of the unchanged file: no second run.
-    clock.Advance(options.poll_interval_us + kSec);
-    service->Tick();
+    Poll(*service, clock, options);
     EXPECT_EQ(Runs(*service, "ingest").size(), 1u);
   }
   auto service = StartService(clock, options);
-  for (int i = 0; i < 3; ++i) {
-    clock.Advance(options.poll_interval_us + kSec);
-    service->Tick();
-  }
+  Poll(*service, clock, options, 3);
   EXPECT_EQ(Runs(*service, "ingest").size(), 1u) << "a.csv ran again after the restart";
   Write("in/b.csv", "id\n2\n3\n");
-  for (int i = 0; i < 3; ++i) {
-    clock.Advance(options.poll_interval_us + kSec);
-    service->Tick();
-  }
+  Poll(*service, clock, options, 3);
   auto runs = WaitRuns(*service, "ingest", 2);
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(TriggerOf(runs[0])["path"], "in/b.csv");
@@ -407,10 +405,7 @@ TEST_F(ServiceTest, ATriggeredRunThatCannotBeQueuedIsRecordedAsFailed) {
   ServiceOptions options = Options();
   auto service = StartService(clock, options);
   Write("in/a.csv", "id\n1\n");
-  for (int i = 0; i < 2; ++i) {
-    clock.Advance(options.poll_interval_us + kSec);
-    service->Tick();
-  }
+  Poll(*service, clock, options, 2);
   auto runs = WaitRuns(*service, "ingest", 1);
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].status, "failed");
@@ -507,8 +502,7 @@ TEST_F(ServiceTest, FileThatStopsCompilingKeepsItsLastGoodPipeline) {
   std::string good_hash = good->plan_hash;
   EXPECT_TRUE(good->compiles);
   Write("p.etl", kOneSchema + "pipeline evolving {\n  from generate(count: 1, schema: One, seed: 1) | into\n}\n");
-  clock.Advance(options.poll_interval_us + kSec);
-  service->Tick();
+  Poll(*service, clock, options);
   auto snapshot = service->Snapshot();
   const ProjectPipeline* kept = snapshot->Find("evolving");
   ASSERT_NE(kept, nullptr) << "the pipeline disappeared with its file's errors";
@@ -524,8 +518,7 @@ TEST_F(ServiceTest, FileThatStopsCompilingKeepsItsLastGoodPipeline) {
   // A fixed file with another plan replaces it (the hash tells plans apart).
   Write("p.etl", kOneSchema + "pipeline evolving {\n  from generate(count: 3, schema: One, seed: 1) | into "
                               "jsonl(\"out/evolving.jsonl\")\n}\n");
-  clock.Advance(options.poll_interval_us + kSec);
-  service->Tick();
+  Poll(*service, clock, options);
   const ProjectPipeline* fixed = service->Snapshot()->Find("evolving");
   ASSERT_NE(fixed, nullptr);
   EXPECT_TRUE(fixed->compiles);
