@@ -220,6 +220,13 @@ bool JsonlReader::NextLine() {
 }
 
 JsonlEvent JsonlReader::Next() {
+  JsonlEvent event = NextUnvalidated();
+  if (event != JsonlEvent::kLine) return event;
+  Validate(options_.parse_blocks);
+  return error_.reason.empty() ? JsonlEvent::kRecord : JsonlEvent::kError;
+}
+
+JsonlEvent JsonlReader::NextUnvalidated() {
   for (;;) {
     if (failed_) return JsonlEvent::kFailed;
     if (!NextLine()) return failed_ ? JsonlEvent::kFailed : JsonlEvent::kEnd;
@@ -228,9 +235,13 @@ JsonlEvent JsonlReader::Next() {
       ++stats_.blank_lines;
       continue;
     }
-    Validate();
-    return error_.reason.empty() ? JsonlEvent::kRecord : JsonlEvent::kError;
+    return JsonlEvent::kLine;
   }
+}
+
+JsonlEvent JsonlReader::ValidateLine() {
+  Validate(false);
+  return error_.reason.empty() ? JsonlEvent::kRecord : JsonlEvent::kError;
 }
 
 void JsonlReader::StartBlock() {
@@ -291,9 +302,9 @@ bool JsonlReader::ValidateInBlock() {
   return true;
 }
 
-void JsonlReader::Validate() {
+void JsonlReader::Validate(bool in_block) {
   error_.reason.clear();
-  if (options_.parse_blocks && ValidateInBlock()) {
+  if (in_block && ValidateInBlock()) {
     ++stats_.records;
     return;
   }

@@ -47,6 +47,7 @@ enum class JsonlEvent {
   kError,   // an invalid line: line() and error(); the reader goes on with the next line
   kEnd,     // end of input
   kFailed,  // the input could not be read (failure()); nothing more follows
+  kLine,    // NextUnvalidated: a non-blank line, not validated yet
 };
 
 // The position and raw text of the current line (without its LF or CRLF).
@@ -86,6 +87,15 @@ class JsonlReader {
 
   // Advances to the next non-blank line and validates it.
   JsonlEvent Next();
+  // Next() in two halves, for a caller that reads some lines itself (the jsonl source's
+  // direct scanner): NextUnvalidated() advances to the next non-blank line and returns
+  // kLine (or kEnd, kFailed); then exactly one of AcceptLine() (the caller validated the
+  // line: it counts as a record) or ValidateLine() (kRecord or kError, as Next() would
+  // have returned; the line is parsed alone, not in a block, since the lines around it
+  // were not parsed). The counts are those Next() gives.
+  JsonlEvent NextUnvalidated();
+  void AcceptLine() { ++stats_.records; }
+  JsonlEvent ValidateLine();
   // Starts reading `text` in place (no copy) as a whole input, forgetting what was read
   // before (counts restart at zero, line numbers at 1). SIMDJSON_PADDING bytes after the
   // text must be readable (their content does not matter). `input_start`: the text begins
@@ -107,7 +117,8 @@ class JsonlReader {
   bool NextLine();
   // Reads more input behind the unconsumed bytes, growing the buffer when it is full.
   bool Fill();
-  void Validate();
+  // Validates the current line: in a block (parse_blocks) or alone.
+  void Validate(bool in_block);
   // The fast path of Validate: takes the current line's document from a parse_many over
   // all complete lines in the buffer. False when that document does not stand for exactly
   // this line (then Validate parses the line alone, which gives the exact error).

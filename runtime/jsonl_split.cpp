@@ -235,16 +235,29 @@ bool JsonlStreamChunker::Next(size_t target, PaddedText& out) {
   }
 }
 
-JsonlPieceConverter::JsonlPieceConverter(const JsonlConvertPlan& plan)
-    : plan_(plan), reader_(JsonlOptions{}), matcher_(*plan.schema) {
-  const auto& fields = plan_.schema->fields;
+namespace {
+
+std::vector<JsonlFastSlot> MakeSlots(const JsonlConvertPlan& plan) {
+  std::vector<JsonlFastSlot> slots;
+  const auto& fields = plan.schema->fields;
   for (size_t f = 0; f < fields.size(); ++f) {
-    JsonlFastSlot& slot = slots_.emplace_back();
+    JsonlFastSlot& slot = slots.emplace_back();
     slot.kind = fields[f].type->kind;
     slot.nullable = fields[f].type->nullable;
-    slot.skip_text = f < plan_.skip_text.size() && plan_.skip_text[f];
+    slot.skip_text = f < plan.skip_text.size() && plan.skip_text[f];
   }
+  return slots;
 }
+
+// The direct scanner stops for the rest of a piece when at least this many of its lines,
+// and more than a quarter of them, were not its (each such line is parsed twice).
+constexpr size_t kDirectMissesToStop = 16;
+
+}  // namespace
+
+JsonlPieceConverter::JsonlPieceConverter(const JsonlConvertPlan& plan)
+    : plan_(plan), reader_(JsonlOptions{}), matcher_(*plan.schema), slots_(MakeSlots(plan)),
+      scanner_(*plan.schema, matcher_, slots_) {}
 
 bool JsonlPieceConverter::ConvertFast(simdjson::dom::object object) {
   namespace dom = simdjson::dom;
@@ -342,8 +355,31 @@ void JsonlPieceConverter::Convert(std::string_view text, bool input_start, const
   ast::Value record;
   std::string message;
   reader_.ReadText(text, input_start);
+  // The direct scanner reads the lines it can; a line it does not take is parsed alone by
+  // simdjson. When many lines are not its, the rest of the piece goes to simdjson's block
+  // parser. The results are the same either way.
+  bool use_direct = fast && plan_.direct;
+  size_t direct_lines = 0, direct_misses = 0;
   for (;;) {
-    JsonlEvent event = reader_.Next();
+    JsonlEvent event;
+    bool scanned = false;
+    if (use_direct) {
+      event = reader_.NextUnvalidated();
+      if (event == JsonlEvent::kLine) {
+        ++direct_lines;
+        scanned = scanner_.Scan(reader_.line().text);
+        if (scanned) {
+          reader_.AcceptLine();
+          ++out.direct_rows;
+          event = JsonlEvent::kRecord;
+        } else {
+          if (++direct_misses >= kDirectMissesToStop && direct_misses * 4 > direct_lines) use_direct = false;
+          event = reader_.ValidateLine();
+        }
+      }
+    } else {
+      event = reader_.Next();
+    }
     if (event == JsonlEvent::kEnd) break;
     if (event == JsonlEvent::kFailed) {
       out.failure = reader_.failure();
@@ -370,7 +406,7 @@ void JsonlPieceConverter::Convert(std::string_view text, bool input_start, const
                                            line.number));
       continue;
     }
-    if (fast && ConvertFast(reader_.object())) {
+    if (scanned || (fast && ConvertFast(reader_.object()))) {
       for (size_t f = 0; f < fields.size(); ++f) direct[f].Append(slots_[f]);
       keep.push_back(static_cast<uint32_t>(rows_so_far() - (fields.empty() ? 0 : 1)));
       continue;

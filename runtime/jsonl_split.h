@@ -19,6 +19,7 @@
 #include "runtime/input_stream.h"
 #include "runtime/jsonl_convert.h"
 #include "runtime/jsonl_reader.h"
+#include "runtime/jsonl_scan.h"
 #include "runtime/step.h"
 
 namespace etl::runtime {
@@ -74,6 +75,8 @@ struct JsonlConvertPlan {
   ast::TypeRef schema;              // a record type
   size_t batch_rows = kDefaultBatchRows;
   bool fast = false;                // every field is a top-level scalar: ConvertFast applies
+  bool direct = true;               // fast schemas: try the direct scanner first (tests
+                                    // turn it off to compare with the simdjson path)
   std::vector<bool> skip_text;      // per field: String layout and no later step reads it
 };
 
@@ -84,22 +87,8 @@ struct JsonlPieceResult {
   std::vector<ErrorRecord> errors;  // in input order
   uint64_t lines = 0;               // lines of the piece, blank ones included
   uint64_t records = 0;             // records read: rows + errors
+  uint64_t direct_rows = 0;         // rows the direct scanner read (for tests and profiles)
   std::string failure;              // the parser could not be set up (out of memory)
-};
-
-// One converted field of the record being read by JsonlPieceConverter's fast path
-// (strings point into the parsed document).
-struct JsonlFastSlot {
-  // The field's type kind and nullability, read once at open rather than through the
-  // shared type pointer for every value.
-  ast::TypeKind kind = ast::TypeKind::Int;
-  bool nullable = false;
-  bool skip_text = false;  // String layout and no later step reads it: appended empty
-  bool set = false;
-  bool null = false;
-  int64_t int_value = 0;  // int, date (days), timestamp and duration (µs), bool
-  double float_value = 0;
-  std::string_view text;
 };
 
 // Parses and converts pieces; one per worker at a time (the source keeps a pool), so its
@@ -121,6 +110,7 @@ class JsonlPieceConverter {
   JsonlReader reader_;
   JsonFieldMatcher matcher_;
   std::vector<JsonlFastSlot> slots_;
+  JsonlDirectScanner scanner_;
 };
 
 }  // namespace etl::runtime

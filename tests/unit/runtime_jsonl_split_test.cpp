@@ -26,6 +26,7 @@
 #include "runtime/jsonl_split.h"
 #include "runtime/source_jsonl.h"
 #include "runtime/value_json.h"
+#include "tests/unit/runtime_jsonl_test_util.h"
 #include "tests/unit/runtime_scratch_test.h"
 
 namespace etl::runtime {
@@ -483,10 +484,10 @@ TEST_F(JsonlSplitTest, UnreadStringFieldsAreValidatedNotCopied) {
 namespace etl::runtime {
 namespace {
 
-// The fast path (ConvertFast into columns filled in place) against the general path
-// (JsonRecordToValue + ColumnBuilder) on the same schema of top-level scalars: the same
-// rows, errors and column contents (validity words, string views and bytes), with nulls,
-// every fast kind, unread strings and batches of 1..9 rows.
+// The fast paths (ConvertFast into columns filled in place, and the direct scanner) against
+// the general path (JsonRecordToValue + ColumnBuilder) on the same schema of top-level
+// scalars: the same rows, errors and column contents (validity words, string views and
+// bytes), with nulls, every fast kind, unread strings and batches of 1..9 rows.
 TEST(JsonlFastColumns, MatchTheGeneralPath) {
   auto nullable = [](ast::TypeKind kind) { return ast::MakeType(kind, true); };
   ast::TypeRef schema = ast::RecordType({{"id", ast::IntType()},
@@ -516,60 +517,22 @@ TEST(JsonlFastColumns, MatchTheGeneralPath) {
     PaddedText padded = PaddedText::Copy(text);
     std::vector<bool> skip = {false, rng() % 2 == 0, false, false, false, false, false, rng() % 2 == 0};
     size_t batch_rows = 1 + rng() % 9;
-    JsonlPieceResult results[2];
-    for (int fast = 0; fast < 2; ++fast) {
+    // 0: the general path; 1: ConvertFast on simdjson's document; 2: the direct scanner.
+    JsonlPieceResult results[3];
+    for (int path = 0; path < 3; ++path) {
       JsonlConvertPlan plan;
       plan.step = "s";
       plan.schema = schema;
       plan.batch_rows = batch_rows;
-      plan.fast = fast == 1;
+      plan.fast = path >= 1;
+      plan.direct = path == 2;
       plan.skip_text = skip;
       JsonlPieceConverter converter(plan);
-      converter.Convert(padded.view(), true, "f.jsonl", results[fast]);
+      converter.Convert(padded.view(), true, "f.jsonl", results[path]);
     }
-    const JsonlPieceResult& general = results[0];
-    const JsonlPieceResult& fast = results[1];
     std::string what = "seed " + std::to_string(seed);
-    EXPECT_EQ(general.records, fast.records) << what;
-    EXPECT_EQ(general.lines, fast.lines) << what;
-    ASSERT_EQ(general.errors.size(), fast.errors.size()) << what;
-    for (size_t i = 0; i < general.errors.size(); ++i) {
-      EXPECT_EQ(general.errors[i].code, fast.errors[i].code) << what;
-      EXPECT_EQ(general.errors[i].message, fast.errors[i].message) << what;
-      EXPECT_EQ(general.errors[i].line, fast.errors[i].line) << what;
-      EXPECT_EQ(general.errors[i].record, fast.errors[i].record) << what;
-    }
-    ASSERT_EQ(general.batches.size(), fast.batches.size()) << what;
-    size_t rows = 0;
-    for (size_t b = 0; b < general.batches.size(); ++b) {
-      const Batch& g = general.batches[b];
-      const Batch& f = fast.batches[b];
-      ASSERT_EQ(g.rows, f.rows) << what;
-      rows += g.rows;
-      for (size_t r = 0; r < g.rows; ++r) EXPECT_EQ(ValueToJson(g.Row(r)), ValueToJson(f.Row(r))) << what;
-      ASSERT_EQ(g.columns.size(), f.columns.size());
-      for (size_t c = 0; c < g.columns.size(); ++c) {
-        const Column& x = *g.columns[c];
-        const Column& y = *f.columns[c];
-        EXPECT_EQ(x.rows, y.rows) << what;
-        EXPECT_EQ(x.layout, y.layout) << what;
-        EXPECT_EQ(x.validity.Words(), y.validity.Words()) << what << " column " << c;
-        EXPECT_EQ(x.ints, y.ints) << what;
-        EXPECT_EQ(x.days, y.days) << what;
-        EXPECT_EQ(x.bools, y.bools) << what;
-        ASSERT_EQ(x.floats.size(), y.floats.size()) << what;
-        for (size_t i = 0; i < x.floats.size(); ++i) EXPECT_EQ(std::memcmp(&x.floats[i], &y.floats[i], 8), 0) << what;
-        ASSERT_EQ(x.strings.size(), y.strings.size()) << what;
-        for (size_t i = 0; i < x.strings.size(); ++i) {
-          EXPECT_EQ(x.strings[i].offset, y.strings[i].offset) << what;
-          EXPECT_EQ(x.strings[i].length, y.strings[i].length) << what;
-        }
-        if (x.layout == Layout::String) {
-          EXPECT_EQ(*x.bytes, *y.bytes) << what << " column " << c;
-        }
-      }
-    }
-    EXPECT_EQ(rows + general.errors.size(), general.records) << what;
+    test::ExpectSamePieceResults(results[0], results[1], what + " (ConvertFast)");
+    test::ExpectSamePieceResults(results[0], results[2], what + " (direct scanner)");
   }
 }
 
