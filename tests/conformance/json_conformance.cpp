@@ -9,6 +9,9 @@
 //       multi-line files have a middle line that is valid on its own (error, valid, error).
 //   i_: either result; must not crash or hang.
 // Every y_ and n_ file is also checked as a whole document (the JSON layer alone).
+// Every file is also read by the jsonl source's converter with a schema of nullable
+// scalars, once with the direct scanner and once with simdjson alone: the records, errors
+// and rows must be the same (the scanner must never take a line simdjson rejects).
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -20,6 +23,8 @@
 #include <vector>
 
 #include "runtime/jsonl_reader.h"
+#include "runtime/jsonl_split.h"
+#include "runtime/value_json.h"
 
 namespace fs = std::filesystem;
 using etl::runtime::JsonlEvent;
@@ -53,6 +58,35 @@ Outcome Read(const std::string& text) {
   return outcome;
 }
 
+// The converter's reading of `text`, rendered: counts, error messages and rows.
+std::string ReadWithConverter(const std::string& text, bool direct, uint64_t* direct_rows = nullptr) {
+  using etl::ast::TypeKind;
+  auto nullable = [](TypeKind kind) { return etl::ast::MakeType(kind, true); };
+  etl::runtime::JsonlConvertPlan plan;
+  plan.step = "conformance";
+  // Keys the suite's objects use ("a", "", "asd", "id", ...), of every scalar kind.
+  plan.schema = etl::ast::RecordType({{"a", nullable(TypeKind::String)},
+                                      {"", nullable(TypeKind::Int)},
+                                      {"asd", nullable(TypeKind::String)},
+                                      {"id", nullable(TypeKind::Int)},
+                                      {"min", nullable(TypeKind::Float)},
+                                      {"max", nullable(TypeKind::Float)},
+                                      {"b", nullable(TypeKind::Bool)}});
+  plan.fast = true;
+  plan.direct = direct;
+  etl::runtime::JsonlPieceConverter converter(plan);
+  etl::runtime::PaddedText padded = etl::runtime::PaddedText::Copy(text);
+  etl::runtime::JsonlPieceResult result;
+  converter.Convert(padded.view(), true, "suite.jsonl", result);
+  if (direct_rows) *direct_rows += result.direct_rows;
+  std::string out = std::to_string(result.records) + " records, " + std::to_string(result.lines) + " lines\n";
+  for (const auto& error : result.errors) out += error.message + "\n";
+  for (const auto& batch : result.batches) {
+    for (size_t r = 0; r < batch.rows; ++r) out += etl::runtime::ValueToJson(batch.Row(r)) + "\n";
+  }
+  return out + result.failure;
+}
+
 std::string Slurp(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;
@@ -84,7 +118,8 @@ int main(int argc, char** argv) {
   int y_total = 0, y_ok = 0, y_as_lines = 0, y_as_document = 0;
   int n_total = 0, n_ok = 0, n_blank = 0, n_valid_middle = 0;
   int i_total = 0, i_accepted = 0;
-  int failures = 0;
+  int failures = 0, direct_agree = 0, direct_total = 0;
+  uint64_t direct_rows = 0;
   for (const auto& path : files) {
     std::string name = path.filename().string();
     if (name.size() < 2 || name[1] != '_') continue;
@@ -131,6 +166,14 @@ int main(int argc, char** argv) {
         break;
       default: continue;
     }
+    ++direct_total;
+    std::string simdjson_reading = ReadWithConverter(text, false);
+    if (ReadWithConverter(text, true, &direct_rows) == simdjson_reading) {
+      ++direct_agree;
+    } else {
+      pass = false;
+      note = "the direct scanner read it differently from simdjson | " + note;
+    }
     if (!pass) ++failures;
     std::printf("%s %s: %d record(s), %d error(s), whole document %s%s%s\n", pass ? "PASS" : "FAIL", name.c_str(),
                 outcome.records, outcome.errors, document_error.empty() ? "valid" : "invalid",
@@ -141,6 +184,8 @@ int main(int argc, char** argv) {
   std::printf("n: %d/%d rejected (%d whitespace-only give no record, %d give error/valid/error by line)\n", n_ok,
               n_total, n_blank, n_valid_middle);
   std::printf("i: %d without crash (%d accepted, %d rejected)\n", i_total, i_accepted, i_total - i_accepted);
+  std::printf("direct scanner: %d/%d files read as simdjson reads them (%llu rows read by the scanner)\n",
+              direct_agree, direct_total, static_cast<unsigned long long>(direct_rows));
   std::printf("JSONTestSuite: %d/%d y accepted, %d/%d n rejected, %d i without crash%s\n", y_ok, y_total, n_ok,
               n_total, i_total, failures ? (", " + std::to_string(failures) + " FAILED").c_str() : "");
   return failures == 0 && y_total > 0 && n_total > 0 ? 0 : 1;
