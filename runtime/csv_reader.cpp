@@ -230,6 +230,18 @@ bool CsvReader::NextBlock(CsvBlock& out) {
     const size_t first_error = out.errors_.size();
     bool need_more = false;
     while (out.records_in() < options_.block_records && pos_ < end_ && !AtLimit()) {
+      if (options_.simple_runs && options_.check_field_count && expected_fields_ != 0) {
+        // Runs of simple records in one pass; the first other record is read below.
+        const size_t stop = limit_ - buffer_offset_ < end_ ? static_cast<size_t>(limit_ - buffer_offset_) : end_;
+        size_t next = pos_;
+        const size_t n = tokenizer.SimpleRecords(pos_, stop, options_.block_records - out.records_in(),
+                                                 static_cast<uint32_t>(expected_fields_),
+                                                 {ordinal_, line_, buffer_offset_}, out, &next);
+        ordinal_ += n;
+        line_ += n;
+        pos_ = next;
+        if (out.records_in() >= options_.block_records || pos_ >= end_ || AtLimit()) break;
+      }
       CsvRecordScan scan;
       size_t fields_before = out.fields_.size();
       if (!tokenizer.Record(pos_, out, &scan)) {

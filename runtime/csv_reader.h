@@ -28,6 +28,8 @@ struct CsvOptions {
   size_t block_records = 4096;            // records per block (good + bad)
   size_t buffer_size = 4 << 20;           // initial read buffer; grows for longer records
   size_t max_error_raw_bytes = 1 << 20;   // raw text kept per error record
+  bool simple_runs = true;                // tokenize runs of plain records in one pass (tests
+                                          // turn it off to compare with record by record)
 };
 
 // Counters of one reader: records_in == good + bad always holds.

@@ -43,6 +43,10 @@ class CsvStructuralScanner {
     return end_;
   }
 
+  // The structural bits of the 64-byte window that starts at `window` (bit i: byte
+  // window + i), bytes at or past `end` included (callers bound the positions they take).
+  uint64_t WindowBits(size_t window) const { return ClassifyWindow(base_ + window); }
+
  private:
   uint64_t ClassifyWindow(const char* p) const {
 #if defined(__SSE2__)

@@ -153,4 +153,51 @@ bool CsvTokenizer::Record(size_t start, CsvBlock& out, CsvRecordScan* scan) {
   }
 }
 
+size_t CsvTokenizer::SimpleRecords(size_t start, size_t stop, size_t max_records, uint32_t fields, Position at,
+                                   CsvBlock& out, size_t* next) {
+  *next = start;
+  if (start >= stop || start >= end_ || max_records == 0 || fields == 0) return 0;
+  out.fields_.reserve(out.fields_.size() + max_records * fields);
+  out.records_.reserve(out.records_.size() + max_records);
+  size_t records = 0;
+  size_t record = start;  // the current record's first byte
+  size_t field = start;   // the current field's first byte
+  size_t record_fields = out.fields_.size();
+  uint32_t count = 0;
+  size_t window = start & ~size_t{63};
+  uint64_t bits = scanner_.WindowBits(window) & (~uint64_t{0} << (start & 63));
+  for (;;) {
+    while (bits == 0) {
+      window += 64;
+      if (window >= end_) break;
+      bits = scanner_.WindowBits(window);
+    }
+    if (bits == 0) break;
+    const size_t s = window + static_cast<size_t>(__builtin_ctzll(bits));
+    bits &= bits - 1;
+    if (s >= end_) break;
+    const char c = base_[s];
+    if (c == delimiter_) {
+      out.fields_.push_back({static_cast<uint32_t>(field), static_cast<uint32_t>(s - field), 0});
+      field = s + 1;
+      ++count;
+      continue;
+    }
+    // A quote or a CR: not simple. A LF ends the record: simple if not blank and whole.
+    if (c != '\n' || s == record || count + 1 != fields) break;
+    out.fields_.push_back({static_cast<uint32_t>(field), static_cast<uint32_t>(s - field), 0});
+    out.records_.push_back(CsvRecordInfo{at.ordinal + records, at.line + records, at.buffer_offset + record,
+                                         static_cast<uint32_t>(record), static_cast<uint32_t>(s - record),
+                                         static_cast<uint32_t>(record_fields), fields});
+    ++records;
+    record = field = s + 1;
+    record_fields = out.fields_.size();
+    count = 0;
+    if (records == max_records || record >= stop) break;
+  }
+  out.fields_.resize(record_fields);  // the fields of a record not taken
+  *next = record;
+  return records;
+}
+
 }  // namespace etl::runtime

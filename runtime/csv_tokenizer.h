@@ -34,6 +34,21 @@ class CsvTokenizer {
   // `scan`. Returns false, appending nothing, when the record may continue past `end`.
   bool Record(size_t start, CsvBlock& out, CsvRecordScan* scan);
 
+  // Where the reader is in the file at `start`, for the records SimpleRecords appends.
+  struct Position {
+    uint64_t ordinal = 0;        // the record's ordinal
+    uint64_t line = 1;           // its first line
+    uint64_t buffer_offset = 0;  // file offset of base[0]
+  };
+  // The run of simple records from `start` on, appended to `out` (fields and CsvRecordInfo)
+  // in one pass over the structural bits: each ends with a LF, holds no quote and no CR, is
+  // not blank and has exactly `fields` fields, so it is what Record gives, and a good
+  // record. Stops before the first record that is not simple (the caller reads it with
+  // Record), before the first one starting at or after `stop`, after `max_records`, or
+  // where the buffer ends. Returns the number of records; `*next` is where it stopped.
+  size_t SimpleRecords(size_t start, size_t stop, size_t max_records, uint32_t fields, Position at, CsvBlock& out,
+                       size_t* next);
+
  private:
   const char* base_;
   size_t end_;

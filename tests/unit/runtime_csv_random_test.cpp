@@ -118,7 +118,45 @@ TEST(CsvRandom, MutatedAndRandomInputNeverBreaksTheInvariants) {
     small.block_records = 1 + rng() % 5;
     ASSERT_EQ(Describe(input, small, 0), expected) << "case " << i << " buffer " << small.buffer_size;
     ASSERT_EQ(Describe(input, options, 1 + rng() % 7), expected) << "case " << i << " short reads";
+    CsvOptions record_by_record = options;
+    record_by_record.simple_runs = false;
+    ASSERT_EQ(Describe(input, record_by_record, 0), expected) << "case " << i << " record by record";
     if (HasFailure()) break;
+  }
+}
+
+// Long inputs of mostly plain records (fields of 0..90 bytes, so records cross the 64-byte
+// windows anywhere) with now and then a quoted field, a CR, a blank line, a ragged record,
+// invalid UTF-8 or no final LF: runs of simple records (CsvTokenizer::SimpleRecords) give
+// exactly what reading record by record gives, at any buffer and block size.
+TEST(CsvRandom, SimpleRunsReadLikeRecordByRecord) {
+  std::mt19937 rng(20261122);
+  for (int i = 0; i < 300; ++i) {
+    const size_t columns = 1 + rng() % 9;
+    std::string input;
+    for (size_t r = 0, rows = rng() % 400; r <= rows; ++r) {
+      size_t fields = columns;
+      if (r > 0 && rng() % 60 == 0) fields = rng() % 2 ? columns + 1 : columns - (columns > 1 ? 1 : 0);
+      if (r > 0 && rng() % 80 == 0) fields = 0;  // a blank line
+      for (size_t c = 0; c < fields; ++c) {
+        if (c > 0) input += ',';
+        switch (r == 0 ? 0 : rng() % 50) {
+          case 1: input += "\"q,\"\"u\""; break;
+          case 2: input += "\xC3\xA9t\xC3\xA9"; break;
+          case 3: input += "bad\xFF"; break;
+          default: input += std::string(rng() % 91, static_cast<char>('a' + rng() % 26)); break;
+        }
+      }
+      input += rng() % 70 == 0 ? "\r\n" : "\n";
+    }
+    if (rng() % 3 == 0 && !input.empty()) input.pop_back();  // no final LF
+    CsvOptions options;
+    options.skip_blank_lines = rng() % 2 == 0;
+    options.buffer_size = rng() % 2 ? 1 + rng() % 300 : size_t{4} << 20;
+    options.block_records = 1 + rng() % 100;
+    CsvOptions record_by_record = options;
+    record_by_record.simple_runs = false;
+    ASSERT_EQ(Describe(input, options, 0), Describe(input, record_by_record, 0)) << "case " << i;
   }
 }
 
