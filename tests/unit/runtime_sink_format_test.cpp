@@ -63,6 +63,26 @@ TEST(SinkFormatTest, FloatsAreSpelledAsFmt) {
     double value = std::bit_cast<double>(random());
     ExpectFmtSpelling(value);
   }
+  // The short-decimal path (at most 3 fraction digits, below 2^50 / 10^k): every count
+  // of fraction digits, trailing zeros, integers with trailing zeros, and the values
+  // around each bound, where the path must hand over to dragonbox.
+  for (int i = 0; i < 300000; ++i) {
+    const double scale[] = {1.0, 10.0, 100.0, 1000.0, 10000.0};
+    const uint64_t digits = random() % (uint64_t{1} << (1 + random() % 52));
+    double value = static_cast<double>(digits) / scale[random() % 5];
+    ExpectFmtSpelling(value);
+    ExpectFmtSpelling(std::nextafter(value, 0.0));
+    ExpectFmtSpelling(std::nextafter(value, INFINITY));
+  }
+  for (double bound : {0x1p50, 0x1p50 / 10, 0x1p50 / 100, 0x1p50 / 1000}) {
+    for (double value = bound - 8; value < bound + 8; value += 0.25) {
+      ExpectFmtSpelling(value);
+      ExpectFmtSpelling(std::nextafter(value, INFINITY));
+    }
+  }
+  for (double value : {0.001, 0.01, 0.1, 0.125, 0.0015, 1000.0, 1800.0, 1e14, 123456789012.345}) {
+    ExpectFmtSpelling(value);
+  }
   // Decimal-looking values like prices and their products (the usual data).
   for (int i = 0; i < 300000; ++i) {
     double price = static_cast<double>(random() % 10000000) / 100.0;
