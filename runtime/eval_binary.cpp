@@ -290,6 +290,9 @@ class InConstNode : public Node {
       }
     }
     small_strings_.assign(strings_.begin(), strings_.end());
+    for (const std::string& item : small_strings_) {
+      short_keys_.push_back(item.size() <= 8 ? ShortKey(item.data(), item.size()) : 0);
+    }
   }
   Vec Eval(const Frame& frame) const override {
     Vec v = left_->Eval(frame);
@@ -307,12 +310,23 @@ class InConstNode : public Node {
         } else {
           const StringView view = c.strings[k];
           const char* text = bytes + view.offset;
-          for (const std::string& item : small_strings_) {
-            // Length and first byte settle most comparisons without a memcmp call.
-            if (item.size() == view.length &&
-                (view.length == 0 || (item[0] == text[0] && std::memcmp(item.data() + 1, text + 1, view.length - 1) == 0))) {
-              found = true;
-              break;
+          if (view.length <= 8) {
+            // Codes ("US", "EUR"): one key of the value's bytes, compared with each item's.
+            const uint64_t key = ShortKey(text, view.length);
+            for (size_t i = 0; i < small_strings_.size(); ++i) {
+              if (small_strings_[i].size() == view.length && short_keys_[i] == key) {
+                found = true;
+                break;
+              }
+            }
+          } else {
+            for (const std::string& item : small_strings_) {
+              // Length and first byte settle most comparisons without a memcmp call.
+              if (item.size() == view.length && item[0] == text[0] &&
+                  std::memcmp(item.data() + 1, text + 1, view.length - 1) == 0) {
+                found = true;
+                break;
+              }
             }
           }
         }
@@ -359,6 +373,21 @@ class InConstNode : public Node {
   static constexpr size_t kLinearStrings = 8;
   std::unordered_set<std::string, Hash, std::equal_to<>> strings_;
   std::vector<std::string> small_strings_;  // strings_ as a list, for short lists
+  std::vector<uint64_t> short_keys_;        // per small string of at most 8 bytes: ShortKey
+
+  // The bytes of a string of at most 8 bytes as one number, read in at most two loads
+  // that stay inside the string; with the length it identifies the string.
+  static uint64_t ShortKey(const char* p, size_t n) {
+    if (n >= 4) return uint64_t{Load<uint32_t>(p)} | uint64_t{Load<uint32_t>(p + n - 4)} << 32;
+    if (n >= 2) return uint64_t{Load<uint16_t>(p)} | uint64_t{Load<uint16_t>(p + n - 2)} << 16;
+    return n == 1 ? static_cast<unsigned char>(*p) : 0;
+  }
+  template <typename T>
+  static T Load(const char* p) {
+    T value;
+    std::memcpy(&value, p, sizeof value);
+    return value;
+  }
   std::vector<ast::Value> others_;  // floats, lists, records: compared by value
 };
 

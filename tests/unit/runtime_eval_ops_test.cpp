@@ -1,6 +1,9 @@
 // The interpreter's operators: arithmetic, comparisons, logic, null handling, control flow,
 // row errors and selection vectors.
+#include <algorithm>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "runtime_eval_util.h"
 
@@ -87,6 +90,44 @@ TEST(EvalOps, NullsAndLogic) {
   Expr is_null = Node(ir::ExprKind::IsNull, {n}, b);
   Result r = RunExpr(is_null, batch);
   EXPECT_TRUE(Same(r.values[0], Value::Bool(false)) && Same(r.values[1], Value::Bool(true)));
+}
+
+// `s in [a few strings]` compares short strings (at most 8 bytes) as one key of their
+// bytes and longer ones by length and bytes: every length 0..12 against items of every
+// length, values that differ from an item in one byte only (first, middle, last), and
+// nulls, against a plain search; `not in` is the negation.
+TEST(EvalOps, InAFewStringsMatchesExactlyTheEqualOnes) {
+  // At most 8 items: longer lists use a hash set.
+  const std::vector<std::string> items = {"", "U", "US", "EUR", "abcde", "abcdefgh", "abcdefghijk", std::string("x\0y", 3)};
+  std::vector<std::string> values;
+  for (const std::string& item : items) {
+    values.push_back(item);
+    for (size_t at : {size_t{0}, item.size() / 2, item.size() ? item.size() - 1 : 0}) {
+      if (item.empty()) continue;
+      std::string near = item;
+      near[at] = static_cast<char>(near[at] ^ 1);
+      values.push_back(near);
+    }
+    values.push_back(item + "z");
+    if (!item.empty()) values.push_back(item.substr(0, item.size() - 1));
+  }
+  for (size_t n = 0; n <= 12; ++n) values.push_back(std::string(n, 'q'));
+  std::vector<Value> rows;
+  for (const std::string& value : values) rows.push_back(Rec({{"s", Value::String(value)}}));
+  rows.push_back(Rec({{"s", Value::Null()}}));
+  Batch batch = MakeRows("{s: string?}", rows);
+  auto s = ir::FieldExpr(0, "s", T("string?"));
+  std::vector<Value> list;
+  for (const std::string& item : items) list.push_back(Value::String(item));
+  auto b = ast::BoolType();
+  Result in = RunExpr(Bin(BinaryOp::In, s, ir::LiteralExpr(ListV(list), T("list<string>")), b), batch);
+  Result not_in = RunExpr(Bin(BinaryOp::NotIn, s, ir::LiteralExpr(ListV(list), T("list<string>")), b), batch);
+  for (size_t r = 0; r < values.size(); ++r) {
+    bool expected = std::find(items.begin(), items.end(), values[r]) != items.end();
+    EXPECT_TRUE(Same(in.values[r], Value::Bool(expected))) << "row " << r << " \"" << values[r] << "\"";
+    EXPECT_TRUE(Same(not_in.values[r], Value::Bool(!expected))) << "row " << r;
+  }
+  EXPECT_TRUE(Same(in.values[values.size()], Value::Bool(false)));  // null is in no list without null
 }
 
 TEST(EvalOps, AndOrShortCircuitSoTheRightSideDoesNotFail) {
