@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "runtime/csv_utf8.h"
 #include "runtime/fn_registry.h"
 
 namespace etl::runtime {
@@ -53,19 +54,6 @@ size_t DecodeUtf8(std::string_view s, size_t i, int32_t& cp) {
   cp = v;
   return n;
 }
-void EncodeUtf8(int32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6)), out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12)), out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18)), out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)), out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 // The C.UTF-8 locale (glibc >= 2.35 ships it), opened once; its LC_CTYPE has the Unicode
 // case tables.
 locale_t Utf8Locale() {
@@ -90,7 +78,7 @@ std::string MapCase(std::string_view s, bool upper) {
       out.append(s.substr(i, n));
     } else {
       auto mapped = upper ? towupper_l(static_cast<wint_t>(cp), locale) : towlower_l(static_cast<wint_t>(cp), locale);
-      EncodeUtf8(static_cast<int32_t>(mapped), out);
+      AppendUtf8(static_cast<uint32_t>(mapped), out);
     }
     i += n;
   }

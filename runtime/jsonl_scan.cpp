@@ -6,6 +6,7 @@
 #include <cstring>
 #include <optional>
 
+#include "runtime/csv_utf8.h"
 #include "runtime/jsonl_scalars.h"
 #include "runtime/source_csv_convert.h"
 
@@ -70,24 +71,6 @@ int32_t Hex4(const char* p, const char* end) {
     value = value * 16 + digit;
   }
   return value;
-}
-
-void AppendUtf8(uint32_t code, std::string& out) {
-  if (code < 0x80) {
-    out.push_back(static_cast<char>(code));
-  } else if (code < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (code >> 6)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else if (code < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (code >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (code >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  }
 }
 
 template <typename T>
@@ -179,6 +162,16 @@ ETL_SCAN_INLINE bool JsonlDirectScanner::ReadLiteral(std::string_view word) {
   return true;
 }
 
+ETL_SCAN_INLINE const char* JsonlDirectScanner::AccumulateDigits(const char* p, uint64_t& value) const {
+  while (p < end_) {
+    const unsigned d = static_cast<unsigned char>(*p) - unsigned{'0'};
+    if (d > 9) break;
+    value = value * 10 + d;
+    ++p;
+  }
+  return p;
+}
+
 ETL_SCAN_INLINE bool JsonlDirectScanner::ReadInt(int64_t& value) {
   // -?(0|[1-9][0-9]*) of at most 18 digits (always an int64 for simdjson; longer ones are
   // its call: int64, uint64 or an error). A fraction or exponent is a float: a mismatch.
@@ -187,12 +180,7 @@ ETL_SCAN_INLINE bool JsonlDirectScanner::ReadInt(int64_t& value) {
   p += negative;
   const char* digits = p;
   uint64_t magnitude = 0;
-  while (p < end_) {
-    const unsigned d = static_cast<unsigned char>(*p) - unsigned{'0'};
-    if (d > 9) break;
-    magnitude = magnitude * 10 + d;
-    ++p;
-  }
+  p = AccumulateDigits(p, magnitude);
   const size_t count = static_cast<size_t>(p - digits);
   if (count == 0 || count > 18 || (count > 1 && *digits == '0')) return false;
   if (p < end_ && (*p == '.' || *p == 'e' || *p == 'E')) return false;
@@ -212,23 +200,13 @@ ETL_SCAN_INLINE bool JsonlDirectScanner::ReadFloat(double& value) {
   p += negative;
   const char* digits = p;
   uint64_t mantissa = 0;
-  while (p < end_) {
-    const unsigned d = static_cast<unsigned char>(*p) - unsigned{'0'};
-    if (d > 9) break;
-    mantissa = mantissa * 10 + d;
-    ++p;
-  }
+  p = AccumulateDigits(p, mantissa);
   size_t count = static_cast<size_t>(p - digits);
   if (count == 0 || (count > 1 && *digits == '0')) return false;
   int fraction = 0;
   if (p < end_ && *p == '.') {
     const char* first = ++p;
-    while (p < end_) {
-      const unsigned d = static_cast<unsigned char>(*p) - unsigned{'0'};
-      if (d > 9) break;
-      mantissa = mantissa * 10 + d;
-      ++p;
-    }
+    p = AccumulateDigits(p, mantissa);
     fraction = static_cast<int>(p - first);
     if (fraction == 0) return false;
     count += static_cast<size_t>(fraction);

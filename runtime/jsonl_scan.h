@@ -57,6 +57,9 @@ class JsonlDirectScanner {
   // when the value is not one the direct path accepts.
   bool ReadField(JsonlFastSlot& slot, size_t field);
   bool ReadInt(int64_t& value);
+  // The digits from `p` on (to the first other byte or the line's end) appended to
+  // `value` (it wraps past 19 digits: the callers check the count); returns the byte after.
+  const char* AccumulateDigits(const char* p, uint64_t& value) const;
   bool ReadFloat(double& value);
   bool ReadFloatSlow(double& value);  // ReadFloat beyond Clinger's fast path
   bool SkipValue(int depth);
