@@ -123,14 +123,9 @@ TEST(JsonlFuzz, ValidLinesAreAllRecords) {
   EXPECT_EQ(tally.errors, 0u);
 }
 
-// The events of a read, with each record's value minified and each error's message.
-std::vector<std::string> Events(const std::string& input, bool parse_blocks, size_t piece, size_t chunk,
-                                size_t block_bytes = 64 << 10) {
-  JsonlOptions options;
-  options.chunk_size = chunk;
-  options.parse_blocks = parse_blocks;
-  options.block_bytes = block_bytes;
-  JsonlReader reader(MakeJsonlStringSource(input, piece), options);
+// Every event `reader` gives until the end: "line@offset " and the record (minified) or
+// the error message.
+std::vector<std::string> ReadEvents(JsonlReader& reader) {
   std::vector<std::string> events;
   for (;;) {
     JsonlEvent event = reader.Next();
@@ -141,18 +136,23 @@ std::vector<std::string> Events(const std::string& input, bool parse_blocks, siz
   return events;
 }
 
+// The events of a read, with each record's value minified and each error's message.
+std::vector<std::string> Events(const std::string& input, bool parse_blocks, size_t piece, size_t chunk,
+                                size_t block_bytes = 64 << 10) {
+  JsonlOptions options;
+  options.chunk_size = chunk;
+  options.parse_blocks = parse_blocks;
+  options.block_bytes = block_bytes;
+  JsonlReader reader(MakeJsonlStringSource(input, piece), options);
+  return ReadEvents(reader);
+}
+
 // The events of `input` read in place by ReadText (a reader reused across inputs, as the
 // jsonl source's workers do), with the same format as Events.
 std::vector<std::string> TextEvents(JsonlReader& reader, const std::string& input) {
   std::string padded = input + std::string(simdjson::SIMDJSON_PADDING, 'x');  // any bytes may follow
   reader.ReadText(std::string_view(padded.data(), input.size()), true);
-  std::vector<std::string> events;
-  for (;;) {
-    JsonlEvent event = reader.Next();
-    if (event != JsonlEvent::kRecord && event != JsonlEvent::kError) break;
-    std::string line = std::to_string(reader.line().number) + "@" + std::to_string(reader.line().offset) + " ";
-    events.push_back(line + (event == JsonlEvent::kRecord ? simdjson::minify(reader.value()) : reader.error().message));
-  }
+  std::vector<std::string> events = ReadEvents(reader);
   EXPECT_EQ(reader.stats().bytes, input.size());
   return events;
 }
