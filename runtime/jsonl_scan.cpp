@@ -98,6 +98,14 @@ bool JsonlDirectKind(TypeKind kind) {
   }
 }
 
+std::optional<int64_t> ParseJsonlTimeText(TypeKind kind, std::string_view text) {
+  if (kind == TypeKind::Date) {
+    if (auto days = ParseIsoDate(text)) return *days;
+    return std::nullopt;
+  }
+  return kind == TypeKind::Timestamp ? ParseIsoTimestamp(text) : ParseDurationText(text);
+}
+
 JsonlDirectScanner::JsonlDirectScanner(const ast::Type& record, JsonFieldMatcher& matcher,
                                        std::vector<JsonlFastSlot>& slots)
     : matcher_(matcher), slots_(slots), decoded_(slots.size()) {
@@ -295,12 +303,7 @@ ETL_SCAN_INLINE bool JsonlDirectScanner::ReadField(JsonlFastSlot& slot, size_t f
     case TypeKind::Date: case TypeKind::Timestamp: case TypeKind::Duration: {
       std::string_view text;
       if (c != '"' || !ReadString(text, decoded_[field])) return false;
-      std::optional<int64_t> parsed;
-      if (slot.kind == TypeKind::Date) {
-        if (auto days = ParseIsoDate(text)) parsed = *days;
-      } else {
-        parsed = slot.kind == TypeKind::Timestamp ? ParseIsoTimestamp(text) : ParseDurationText(text);
-      }
+      std::optional<int64_t> parsed = ParseJsonlTimeText(slot.kind, text);
       if (!parsed) return false;
       slot.int_value = *parsed;
       return true;

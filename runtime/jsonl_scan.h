@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,9 +35,13 @@ struct JsonlFastSlot {
   std::string_view text;
 };
 
-// True when the direct scanner can read records of `kind` (the top-level scalar kinds of
-// ConvertFast).
+// True when a field of `kind` can be read by the fast paths (the direct scanner and
+// ConvertFast): the top-level scalar kinds. A schema of such fields is a `fast` plan.
 bool JsonlDirectKind(ast::TypeKind kind);
+
+// The value of a date (days), timestamp or duration (µs) field from its JSON string, as
+// the fast paths store it; nullopt when the text is not one (the general path words it).
+std::optional<int64_t> ParseJsonlTimeText(ast::TypeKind kind, std::string_view text);
 
 // Reads JSON-lines records of a schema of JsonlDirectKind fields into slots.
 class JsonlDirectScanner {

@@ -296,13 +296,7 @@ bool JsonlPieceConverter::ConvertFast(simdjson::dom::object object) {
         break;
       case TypeKind::Date: case TypeKind::Timestamp: case TypeKind::Duration: {
         if (json_type != dom::element_type::STRING) return false;
-        std::string_view text = value.get_string().value_unsafe();
-        std::optional<int64_t> parsed;
-        if (kind == TypeKind::Date) {
-          if (auto days = ParseIsoDate(text)) parsed = *days;
-        } else {
-          parsed = kind == TypeKind::Timestamp ? ParseIsoTimestamp(text) : ParseDurationText(text);
-        }
+        std::optional<int64_t> parsed = ParseJsonlTimeText(kind, value.get_string().value_unsafe());
         if (!parsed) return false;
         slot.int_value = *parsed;
         break;

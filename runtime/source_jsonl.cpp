@@ -34,13 +34,7 @@ JsonlSource::JsonlSource(std::string step, JsonlSourceOptions options) : options
   plan_.fast = true;
   const auto& fields = options_.schema->fields;
   for (size_t f = 0; f < fields.size(); ++f) {
-    switch (fields[f].type->kind) {
-      case TypeKind::Int: case TypeKind::Float: case TypeKind::Bool: case TypeKind::String:
-      case TypeKind::Date: case TypeKind::Timestamp: case TypeKind::Duration:
-        break;
-      default:
-        plan_.fast = false;
-    }
+    if (!JsonlDirectKind(fields[f].type->kind)) plan_.fast = false;
     bool read = options_.fields_read.empty() || f >= options_.fields_read.size() || options_.fields_read[f];
     plan_.skip_text.push_back(!read && LayoutOf(fields[f].type) == Layout::String);
   }
