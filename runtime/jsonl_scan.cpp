@@ -380,6 +380,8 @@ bool JsonlDirectScanner::SkipValue(int depth) {
     // and a float must be finite.
     if (!ReadNumber(text, integer)) return false;
     if (integer) return text.size() - (text[0] == '-') <= 18;
+    // Without an exponent a number below 300 characters is far from DBL_MAX: no parse.
+    if (text.size() < 300 && text.find_first_of("eE") == std::string_view::npos) return true;
     return ParseFloatText(text).has_value();
   }
   if (c == 't') return ReadLiteral("true");
