@@ -5,6 +5,7 @@
 // expression runs and the results are the interpreter's. docs/dev/jit.md.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +22,10 @@ struct JitOptions {
   std::string cache_dir;
 };
 
+// Two libraries define MakeKernelCompiler and DumpLlvm, and an executable links one: etl_jit
+// (LLVM in process: the tests) or etl_jit_loader (etlc: LLVM in the module etlc-jit.so,
+// loaded on first use; jit_module.h).
+
 // Makes the run's JIT. Null with `error` set when LLVM cannot target this machine (the run
 // is then interpreted, with a warning). The environment variable ETL_JIT_FAULT=verify makes
 // every compilation emit a malformed function that LLVM's verifier rejects (tests of the
@@ -29,11 +34,24 @@ std::unique_ptr<runtime::KernelCompiler> MakeKernelCompiler(const JitOptions& op
 
 // The JIT of one run, as `etlc run` and `etlc serve` set it up: options.jit from `mode`
 // ("on", "off", "auto"; anything else is off) and, unless off, the compiler with its object
-// cache in `<state_dir>/jit-cache` as options.jit_compiler. When LLVM cannot target this
-// machine: null, options.jit Off (the run is interpreted) and `why` says why. The compiler
-// must outlive the run.
-std::unique_ptr<runtime::KernelCompiler> MakeRunJit(std::string_view mode, const std::string& state_dir,
-                                                    runtime::RunOptions& options, std::string* why);
+// cache in `<state_dir>/jit-cache` as options.jit_compiler. When the JIT is not available
+// (LLVM cannot target this machine, or etlc's JIT module cannot be loaded): null, options.jit
+// Off (the run is interpreted) and `why` says why. The compiler must outlive the run.
+inline std::unique_ptr<runtime::KernelCompiler> MakeRunJit(std::string_view mode, const std::string& state_dir,
+                                                           runtime::RunOptions& options, std::string* why) {
+  options.jit = runtime::ParseJitMode(mode).value_or(runtime::JitMode::Off);
+  options.jit_compiler = nullptr;
+  if (options.jit == runtime::JitMode::Off) return nullptr;
+  JitOptions jit_options;
+  jit_options.cache_dir = (std::filesystem::path(state_dir) / "jit-cache").string();
+  std::unique_ptr<runtime::KernelCompiler> compiler = MakeKernelCompiler(jit_options, why);
+  if (!compiler) {
+    options.jit = runtime::JitMode::Off;
+    return nullptr;
+  }
+  options.jit_compiler = compiler.get();
+  return compiler;
+}
 
 // The optimised LLVM IR of a step's kernel (`etlc compile --dump llvm`): a value kernel, or
 // with `conditions` a condition kernel of `mode`. False with `error` set when the step
