@@ -51,6 +51,59 @@ std::shared_ptr<Column> ConvertCsvColumn(const CsvBlock& block, const ast::Field
 std::optional<int64_t> ParseIntText(std::string_view text);
 // float: a decimal or exponent number (no "nan"/"inf", no hex, no spaces).
 std::optional<double> ParseFloatText(std::string_view text);
+
+// The common shapes of those two, inline so that the column loops need no call per value.
+// True with `out` set exactly as ParseIntText / ParseFloatText set it; false when the text
+// has another shape (the general function decides, and may still accept it).
+//
+// int: "-?d{1,18}" (18 digits cannot overflow).
+inline bool ParseShortInt(std::string_view text, int64_t& out) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  const bool negative = p != end && *p == '-';
+  p += negative ? 1 : 0;
+  if (static_cast<size_t>(end - p) - 1 >= 18) return false;  // no digits, or more than 18
+  uint64_t magnitude = 0;
+  for (; p != end; ++p) {
+    const unsigned d = static_cast<unsigned char>(*p) - unsigned{'0'};
+    if (d > 9) return false;
+    magnitude = magnitude * 10 + d;
+  }
+  out = negative ? -static_cast<int64_t>(magnitude) : static_cast<int64_t>(magnitude);
+  return true;
+}
+
+// float: "-?d*(.d*)?" with 1 to 15 digits in all. Clinger's fast path: the digits are a
+// mantissa below 2^53 and 10^fraction is exact, so one IEEE division rounds exactly as
+// from_chars does ("-0" is -0.0, "5." is 5.0, ".5" is 0.5).
+inline bool ParseShortFloat(std::string_view text, double& out) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  const bool negative = p != end && *p == '-';
+  p += negative ? 1 : 0;
+  const char* const whole = p;
+  uint64_t mantissa = 0;
+  for (unsigned d; p != end && (d = static_cast<unsigned char>(*p) - unsigned{'0'}) <= 9; ++p) {
+    mantissa = mantissa * 10 + d;
+  }
+  size_t digits = static_cast<size_t>(p - whole);
+  size_t fraction = 0;
+  if (p != end && *p == '.') {
+    const char* const first = ++p;
+    for (unsigned d; p != end && (d = static_cast<unsigned char>(*p) - unsigned{'0'}) <= 9; ++p) {
+      mantissa = mantissa * 10 + d;
+    }
+    fraction = static_cast<size_t>(p - first);
+    digits += fraction;
+  }
+  // Past 15 digits the mantissa may have wrapped: it is not used then.
+  if (p != end || digits == 0 || digits > 15) return false;
+  const double value = static_cast<double>(mantissa) / kPow10[fraction];
+  out = negative ? -value : value;
+  return true;
+}
 // bool: `true` / `false`, any letter case.
 std::optional<bool> ParseBoolText(std::string_view text);
 // timestamp: ISO-8601 with a zone; without a zone (as `etlc infer` accepts) it is UTC.

@@ -293,7 +293,17 @@ TEST(CsvFieldText, IntParserAgreesWithFromChars) {
     if ((x & 12) == 12) text[x % text.size()] = static_cast<char>('/' + (x >> 40) % 12);  // sometimes a non-digit
     cases.push_back(text);
   }
-  for (const std::string& text : cases) EXPECT_EQ(ParseIntText(text), reference(text)) << text;
+  size_t short_ones = 0;
+  for (const std::string& text : cases) {
+    EXPECT_EQ(ParseIntText(text), reference(text)) << text;
+    // The inline short path (the column loops call it first) says the same, or passes.
+    int64_t value = 0;
+    if (ParseShortInt(text, value)) {
+      ++short_ones;
+      EXPECT_EQ(std::optional<int64_t>(value), reference(text)) << text;
+    }
+  }
+  EXPECT_GT(short_ones, cases.size() / 4);
 }
 
 // The float parser's short-decimal path gives the same double as std::from_chars, bit for
@@ -324,13 +334,22 @@ TEST(CsvFieldText, FloatParserAgreesWithFromChars) {
     if ((x & 6) == 6) text += "e-" + std::to_string((x >> 30) % 30);
     cases.push_back(text);
   }
+  size_t short_ones = 0;
   for (const std::string& text : cases) {
     std::optional<double> got = ParseFloatText(text), want = reference(text);
     ASSERT_EQ(got.has_value(), want.has_value()) << text;
     if (got) {
       EXPECT_EQ(std::bit_cast<uint64_t>(*got), std::bit_cast<uint64_t>(*want)) << text;
     }
+    // The inline short path (the column loops call it first) says the same, or passes.
+    double value = 0;
+    if (ParseShortFloat(text, value)) {
+      ++short_ones;
+      ASSERT_TRUE(want.has_value()) << text;
+      EXPECT_EQ(std::bit_cast<uint64_t>(value), std::bit_cast<uint64_t>(*want)) << text;
+    }
   }
+  EXPECT_GT(short_ones, cases.size() / 4);
 }
 
 }  // namespace
