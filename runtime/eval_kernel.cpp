@@ -28,11 +28,6 @@ const std::vector<RowError>& RowErrors::Errors() {
   return errors_;
 }
 
-bool RowErrors::Failed(uint32_t row) const {
-  size_t word = row >> 6;
-  return word < failed_.size() && ((failed_[word] >> (row & 63)) & 1);
-}
-
 void RowErrors::Clear() {
   errors_.clear();
   failed_.clear();

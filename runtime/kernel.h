@@ -31,8 +31,12 @@ class RowErrors {
   bool Empty() const { return errors_.empty(); }
   // The errors, ordered by row.
   const std::vector<RowError>& Errors();
-  // Whether `row` failed (after evaluation; for excluding rows from the output).
-  bool Failed(uint32_t row) const;
+  // Whether `row` failed (after evaluation; for excluding rows from the output). Inline:
+  // the row loops of filter and route ask it per row.
+  bool Failed(uint32_t row) const {
+    const size_t word = row >> 6;
+    return word < failed_.size() && ((failed_[word] >> (row & 63)) & 1);
+  }
   void Clear();
 
  private:

@@ -72,6 +72,36 @@ class InterpretedConditions : public ConditionsKernel {
   void Classify(const Batch& input, const EvalContext& ctx, RowErrors& errors,
                 std::vector<uint32_t>& which) const override {
     const size_t n = input.Size();
+    if (predicates_.size() == 1) {
+      // One condition (every filter): it sees every row, and without errors a row is decided
+      // exactly when it is true (FirstTrue) or not true (FirstNotTrue).
+      local_.Clear();
+      std::vector<uint32_t> kept = predicates_[0]->Evaluate(input, ctx, local_);
+      if (local_.Empty()) {
+        const bool first_true = mode_ == ConditionMode::FirstTrue;
+        which.assign(n, first_true ? 1 : 0);
+        const uint32_t if_true = first_true ? 0 : 1;
+        size_t m = 0;
+        for (size_t i = 0; i < n && m < kept.size(); ++i) {
+          if (kept[m] == input.RowAt(i)) {
+            which[i] = if_true;
+            ++m;
+          }
+        }
+        return;
+      }
+      ClassifyRows(input, ctx, errors, which, &kept);
+      return;
+    }
+    ClassifyRows(input, ctx, errors, which, nullptr);
+  }
+
+ private:
+  // The general case: condition k sees the rows no earlier one decided. `first_kept`: the
+  // first condition's result on all of `input` when it was evaluated already (into local_).
+  void ClassifyRows(const Batch& input, const EvalContext& ctx, RowErrors& errors, std::vector<uint32_t>& which,
+                    std::vector<uint32_t>* first_kept) const {
+    const size_t n = input.Size();
     const auto undecided = static_cast<uint32_t>(predicates_.size());
     which.assign(n, undecided);
     // Each condition sees only the rows no earlier one decided (positions = their index in
@@ -86,8 +116,13 @@ class InterpretedConditions : public ConditionsKernel {
         for (uint32_t p : positions) rows.push_back(input.RowAt(p));
         part = Select(input, rows);
       }
-      local_.Clear();
-      std::vector<uint32_t> kept = predicates_[k]->Evaluate(part, ctx, local_);
+      std::vector<uint32_t> kept;
+      if (k == 0 && first_kept) {
+        kept = std::move(*first_kept);
+      } else {
+        local_.Clear();
+        kept = predicates_[k]->Evaluate(part, ctx, local_);
+      }
       next.clear();
       size_t m = 0;
       for (size_t i = 0; i < positions.size(); ++i) {
@@ -110,7 +145,6 @@ class InterpretedConditions : public ConditionsKernel {
     }
   }
 
- private:
   std::vector<std::unique_ptr<Predicate>> predicates_;
   ConditionMode mode_;
   mutable RowErrors local_;  // scratch; a kernel is used by one step instance at a time
