@@ -26,8 +26,8 @@ struct JitOptions {
 // (LLVM in process: the tests) or etl_jit_loader (etlc: LLVM in the module etlc-jit.so,
 // loaded on first use; jit_module.h).
 
-// Makes the run's JIT. Null with `error` set when LLVM cannot target this machine (the run
-// is then interpreted, with a warning). The environment variable ETL_JIT_FAULT=verify makes
+// Makes the run's JIT. Null with `error` set when LLVM cannot target this machine, or (in
+// etlc) when the JIT module cannot be loaded; the run is then interpreted, with a warning. The environment variable ETL_JIT_FAULT=verify makes
 // every compilation emit a malformed function that LLVM's verifier rejects (tests of the
 // fallback to the interpreter).
 std::unique_ptr<runtime::KernelCompiler> MakeKernelCompiler(const JitOptions& options, std::string* error);
