@@ -26,9 +26,11 @@ bool CsvCanHold(const ast::TypeRef& type) {
 std::optional<int64_t> ParseIntText(std::string_view text) {
   int64_t value = 0;
   if (ParseShortInt(text, value)) return value;
-  if (!text.empty() && text[0] == '+') text.remove_prefix(1);
-  if (text.empty() || text[0] == '+') return std::nullopt;
-  if (ParseShortInt(text, value)) return value;
+  if (!text.empty() && text[0] == '+') {
+    text.remove_prefix(1);
+    if (text.empty() || text[0] == '+' || text[0] == '-') return std::nullopt;  // one sign
+    if (ParseShortInt(text, value)) return value;
+  }
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;
@@ -37,12 +39,15 @@ std::optional<int64_t> ParseIntText(std::string_view text) {
 std::optional<double> ParseFloatText(std::string_view text) {
   double value = 0;
   if (ParseShortFloat(text, value)) return value;
-  if (!text.empty() && text[0] == '+') text.remove_prefix(1);
+  if (!text.empty() && text[0] == '+') {
+    text.remove_prefix(1);
+    if (text.empty() || text[0] == '+' || text[0] == '-') return std::nullopt;  // one sign
+    if (ParseShortFloat(text, value)) return value;
+  }
   if (text.empty()) return std::nullopt;
   // from_chars also reads "nan", "inf" and "infinity": a CSV float is a number.
   char first = text[0] == '-' && text.size() > 1 ? text[1] : text[0];
   if (!((first >= '0' && first <= '9') || first == '.')) return std::nullopt;
-  if (ParseShortFloat(text, value)) return value;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;

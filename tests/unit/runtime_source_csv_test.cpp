@@ -261,6 +261,10 @@ TEST(CsvFieldText, StrictParsers) {
   EXPECT_FALSE(ParseIntText("++5"));
   EXPECT_FALSE(ParseFloatText("nan"));
   EXPECT_FALSE(ParseFloatText("-inf"));
+  EXPECT_FALSE(ParseFloatText("+-5"));
+  EXPECT_FALSE(ParseFloatText("+-.5e1"));
+  EXPECT_FALSE(ParseIntText("+-5"));
+  EXPECT_EQ(ParseFloatText("+5.5"), 5.5);
   EXPECT_EQ(ParseFloatText(".5"), 0.5);
   EXPECT_EQ(ParseBoolText("False"), false);
   EXPECT_FALSE(ParseBoolText("yes"));
@@ -273,7 +277,10 @@ TEST(CsvFieldText, StrictParsers) {
 // at the int64 limits, and on junk.
 TEST(CsvFieldText, IntParserAgreesWithFromChars) {
   auto reference = [](std::string_view text) -> std::optional<int64_t> {
-    if (!text.empty() && text[0] == '+') text.remove_prefix(1);
+    if (!text.empty() && text[0] == '+') {
+      text.remove_prefix(1);
+      if (!text.empty() && text[0] == '-') return std::nullopt;  // one sign: "+-5" is not a number
+    }
     if (text.empty() || text[0] == '+') return std::nullopt;
     int64_t value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -310,7 +317,10 @@ TEST(CsvFieldText, IntParserAgreesWithFromChars) {
 // bit (signed zeros included), and the same verdict on junk.
 TEST(CsvFieldText, FloatParserAgreesWithFromChars) {
   auto reference = [](std::string_view text) -> std::optional<double> {
-    if (!text.empty() && text[0] == '+') text.remove_prefix(1);
+    if (!text.empty() && text[0] == '+') {
+      text.remove_prefix(1);
+      if (!text.empty() && text[0] == '-') return std::nullopt;  // one sign: "+-5" is not a number
+    }
     if (text.empty()) return std::nullopt;
     char first = text[0] == '-' && text.size() > 1 ? text[1] : text[0];
     if (!((first >= '0' && first <= '9') || first == '.')) return std::nullopt;
@@ -322,7 +332,7 @@ TEST(CsvFieldText, FloatParserAgreesWithFromChars) {
   std::vector<std::string> cases = {"0", "-0", "-0.0", "0.", "1.", ".5", "-.5", ".", "-.", "-", "+1.5", "1..2",
                                     "1.2.3", "1e5", "1.5E-3", "0.1", "0.3", "123456789012345",
                                     "1234567890123456", "0.000000000000001", "0.0000000000000001",
-                                    "999999999999999.", "9007199254740993", "68.40", "-99999.00", "1,5",
+                                    "999999999999999.", "9007199254740993", "68.40", "-99999.00", "1,5", "+-5", "+-1e3", "++1",
                                     "1 ", " 1", "nan", "inf", "0x10", "00012.3400", ""};
   uint64_t x = 0x9E3779B97F4A7C15ull;
   for (int i = 0; i < 50000; ++i) {
