@@ -19,12 +19,6 @@ Batch Rows(const Batch& batch, std::vector<uint32_t> rows) {
 void Decided(const Batch& batch, const std::vector<uint32_t>& which, uint32_t k, const RowErrors& errors,
              std::vector<uint32_t>& rows) {
   rows.clear();
-  if (errors.Empty()) {
-    for (size_t i = 0; i < which.size(); ++i) {
-      if (which[i] == k) rows.push_back(batch.RowAt(i));
-    }
-    return;
-  }
   for (size_t i = 0; i < which.size(); ++i) {
     if (which[i] == k && !errors.Failed(static_cast<uint32_t>(i))) rows.push_back(batch.RowAt(i));
   }

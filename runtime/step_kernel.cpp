@@ -72,69 +72,36 @@ class InterpretedConditions : public ConditionsKernel {
   void Classify(const Batch& input, const EvalContext& ctx, RowErrors& errors,
                 std::vector<uint32_t>& which) const override {
     const size_t n = input.Size();
-    if (predicates_.size() == 1) {
-      // One condition (every filter): it sees every row, and without errors a row is decided
-      // exactly when it is true (FirstTrue) or not true (FirstNotTrue).
-      local_.Clear();
-      std::vector<uint32_t> kept = predicates_[0]->Evaluate(input, ctx, local_);
-      if (local_.Empty()) {
-        const bool first_true = mode_ == ConditionMode::FirstTrue;
-        which.assign(n, first_true ? 1 : 0);
-        const uint32_t if_true = first_true ? 0 : 1;
-        size_t m = 0;
-        for (size_t i = 0; i < n && m < kept.size(); ++i) {
-          if (kept[m] == input.RowAt(i)) {
-            which[i] = if_true;
-            ++m;
-          }
-        }
-        return;
-      }
-      ClassifyRows(input, ctx, errors, which, &kept);
-      return;
-    }
-    ClassifyRows(input, ctx, errors, which, nullptr);
-  }
-
- private:
-  // The general case: condition k sees the rows no earlier one decided. `first_kept`: the
-  // first condition's result on all of `input` when it was evaluated already (into local_).
-  void ClassifyRows(const Batch& input, const EvalContext& ctx, RowErrors& errors, std::vector<uint32_t>& which,
-                    std::vector<uint32_t>* first_kept) const {
-    const size_t n = input.Size();
     const auto undecided = static_cast<uint32_t>(predicates_.size());
     which.assign(n, undecided);
-    // Each condition sees only the rows no earlier one decided (positions = their index in
-    // `input`'s selection order, where errors and `which` are reported).
-    std::vector<uint32_t> positions(n), next;
+    if (predicates_.empty() || n == 0) return;
+    const bool first_true = mode_ == ConditionMode::FirstTrue;
+    // Condition k sees only the rows no earlier one decided (positions = their index in
+    // `input`'s selection order, where errors and `which` are reported); the first sees all.
+    local_.Clear();
+    std::vector<uint32_t> kept = predicates_[0]->Evaluate(input, ctx, local_);
+    if (predicates_.size() == 1 && local_.Empty()) {
+      // The only condition (every filter) and no row failed: a row is decided exactly when
+      // it is true (FirstTrue) or not true (FirstNotTrue); no position lists are needed.
+      size_t m = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const bool is_true = m < kept.size() && kept[m] == input.RowAt(i);
+        if (is_true) ++m;
+        if (is_true == first_true) which[i] = 0;
+      }
+      return;
+    }
+    std::vector<uint32_t> positions(n), next, rows;
     for (size_t i = 0; i < n; ++i) positions[i] = static_cast<uint32_t>(i);
-    std::vector<uint32_t> rows;
-    for (size_t k = 0; k < predicates_.size() && !positions.empty(); ++k) {
-      Batch part = input;
-      if (positions.size() != n) {
-        rows.clear();
-        for (uint32_t p : positions) rows.push_back(input.RowAt(p));
-        part = Select(input, rows);
-      }
-      std::vector<uint32_t> kept;
-      if (k == 0 && first_kept) {
-        kept = std::move(*first_kept);
-      } else {
-        local_.Clear();
-        kept = predicates_[k]->Evaluate(part, ctx, local_);
-      }
+    Batch part = input;
+    for (size_t k = 0;;) {
       next.clear();
       size_t m = 0;
       for (size_t i = 0; i < positions.size(); ++i) {
         uint32_t row = part.RowAt(i);
         bool is_true = m < kept.size() && kept[m] == row;
         if (is_true) ++m;
-        if (local_.Failed(static_cast<uint32_t>(i))) {
-          which[positions[i]] = static_cast<uint32_t>(k);
-          continue;
-        }
-        bool decides = mode_ == ConditionMode::FirstTrue ? is_true : !is_true;
-        if (decides) {
+        if (local_.Failed(static_cast<uint32_t>(i)) || is_true == first_true) {
           which[positions[i]] = static_cast<uint32_t>(k);
         } else {
           next.push_back(positions[i]);
@@ -142,9 +109,18 @@ class InterpretedConditions : public ConditionsKernel {
       }
       for (const RowError& e : local_.Errors()) errors.Add(positions[e.row], e.code, e.message);
       positions.swap(next);
+      if (++k == predicates_.size() || positions.empty()) return;
+      if (positions.size() != n) {
+        rows.clear();
+        for (uint32_t p : positions) rows.push_back(input.RowAt(p));
+        part = Select(input, rows);
+      }
+      local_.Clear();
+      kept = predicates_[k]->Evaluate(part, ctx, local_);
     }
   }
 
+ private:
   std::vector<std::unique_ptr<Predicate>> predicates_;
   ConditionMode mode_;
   mutable RowErrors local_;  // scratch; a kernel is used by one step instance at a time
