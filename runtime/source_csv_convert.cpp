@@ -23,12 +23,25 @@ bool CsvCanHold(const ast::TypeRef& type) {
   }
 }
 
+namespace {
+
+// A number's text after its leading '+' (which from_chars does not take), or nullopt when
+// nothing or another sign follows: one sign only, "+-5" is not a number.
+std::optional<std::string_view> AfterPlus(std::string_view text) {
+  text.remove_prefix(1);
+  if (text.empty() || text[0] == '+' || text[0] == '-') return std::nullopt;
+  return text;
+}
+
+}  // namespace
+
 std::optional<int64_t> ParseIntText(std::string_view text) {
   int64_t value = 0;
   if (ParseShortInt(text, value)) return value;
   if (!text.empty() && text[0] == '+') {
-    text.remove_prefix(1);
-    if (text.empty() || text[0] == '+' || text[0] == '-') return std::nullopt;  // one sign
+    std::optional<std::string_view> unsigned_text = AfterPlus(text);
+    if (!unsigned_text) return std::nullopt;
+    text = *unsigned_text;
     if (ParseShortInt(text, value)) return value;
   }
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -40,8 +53,9 @@ std::optional<double> ParseFloatText(std::string_view text) {
   double value = 0;
   if (ParseShortFloat(text, value)) return value;
   if (!text.empty() && text[0] == '+') {
-    text.remove_prefix(1);
-    if (text.empty() || text[0] == '+' || text[0] == '-') return std::nullopt;  // one sign
+    std::optional<std::string_view> unsigned_text = AfterPlus(text);
+    if (!unsigned_text) return std::nullopt;
+    text = *unsigned_text;
     if (ParseShortFloat(text, value)) return value;
   }
   if (text.empty()) return std::nullopt;
