@@ -1,7 +1,7 @@
 // The JIT as a loadable module (docs/dev/jit.md "The module"). etlc does not link LLVM:
 // compiler/jit/*.cpp with LLVM's static libraries is built as `etlc-jit.so` beside etlc,
 // and compiler/jit/loader opens it on the first call of MakeKernelCompiler or DumpLlvm.
-// LLVM's static initialisers and its ~110,000 relocations cost about 4 ms of every start
+// LLVM's static initialisers and its ~114,000 relocations cost about 4 ms of every start
 // of etlc, whether or not a pipeline asks for the JIT (the default is off).
 //
 // The module's one entry point is the C function `etl_jit_module`, which returns this
