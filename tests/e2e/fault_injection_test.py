@@ -220,6 +220,11 @@ def store_status(root):
     if not os.path.exists(path):
         return []
     con = sqlite3.connect(path)
+    # A run killed right after opening the store leaves the file without its tables: the
+    # store's schema is created in one transaction, so there is no run yet.
+    if not con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchall():
+        con.close()
+        return []
     rows = con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()
     con.close()
     return [r[0] for r in rows]
