@@ -1,6 +1,7 @@
 // One actor per plan node: the bound step (operator, sink, source or `given` batches), its
 // place in the graph, its input queue and its counters. The scheduler state is guarded by
-// the run's mutex; the step itself is only touched by the one worker running the actor.
+// the run's mutex; the step itself is only touched by the one worker running the actor (a
+// parallel actor has an instance of its step per worker, each in one call at a time).
 // docs/dev/runtime-executor.md.
 #pragma once
 
@@ -52,6 +53,29 @@ struct Message {
 class ChannelLogWriter;
 class ChannelLogReader;
 
+// The results of one call into a step (Open, Push, Close, Next), applied under the run's
+// mutex afterwards so that a call never holds the lock.
+class CallEmitter : public Emitter {
+ public:
+  void Emit(size_t port, Batch batch) override { emits.emplace_back(port, std::move(batch)); }
+  void Fail(ErrorRecord error) override { errors.push_back(std::move(error)); }
+  void Filtered(size_t count) override { filtered += count; }
+  void Ack(size_t, uint64_t) override {}
+
+  std::vector<std::pair<size_t, Batch>> emits;
+  std::vector<ErrorRecord> errors;
+  uint64_t filtered = 0;
+};
+
+// A Push call of a parallel actor that returned, kept until every earlier ticket is committed.
+struct PushedCall {
+  CallEmitter out;
+  Tag tag;                              // the tag of what it emitted (`persist disk`)
+  bool step_done = false;               // the instance's Done() after the call
+  std::optional<std::string> internal;  // an exception escaped the step
+  int64_t busy_us = 0;
+};
+
 // What the actor runs.
 enum class ActorKind { Operator, Sink, Source, Given };
 
@@ -102,6 +126,19 @@ struct Actor {
   uint64_t next_deliver = 0;            // the ticket to deliver next (guarded)
   std::map<uint64_t, std::unique_ptr<SourcePiece>> read_pieces;  // read, waiting for their turn (guarded)
 
+  // ---- a stateless operator run as several instances (`PushTurn`): each message is taken
+  // with a ticket by whichever worker has an idle instance, pushed without the run's mutex,
+  // and its results are committed in ticket order, so consumers see the serial order.
+  bool parallel = false;                // fixed after binding
+  std::vector<std::unique_ptr<Step>> more_steps;  // fixed after binding: instances besides `step`
+  bool opened = false;                  // every instance's Open returned (guarded)
+  std::vector<Step*> idle_steps;        // instances no call is using (guarded)
+  size_t push_workers = 0;              // workers inside this actor's turn (guarded)
+  uint64_t next_push_ticket = 0;        // the ticket of the next message taken (guarded)
+  uint64_t next_push_commit = 0;        // the ticket to commit next (guarded)
+  std::map<uint64_t, PushedCall> pushed_calls;  // returned, waiting for their turn (guarded)
+  std::vector<uint64_t> emit_sequences; // per output port: batches committed (guarded)
+
   // ---- `persist disk` (exec_persist.cpp; worker-owned unless noted)
   bool logged = false;                  // a stateful step: its outputs go to its channel log
   bool replaying = false;               // logged: the log is complete and is being delivered
@@ -115,20 +152,6 @@ struct Actor {
   int64_t last_checkpoint_us = 0;
   uint64_t close_calls = 0;             // outputs of Close calls are tagged with this
   std::map<std::tuple<uint32_t, uint32_t, uint64_t>, uint64_t> error_counts;  // unconsumed errors per tag (guarded)
-};
-
-// The results of one call into a step (Open, Push, Close, Next), applied under the run's
-// mutex afterwards so that a call never holds the lock.
-class CallEmitter : public Emitter {
- public:
-  void Emit(size_t port, Batch batch) override { emits.emplace_back(port, std::move(batch)); }
-  void Fail(ErrorRecord error) override { errors.push_back(std::move(error)); }
-  void Filtered(size_t count) override { filtered += count; }
-  void Ack(size_t, uint64_t) override {}
-
-  std::vector<std::pair<size_t, Batch>> emits;
-  std::vector<ErrorRecord> errors;
-  uint64_t filtered = 0;
 };
 
 }  // namespace etl::runtime

@@ -53,6 +53,7 @@ bool BindActors(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOpt
     }
   }
 
+  const size_t workers = RunWorkers(options);
   actors->clear();
   actors->resize(graph.size());
   for (size_t i = 0; i < graph.size(); ++i) {
@@ -127,6 +128,19 @@ bool BindActors(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOpt
         if (!a.step) return false;
         // Under `persist disk` the results of a step with state go through its log.
         a.logged = options.persist_disk && IsStateful(node.kind);
+        // A stateless step gets an instance per worker, so that one step does not cap the
+        // run at one core. Not under the JIT: each instance would compile its kernels (and
+        // report them) again.
+        if (workers > 1 && RunsInParallel(node.kind) && step_ctx.jit.mode == JitMode::Off) {
+          a.parallel = true;
+          a.idle_steps.push_back(a.step.get());
+          for (size_t w = 1; w < workers; ++w) {
+            a.more_steps.push_back(MakeOperator(node, step_ctx, error));
+            if (!a.more_steps.back()) return false;
+            a.idle_steps.push_back(a.more_steps.back().get());
+          }
+          a.emit_sequences.assign(node.outputs.size(), 0);
+        }
         break;
       }
     }

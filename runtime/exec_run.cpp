@@ -42,11 +42,31 @@ std::string FormatDuration(int64_t us) {
 
 }  // namespace
 
+bool RunsInParallel(ir::NodeKind kind) {
+  switch (kind) {
+    case ir::NodeKind::Filter:
+    case ir::NodeKind::Derive:
+    case ir::NodeKind::Select:
+    case ir::NodeKind::Drop:
+    case ir::NodeKind::Rename:
+    case ir::NodeKind::Route:
+    case ir::NodeKind::Explode:
+    case ir::NodeKind::Validate:
+      return true;
+    default:
+      return false;
+  }
+}
+
+size_t RunWorkers(const RunOptions& options) {
+  return options.workers ? options.workers : std::max(1u, std::thread::hardware_concurrency());
+}
+
 PipelineRun::PipelineRun(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOptions& options)
     : plan_(plan), pipeline_(pipeline), options_(options) {
   max_errors_ = options.max_errors ? options.max_errors : pipeline.settings.max_errors;
   timeout_us_ = options.timeout_us ? options.timeout_us : pipeline.settings.timeout_us;
-  workers_ = options.workers ? options.workers : std::max(1u, std::thread::hardware_concurrency());
+  workers_ = RunWorkers(options);
 }
 
 PipelineRun::~PipelineRun() {
@@ -223,6 +243,18 @@ void PipelineRun::WorkerLoop() {
       }
       continue;
     }
+    if (a.parallel) {
+      ++a.push_workers;
+      PushTurn(a, lock);
+      --a.push_workers;
+      TryReadyLocked(a);
+      if (!pending_events_.empty()) {
+        lock.unlock();
+        FlushEvents();
+        lock.lock();
+      }
+      continue;
+    }
     a.running = true;
     RunTurn(a, lock);
     a.running = false;
@@ -276,12 +308,12 @@ void PipelineRun::MonitorLoop() {
   done_cv_.notify_all();
 }
 
-bool PipelineRun::HasRoomLocked(const Actor& actor) const {
+bool PipelineRun::HasRoomLocked(const Actor& actor, size_t coming) const {
   for (const auto& port : actor.consumers) {
     for (const ConsumerRef& c : port) {
       const Actor& to = actors_[c.node];
       if (to.done || to.unneeded || to.finished) continue;
-      if (to.inbox.size() >= options_.channel_batches) return false;
+      if (to.inbox.size() + coming >= options_.channel_batches) return false;
     }
   }
   return true;
@@ -301,6 +333,7 @@ bool PipelineRun::CanRunLocked(const Actor& actor) const {
     if (!actor.live || actor.finished || stop_ || actor.exhausted || actor.unneeded) return false;
     return (CanClaimLocked(actor) || CanDeliverLocked(actor)) && HasRoomLocked(actor);
   }
+  if (actor.parallel) return CanPushLocked(actor);
   if (!actor.live || actor.finished || actor.running || stop_) return false;
   if (IsProducer(actor)) return !actor.exhausted && !actor.unneeded && HasRoomLocked(actor);
   return !actor.inbox.empty() && HasRoomLocked(actor);
@@ -327,12 +360,14 @@ void PipelineRun::StartLocked(Actor& a, std::unique_lock<std::mutex>& lock) {
   std::optional<std::string> internal;
   try {
     a.step->Open(out);
+    for (std::unique_ptr<Step>& instance : a.more_steps) instance->Open(out);
   } catch (const std::exception& e) {
     internal = e.what();
   } catch (...) {
     internal = "unknown exception";
   }
   lock.lock();
+  a.opened = true;
   if (internal) return StopLocked(RunStatus::Failed, "internal error in `" + id + "`: " + *internal);
   Commit(a, out, lock, Tag{static_cast<uint32_t>(a.index), 0, a.close_calls++});
   if (a.kind == ActorKind::Operator && !a.done && a.step->Done()) MarkDoneLocked(a);  // `take 0`
@@ -443,6 +478,107 @@ void PipelineRun::RunTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
     if (step_done && !a.done && a.kind != ActorKind::Sink) MarkDoneLocked(a);
   }
   if (a.kind == ActorKind::Sink && !a.finished && !stop_) MaybeCheckpointSink(a, lock, false);
+}
+
+bool PipelineRun::CanPushLocked(const Actor& a) const {
+  if (!a.live || a.finished || stop_ || a.inbox.empty()) return false;
+  if (a.started && !a.opened) return false;  // a worker is in Open
+  if (a.inbox.front().close) return a.push_workers == 0 && HasRoomLocked(a);  // the calls out commit first
+  if (a.done || a.unneeded) return true;  // its input is only counted
+  return HasPushRoomLocked(a);
+}
+
+bool PipelineRun::HasPushRoomLocked(const Actor& a) const {
+  // Calls taken and not committed yet: fewer than the instances (so a slow call does not
+  // let the others run ahead without bound, and an idle instance is left), and each will
+  // emit about one batch per port, so they count against the consumers' room.
+  uint64_t out = a.next_push_ticket - a.next_push_commit;
+  return out < 1 + a.more_steps.size() && HasRoomLocked(a, out);
+}
+
+void PipelineRun::PushTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
+  const std::string& id = a.node->id;
+  if (!a.started) {
+    StartLocked(a, lock);
+    if (stop_) return;
+  }
+  for (size_t n = 0; n < kTurnMessages && !stop_ && !a.finished; ++n) {
+    if (a.inbox.empty()) break;
+    if (a.inbox.front().close) {
+      // Every message before the close has been pushed; wait for their results. The last
+      // worker to leave the actor schedules it again.
+      if (a.push_workers > 1 || !a.pushed_calls.empty() || !HasRoomLocked(a)) break;
+      Message m = std::move(a.inbox.front());
+      a.inbox.pop_front();
+      Tag out_tag{static_cast<uint32_t>(a.index), 0, a.close_calls++};
+      lock.unlock();
+      CallEmitter out;
+      std::optional<std::string> internal;
+      try {
+        a.step->Close(m.input, out);
+        for (std::unique_ptr<Step>& instance : a.more_steps) instance->Close(m.input, out);
+      } catch (const std::exception& e) {
+        internal = e.what();
+      } catch (...) {
+        internal = "unknown exception";
+      }
+      lock.lock();
+      if (internal) return StopLocked(RunStatus::Failed, "internal error in `" + id + "`: " + *internal);
+      Commit(a, out, lock, out_tag);
+      if (++a.inputs_closed == a.node->inputs.size()) {
+        if (!stop_) FinishLocked(a);
+        break;
+      }
+      continue;
+    }
+    if (!a.done && !a.unneeded && !HasPushRoomLocked(a)) break;
+    Message m = std::move(a.inbox.front());
+    a.inbox.pop_front();
+    for (size_t p : a.producers) TryReadyLocked(actors_[p]);
+    a.metrics.rows_in += m.batch.Size();
+    ++a.metrics.batches_in;
+    if (a.done || a.unneeded) {
+      a.metrics.filtered += m.batch.Size();
+      continue;
+    }
+    PushedCall call;
+    call.tag = OutputTag(a, m);
+    uint64_t ticket = a.next_push_ticket++;
+    Step* step = a.idle_steps.back();
+    a.idle_steps.pop_back();
+    TryReadyLocked(a);  // another worker may push the next message meanwhile
+    lock.unlock();
+    int64_t t0 = NowMicros();
+    try {
+      step->Push(m.input, m.batch, call.out);
+      call.step_done = step->Done();
+    } catch (const std::exception& e) {
+      call.internal = e.what();
+    } catch (...) {
+      call.internal = "unknown exception";
+    }
+    call.busy_us = NowMicros() - t0;
+    lock.lock();
+    a.idle_steps.push_back(step);
+    a.pushed_calls.emplace(ticket, std::move(call));
+    CommitPushedLocked(a, lock);
+  }
+}
+
+void PipelineRun::CommitPushedLocked(Actor& a, std::unique_lock<std::mutex>& lock) {
+  while (!stop_ && !a.pushed_calls.empty() && a.pushed_calls.begin()->first == a.next_push_commit) {
+    PushedCall call = std::move(a.pushed_calls.begin()->second);
+    a.pushed_calls.erase(a.pushed_calls.begin());
+    ++a.next_push_commit;
+    a.metrics.busy_us += call.busy_us;
+    if (call.internal) return StopLocked(RunStatus::Failed, "internal error in `" + a.node->id + "`: " + *call.internal);
+    // Each instance numbers its own batches: number them in commit order instead.
+    for (auto& [port, batch] : call.out.emits) {
+      if (batch.Size() != 0) batch.sequence = a.emit_sequences[port]++;
+    }
+    Commit(a, call.out, lock, call.tag);
+    if (call.step_done && !a.done) MarkDoneLocked(a);
+  }
 }
 
 void PipelineRun::PieceTurn(Actor& a, std::unique_lock<std::mutex>& lock) {

@@ -28,6 +28,14 @@ bool BindActors(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOpt
 // batch at hand): aggregate (and windows), dedup, sort, take, join.
 bool IsStateful(ir::NodeKind kind);
 
+// Whether a node kind runs as one instance per worker (its output for a batch depends on
+// that batch only, and it keeps no order of its own): filter, derive, select, drop,
+// rename, route, explode, validate.
+bool RunsInParallel(ir::NodeKind kind);
+
+// The worker threads of a run: RunOptions::workers, or one per hardware thread.
+size_t RunWorkers(const RunOptions& options);
+
 // A run in progress. Not reusable: construct, Execute once.
 class PipelineRun {
  public:
@@ -56,9 +64,18 @@ class PipelineRun {
                               const std::optional<std::string>& internal, const std::optional<std::string>& failure,
                               std::unique_lock<std::mutex>& lock);
   bool CanDeliverLocked(const Actor& actor) const;
+  // A turn of a parallel actor: takes messages with tickets, pushes each on an idle
+  // instance, and commits every returned call whose turn it is. Several workers may be in
+  // it at once; a close waits until no call is out (docs/dev/runtime-executor.md).
+  void PushTurn(Actor& actor, std::unique_lock<std::mutex>& lock);
+  bool CanPushLocked(const Actor& actor) const;
+  void CommitPushedLocked(Actor& actor, std::unique_lock<std::mutex>& lock);
   // Whether some worker is inside the actor.
-  static bool Busy(const Actor& a) { return a.running || a.piece_workers > 0; }
-  bool HasRoomLocked(const Actor& actor) const;
+  static bool Busy(const Actor& a) { return a.running || a.piece_workers > 0 || a.push_workers > 0; }
+  // Whether every consumer's inbox holds fewer than channel_batches messages, counting
+  // `coming` more (the calls a parallel actor has out).
+  bool HasRoomLocked(const Actor& actor, size_t coming = 0) const;
+  bool HasPushRoomLocked(const Actor& actor) const;
   bool CanRunLocked(const Actor& actor) const;
   void TryReadyLocked(Actor& actor);
   void DeliverLocked(Actor& producer, size_t port, const Batch& batch, const Tag& tag);

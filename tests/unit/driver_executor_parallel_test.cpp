@@ -1,0 +1,165 @@
+// Stateless steps run as one instance per worker (exec_run.cpp PushTurn): several workers
+// push batches of one step at once, yet every output, error record and counter is the
+// serial one, in input order, and queues stay bounded.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "tests/unit/driver_executor_util.h"
+
+namespace etl::runtime {
+namespace {
+
+using test::RunEtl;
+using test::ScratchDir;
+
+// The lines of `text`; with `without_at`, each line's `"at":"..."` (the wall-clock time of
+// an error record) blanked.
+std::vector<std::string> Lines(const std::string& text, bool without_at = false) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    size_t at = line.find("\"at\":\"");
+    if (without_at && at != std::string::npos) line.erase(at + 6, line.find('"', at + 6) - (at + 6));
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+// The error records of `step` (its id quoted) among `lines`, in order.
+std::vector<std::string> OfStep(const std::vector<std::string>& lines, const std::string& step) {
+  std::vector<std::string> of;
+  for (const std::string& line : lines) {
+    if (line.rfind("{\"step\":" + step + ",", 0) == 0) of.push_back(line);
+  }
+  return of;
+}
+
+struct Outcome {
+  std::vector<std::string> large, small, rejected;  // the three outputs' lines
+  std::vector<std::string> errors;     // unconsumed error records: step, code, record
+  RunResult result;
+};
+
+Outcome RunWith(const char* program, size_t workers, size_t channel_batches) {
+  ScratchDir dir;
+  RunOptions options;
+  options.workers = workers;
+  options.channel_batches = channel_batches;
+  options.keep_errors = 1'000'000;
+  Outcome o;
+  o.result = RunEtl(test::WithDir(program, dir.path()), options);
+  EXPECT_EQ(o.result.status, RunStatus::Succeeded) << o.result.failure;
+  test::ExpectBalanced(o.result);
+  o.large = Lines(test::ReadText(dir / "large.jsonl"));
+  o.small = Lines(test::ReadText(dir / "small.csv"));
+  o.rejected = Lines(test::ReadText(dir / "rejected.jsonl"), /*without_at=*/true);
+  for (const ErrorRecord& e : o.result.unconsumed_errors) o.errors.push_back(e.step + " " + e.code + " " + e.record);
+  return o;
+}
+
+// `got` equals `want`; else the first difference (the lists are long).
+void ExpectSameLines(const char* what, const std::vector<std::string>& got, const std::vector<std::string>& want,
+                     size_t workers) {
+  EXPECT_EQ(got.size(), want.size()) << what << ", " << workers << " workers";
+  for (size_t i = 0; i < std::min(got.size(), want.size()); ++i) {
+    if (got[i] == want[i]) continue;
+    ADD_FAILURE() << what << ", " << workers << " workers: line " << i << " is\n  " << got[i] << "\nnot\n  " << want[i];
+    return;
+  }
+}
+
+// Every stateless kind in one chain, with row errors (division by zero, a failed rule)
+// left unconsumed and a consumed errors port, over 120 batches whose cost varies (a
+// regex on some rows), so that calls on different instances finish out of order.
+constexpr const char* kChain = R"(
+schema Row { id: int, x: float, s: string, t: timestamp? }
+pipeline p {
+  checked = from generate(count: 480000, schema: Row, seed: 11)
+    | derive per = 1000 / (id % 97), tag = if id % 5 == 0 then regex_replace(upper(s) + s, "[AEIOU]+", "-") else s
+    | filter id % 3 != 0
+    | validate { id % 11 != 0 : "a multiple of 11" }
+  sized = checked
+    | rename x as weight
+    | drop t
+    | select id, per, tag, weight, ratio = 100 / (id % 89), parts = [id, id % 7]
+    | explode parts as part
+    | route { large: id % 4 == 0 or weight > 1000000.0, small: else }
+  sized.large | into jsonl("$DIR/large.jsonl")
+  sized.small | select id, part, tag | into csv("$DIR/small.csv")
+  checked.errors | into jsonl("$DIR/rejected.jsonl")
+}
+)";
+
+TEST(ExecutorParallel, StatelessStepsKeepTheSerialOutputsAndErrorOrder) {
+  Outcome one = RunWith(kChain, 1, 8);
+  ASSERT_FALSE(one.large.empty());
+  ASSERT_FALSE(one.small.empty());
+  ASSERT_FALSE(one.rejected.empty());
+  ASSERT_GT(one.errors.size(), 1000u);
+  for (size_t workers : {2, 4}) {
+    for (size_t channel : {2, 8}) {
+      Outcome many = RunWith(kChain, workers, channel);
+      ExpectSameLines("large.jsonl", many.large, one.large, workers);
+      ExpectSameLines("small.csv", many.small, one.small, workers);
+      // Several steps feed `checked.errors`: their records interleave as they come, but
+      // each step's keep their order.
+      for (const char* step : {"\"checked#1\"", "\"checked\""}) {
+        EXPECT_FALSE(OfStep(one.rejected, step).empty()) << step;
+        ExpectSameLines(step, OfStep(many.rejected, step), OfStep(one.rejected, step), workers);
+      }
+      ExpectSameLines("unconsumed errors", many.errors, one.errors, workers);
+      for (const StepMetrics& step : one.result.steps) {
+        StepMetrics other = test::StepOf(many.result, step.step);
+        EXPECT_EQ(other.rows_in, step.rows_in) << step.step;
+        EXPECT_EQ(other.rows_out, step.rows_out) << step.step;
+        EXPECT_EQ(other.filtered, step.filtered) << step.step;
+        EXPECT_EQ(other.errors, step.errors) << step.step;
+      }
+    }
+  }
+}
+
+TEST(ExecutorParallel, CallsOutCountAgainstTheConsumersRoom) {
+  // Four instances of a slow derive in front of a jsonl sink, queues of 3: a call is taken
+  // only while the sink's queue plus the calls already out are below the bound.
+  constexpr const char* kProgram = R"(
+schema Row { id: int, s: string }
+pipeline p {
+  from generate(count: 400000, schema: Row, seed: 5)
+    | derive t = regex_replace(upper(s) + lower(s), "[aeiou]", "_")
+    | into jsonl("$DIR/out.jsonl")
+}
+)";
+  ScratchDir dir;
+  RunOptions options;
+  options.workers = 4;
+  options.channel_batches = 3;
+  RunResult result = RunEtl(test::WithDir(kProgram, dir.path()), options);
+  ASSERT_EQ(result.status, RunStatus::Succeeded) << result.failure;
+  EXPECT_EQ(test::StepOf(result, "into_jsonl@6").rows_out, 400000u);
+  EXPECT_LE(result.max_queued_batches, 4u);
+}
+
+TEST(ExecutorParallel, ATakeAfterAParallelStepStopsIt) {
+  constexpr const char* kProgram = R"(
+schema Row { id: int, s: string }
+pipeline p {
+  from generate(count: 100000000, schema: Row, seed: 5)
+    | derive u = upper(s)
+    | filter id % 2 == 0
+    | take 10
+    | into jsonl("$DIR/out.jsonl")
+}
+)";
+  ScratchDir dir;
+  RunOptions options;
+  options.workers = 4;
+  RunResult result = RunEtl(test::WithDir(kProgram, dir.path()), options);
+  ASSERT_EQ(result.status, RunStatus::Succeeded) << result.failure;
+  EXPECT_EQ(test::StepOf(result, "into_jsonl@8").rows_out, 10u);
+  EXPECT_LT(test::StepOf(result, "from_generate@4").rows_out, 10'000'000u);
+}
+
+}  // namespace
+}  // namespace etl::runtime
