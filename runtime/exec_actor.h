@@ -70,6 +70,9 @@ class CallEmitter : public Emitter {
 // A Push call of a parallel actor that returned, kept until every earlier ticket is committed.
 struct PushedCall {
   CallEmitter out;
+  std::string text;                     // a sink that formats apart: the batch's text
+  size_t rows = 0;                      // ... its rows
+  uint64_t sequence = 0;                // ... and its sequence number
   Tag tag;                              // the tag of what it emitted (`persist disk`)
   bool step_done = false;               // the instance's Done() after the call
   std::optional<std::string> internal;  // an exception escaped the step
@@ -126,13 +129,15 @@ struct Actor {
   uint64_t next_deliver = 0;            // the ticket to deliver next (guarded)
   std::map<uint64_t, std::unique_ptr<SourcePiece>> read_pieces;  // read, waiting for their turn (guarded)
 
-  // ---- a stateless operator run as several instances (`PushTurn`): each message is taken
-  // with a ticket by whichever worker has an idle instance, pushed without the run's mutex,
-  // and its results are committed in ticket order, so consumers see the serial order.
+  // ---- a stateless operator run as several instances, or a sink whose batches are
+  // formatted apart (`PushTurn`): each message is taken with a ticket by whichever worker
+  // has an idle instance, pushed (formatted) without the run's mutex, and its results are
+  // committed (the text handed to the sink) in ticket order, so the order is the serial one.
   bool parallel = false;                // fixed after binding
+  size_t push_slots = 0;                // fixed after binding: calls that may be out at once
   std::vector<std::unique_ptr<Step>> more_steps;  // fixed after binding: instances besides `step`
   bool opened = false;                  // every instance's Open returned (guarded)
-  std::vector<Step*> idle_steps;        // instances no call is using (guarded)
+  std::vector<Step*> idle_steps;        // instances no call is using (a sink: itself, per slot) (guarded)
   size_t push_workers = 0;              // workers inside this actor's turn (guarded)
   uint64_t next_push_ticket = 0;        // the ticket of the next message taken (guarded)
   uint64_t next_push_commit = 0;        // the ticket to commit next (guarded)

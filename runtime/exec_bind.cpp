@@ -117,6 +117,13 @@ bool BindActors(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOpt
         a.sink = bound.sink.get();
         a.sink_target = bound.target;
         a.step = std::move(bound.sink);
+        // A text sink formats batches on every worker and writes their text in order
+        // (not under `persist disk`, whose checkpoints follow each pushed batch).
+        if (workers > 1 && !options.persist_disk && a.sink->FormatsApart()) {
+          a.parallel = true;
+          a.push_slots = workers;
+          a.idle_steps.assign(workers, a.step.get());
+        }
         break;
       }
       case ir::NodeKind::Step:
@@ -133,6 +140,7 @@ bool BindActors(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOpt
         // report them) again.
         if (workers > 1 && RunsInParallel(node.kind) && step_ctx.jit.mode == JitMode::Off) {
           a.parallel = true;
+          a.push_slots = workers;
           a.idle_steps.push_back(a.step.get());
           for (size_t w = 1; w < workers; ++w) {
             a.more_steps.push_back(MakeOperator(node, step_ctx, error));

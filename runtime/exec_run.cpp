@@ -493,7 +493,7 @@ bool PipelineRun::HasPushRoomLocked(const Actor& a) const {
   // let the others run ahead without bound, and an idle instance is left), and each will
   // emit about one batch per port, so they count against the consumers' room.
   uint64_t out = a.next_push_ticket - a.next_push_commit;
-  return out < 1 + a.more_steps.size() && HasRoomLocked(a, out);
+  return out < a.push_slots && HasRoomLocked(a, out);
 }
 
 void PipelineRun::PushTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
@@ -524,6 +524,7 @@ void PipelineRun::PushTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
       }
       lock.lock();
       if (internal) return StopLocked(RunStatus::Failed, "internal error in `" + id + "`: " + *internal);
+      if (a.sink && a.sink->failure()) return StopLocked(RunStatus::Failed, "`" + id + "`: " + a.sink->failure()->ToString());
       Commit(a, out, lock, out_tag);
       if (++a.inputs_closed == a.node->inputs.size()) {
         if (!stop_) FinishLocked(a);
@@ -550,8 +551,14 @@ void PipelineRun::PushTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
     lock.unlock();
     int64_t t0 = NowMicros();
     try {
-      step->Push(m.input, m.batch, call.out);
-      call.step_done = step->Done();
+      if (a.sink) {
+        a.sink->FormatApart(m.batch, call.text);
+        call.rows = m.batch.Size();
+        call.sequence = m.batch.sequence;
+      } else {
+        step->Push(m.input, m.batch, call.out);
+        call.step_done = step->Done();
+      }
     } catch (const std::exception& e) {
       call.internal = e.what();
     } catch (...) {
@@ -572,6 +579,10 @@ void PipelineRun::CommitPushedLocked(Actor& a, std::unique_lock<std::mutex>& loc
     ++a.next_push_commit;
     a.metrics.busy_us += call.busy_us;
     if (call.internal) return StopLocked(RunStatus::Failed, "internal error in `" + a.node->id + "`: " + *call.internal);
+    if (a.sink) {
+      a.sink->PushFormatted(call.text, call.rows, call.sequence);
+      if (a.sink->failure()) return StopLocked(RunStatus::Failed, "`" + a.node->id + "`: " + a.sink->failure()->ToString());
+    }
     // Each instance numbers its own batches: number them in commit order instead.
     for (auto& [port, batch] : call.out.emits) {
       if (batch.Size() != 0) batch.sequence = a.emit_sequences[port]++;

@@ -43,6 +43,15 @@ void BufferedSink::Push(size_t input, const Batch& batch, Emitter& out) {
   if (buffer_.size() >= kSinkBufferBytes) Flush();
 }
 
+void BufferedSink::PushFormatted(std::string_view text, size_t rows, uint64_t sequence) {
+  if (Done() || closed_) return;
+  EnsureStarted();
+  buffer_ += text;
+  rows_ += static_cast<int64_t>(rows);
+  last_sequence_ = sequence;
+  if (buffer_.size() >= kSinkBufferBytes) Flush();
+}
+
 void BufferedSink::Close(size_t input, Emitter& out) {
   if (Done() || closed_) return;
   closed_ = true;

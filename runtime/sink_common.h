@@ -22,6 +22,7 @@ class BufferedSink : public SinkStep {
   BufferedSink(std::string target, std::unique_ptr<SinkOutput> output);
 
   void Push(size_t input, const Batch& batch, Emitter& out) final;
+  void PushFormatted(std::string_view text, size_t rows, uint64_t sequence) final;
   // Flushes and prepares the output (durable, not yet visible) and emits the done record; on
   // a failure emits nothing (see failure()). The executor publishes with Commit() once the
   // whole run succeeded, so a failed run publishes no output at all.

@@ -1,5 +1,6 @@
 #include "runtime/sink_csv.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "runtime/sink_format.h"
@@ -18,7 +19,7 @@ CsvSink::CsvSink(ast::TypeRef schema, CsvSinkOptions options)
   for (char c : std::string_view("0123456789+-.eEinfaINFA")) numbers_plain_ = numbers_plain_ && !special_[static_cast<unsigned char>(c)];
 }
 
-void CsvSink::QuoteIfNeeded(std::string& buffer, size_t start, bool text) {
+void CsvSink::QuoteIfNeeded(std::string& buffer, size_t start, bool text) const {
   size_t end = buffer.size();
   bool needs = start == end && text;  // "" is the empty string, an empty field is null
   for (size_t i = start; i < end && !needs; ++i) needs = special_[static_cast<unsigned char>(buffer[i])];
@@ -27,14 +28,17 @@ void CsvSink::QuoteIfNeeded(std::string& buffer, size_t start, bool text) {
     needs = true;  // a value that reads as the marker would come back as null
   }
   if (!needs) return;
-  scratch_.assign(buffer, start, end - start);
-  buffer.resize(start);
-  buffer += options_.quote;
-  for (char c : scratch_) {
-    if (c == options_.quote) buffer += c;
-    buffer += c;
+  // In place, from the back: the field grows by its two quotes and one per quote inside.
+  const char quote = options_.quote;
+  const size_t quotes = static_cast<size_t>(std::count(buffer.begin() + static_cast<long>(start), buffer.end(), quote));
+  buffer.resize(end + 2 + quotes);
+  size_t to = buffer.size();
+  buffer[--to] = quote;
+  for (size_t from = end; from-- > start;) {
+    buffer[--to] = buffer[from];
+    if (buffer[from] == quote) buffer[--to] = quote;
   }
-  buffer += options_.quote;
+  buffer[--to] = quote;
 }
 
 void CsvSink::Start(std::string& buffer) {
@@ -52,7 +56,7 @@ void CsvSink::Start(std::string& buffer) {
 // tested for the bytes that force quoting before it is copied, so it is written once; other
 // forms (numbers, dates, nested JSON) are written, then tested, and quoted in place in the
 // rare case they need it (a delimiter such as '.' or '-').
-void CsvSink::Format(const Batch& batch, std::string& buffer) {
+void CsvSink::FormatRows(const Batch& batch, std::string& buffer) const {
   const size_t fields = batch.columns.size();
   const size_t rows = batch.Size();
   std::string_view marker = options_.null_marker ? std::string_view(*options_.null_marker) : std::string_view();
@@ -60,12 +64,12 @@ void CsvSink::Format(const Batch& batch, std::string& buffer) {
   StringCursor out(buffer);
   // Ints and floats are written straight, without the scan for bytes that force quoting,
   // when no byte a number can be spelt with is special (the delimiter is not '.', say).
-  number_columns_.assign(fields, NumberColumn::No);
+  std::vector<NumberColumn> number_columns(fields, NumberColumn::No);
   for (size_t f = 0; f < fields; ++f) {
     const Column& column = *batch.columns[f];
     if (!numbers_plain_) break;
-    if (column.layout == Layout::Int64 && column.type->kind == ast::TypeKind::Int) number_columns_[f] = NumberColumn::Int;
-    if (column.layout == Layout::Float64) number_columns_[f] = NumberColumn::Float;
+    if (column.layout == Layout::Int64 && column.type->kind == ast::TypeKind::Int) number_columns[f] = NumberColumn::Int;
+    if (column.layout == Layout::Float64) number_columns[f] = NumberColumn::Float;
   }
   for (size_t i = 0; i < rows; ++i) {
     const uint32_t row = batch.RowAt(i);
@@ -80,9 +84,9 @@ void CsvSink::Format(const Batch& batch, std::string& buffer) {
         out.Append(marker);
         continue;
       }
-      if (number_columns_[f] != NumberColumn::No) {
+      if (number_columns[f] != NumberColumn::No) {
         char* p = out.Room(kMaxScalarChars);
-        char* end = number_columns_[f] == NumberColumn::Int ? WriteInt64(p, column.ints[row])
+        char* end = number_columns[f] == NumberColumn::Int ? WriteInt64(p, column.ints[row])
                     : std::isfinite(column.floats[row]) ? WriteFloat(p, column.floats[row])
                                                          : p;  // NaN/Inf: nothing, as WriteValueText
         out.Advance(end);

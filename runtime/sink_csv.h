@@ -28,21 +28,24 @@ class CsvSink : public BufferedSink {
   // `schema` is the input record type (the header's names).
   CsvSink(ast::TypeRef schema, CsvSinkOptions options);
 
+  bool FormatsApart() const override { return true; }
+  void FormatApart(const Batch& batch, std::string& text) const override { FormatRows(batch, text); }
+
  protected:
   void Start(std::string& buffer) override;
-  void Format(const Batch& batch, std::string& buffer) override;
+  void Format(const Batch& batch, std::string& buffer) override { FormatRows(batch, buffer); }
 
  private:
+  // Appends the rows of `batch`; reads only what the constructor set (FormatApart).
+  void FormatRows(const Batch& batch, std::string& buffer) const;
   // Quotes buffer[start, end) in place when it needs it; `text` = the field is string-like.
-  void QuoteIfNeeded(std::string& buffer, size_t start, bool text);
+  void QuoteIfNeeded(std::string& buffer, size_t start, bool text) const;
 
   ast::TypeRef schema_;
   CsvSinkOptions options_;
   bool special_[256] = {};  // bytes that force quoting
-  std::string scratch_;     // a field being quoted (reused)
-  // How Format writes a column: ints and floats without a quoting scan (numbers_plain_).
+  // How FormatRows writes a column: ints and floats without a quoting scan (numbers_plain_).
   enum class NumberColumn : uint8_t { No, Int, Float };
-  std::vector<NumberColumn> number_columns_;
   bool numbers_plain_ = true;  // no byte a number is spelt with forces quoting
 };
 

@@ -37,6 +37,9 @@ class JsonlSink : public BufferedSink {
  public:
   JsonlSink(const ast::TypeRef& schema, JsonlSinkOptions options);
 
+  bool FormatsApart() const override { return true; }
+  void FormatApart(const Batch& batch, std::string& text) const override { formatter_.Format(batch, text); }
+
  protected:
   void Format(const Batch& batch, std::string& buffer) override { formatter_.Format(batch, buffer); }
 

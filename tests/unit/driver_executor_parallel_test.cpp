@@ -1,6 +1,7 @@
-// Stateless steps run as one instance per worker (exec_run.cpp PushTurn): several workers
-// push batches of one step at once, yet every output, error record and counter is the
-// serial one, in input order, and queues stay bounded.
+// Stateless steps run as one instance per worker, and csv/jsonl sinks format batches on
+// several workers (exec_run.cpp PushTurn): several workers push (format) batches of one
+// step at once, yet every output file, error record and counter is the serial one, in
+// input order, and queues stay bounded.
 #include <gtest/gtest.h>
 
 #include <sstream>
