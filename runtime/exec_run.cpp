@@ -235,31 +235,16 @@ void PipelineRun::WorkerLoop() {
       PieceTurn(a, lock);
       --a.piece_workers;
       if (!a.finished && !stop_ && !Busy(a) && (a.exhausted || a.unneeded)) FinishLocked(a);
-      TryReadyLocked(a);
-      if (!pending_events_.empty()) {
-        lock.unlock();
-        FlushEvents();
-        lock.lock();
-      }
-      continue;
-    }
-    if (a.parallel) {
+    } else if (a.parallel) {
       ++a.push_workers;
       PushTurn(a, lock);
       --a.push_workers;
-      TryReadyLocked(a);
-      if (!pending_events_.empty()) {
-        lock.unlock();
-        FlushEvents();
-        lock.lock();
-      }
-      continue;
+    } else {
+      a.running = true;
+      RunTurn(a, lock);
+      a.running = false;
+      if (IsProducer(a) && !a.finished && !stop_ && (a.exhausted || a.unneeded)) FinishLocked(a);
     }
-    a.running = true;
-    RunTurn(a, lock);
-    a.running = false;
-    bool producer = IsProducer(a);
-    if (producer && !a.finished && !stop_ && (a.exhausted || a.unneeded)) FinishLocked(a);
     TryReadyLocked(a);
     if (!pending_events_.empty()) {
       lock.unlock();

@@ -37,10 +37,7 @@ pipeline p {
 }
 )";
   ScratchDir dir;
-  RunOptions options;
-  options.workers = 4;
-  options.channel_batches = 4;
-  RunResult result = RunEtl(test::WithDir(kProgram, dir.path()), options);
+  RunResult result = test::RunInDir(kProgram, dir, 4, 4);
   ASSERT_EQ(result.status, RunStatus::Succeeded) << result.failure;
   EXPECT_EQ(test::StepOf(result, "into_jsonl@6").rows_out, 2000000u);
   // A producer only runs while every queue it feeds is below 4; one call emits one batch.

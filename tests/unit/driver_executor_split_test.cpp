@@ -15,10 +15,7 @@ using test::ScratchDir;
 // Runs `program` (with $DIR) at `workers` workers; the output file's text.
 std::string RunWith(const char* program, size_t workers, size_t channel_batches, RunResult* result_out = nullptr) {
   ScratchDir dir;
-  RunOptions options;
-  options.workers = workers;
-  options.channel_batches = channel_batches;
-  RunResult result = RunEtl(test::WithDir(program, dir.path()), options);
+  RunResult result = test::RunInDir(program, dir, workers, channel_batches);
   EXPECT_EQ(result.status, RunStatus::Succeeded) << result.failure;
   test::ExpectBalanced(result);
   if (result_out) *result_out = result;

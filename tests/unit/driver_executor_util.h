@@ -105,6 +105,16 @@ inline runtime::RunResult RunEtl(const std::string& text, runtime::RunOptions op
   return runtime::RunPipeline(*plan, *pipeline, options);
 }
 
+// Runs `program` with its `$DIR` in `dir`, at `workers` workers and input queues of
+// `channel_batches` messages.
+inline runtime::RunResult RunInDir(const char* program, const ScratchDir& dir, size_t workers,
+                                   size_t channel_batches = 8) {
+  runtime::RunOptions options;
+  options.workers = workers;
+  options.channel_batches = channel_batches;
+  return RunEtl(WithDir(program, dir.path()), options);
+}
+
 // The metrics of step `id` (fails the test when absent).
 inline runtime::StepMetrics StepOf(const runtime::RunResult& result, const std::string& id) {
   for (const auto& step : result.steps) {
