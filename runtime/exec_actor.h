@@ -18,6 +18,7 @@
 #include "runtime/exec_graph.h"
 #include "runtime/io_factory.h"
 #include "runtime/run_events.h"
+#include "runtime/sink_common.h"
 #include "runtime/step.h"
 
 namespace etl::runtime {
@@ -91,6 +92,7 @@ struct Actor {
   ActorKind kind = ActorKind::Operator;
   std::unique_ptr<Step> step;           // Operator, Sink (owns the sink)
   SinkStep* sink = nullptr;             // Sink: the same object as `step`
+  BufferedSink* text_sink = nullptr;    // Sink formatting apart (parallel): the same object
   std::string sink_target;              // Sink: the path written, "stdout"
   std::unique_ptr<BoundSource> source;  // Source
   std::vector<Batch> given;             // Given: the records of its main output

@@ -119,7 +119,9 @@ bool BindActors(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOpt
         a.step = std::move(bound.sink);
         // A text sink formats batches on every worker and writes their text in order
         // (not under `persist disk`, whose checkpoints follow each pushed batch).
-        if (workers > 1 && !options.persist_disk && a.sink->FormatsApart()) {
+        auto* text_sink = dynamic_cast<BufferedSink*>(a.sink);
+        if (workers > 1 && !options.persist_disk && text_sink && text_sink->FormatsApart()) {
+          a.text_sink = text_sink;
           a.parallel = true;
           a.push_slots = workers;
           a.idle_steps.assign(workers, a.step.get());

@@ -536,8 +536,8 @@ void PipelineRun::PushTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
     lock.unlock();
     int64_t t0 = NowMicros();
     try {
-      if (a.sink) {
-        a.sink->FormatApart(m.batch, call.text);
+      if (a.text_sink) {
+        a.text_sink->FormatApart(m.batch, call.text);
         call.rows = m.batch.Size();
         call.sequence = m.batch.sequence;
       } else {
@@ -564,8 +564,8 @@ void PipelineRun::CommitPushedLocked(Actor& a, std::unique_lock<std::mutex>& loc
     ++a.next_push_commit;
     a.metrics.busy_us += call.busy_us;
     if (call.internal) return StopLocked(RunStatus::Failed, "internal error in `" + a.node->id + "`: " + *call.internal);
-    if (a.sink) {
-      a.sink->PushFormatted(call.text, call.rows, call.sequence);
+    if (a.text_sink) {
+      a.text_sink->PushFormatted(call.text, call.rows, call.sequence);
       if (a.sink->failure()) return StopLocked(RunStatus::Failed, "`" + a.node->id + "`: " + a.sink->failure()->ToString());
     }
     // Each instance numbers its own batches: number them in commit order instead.

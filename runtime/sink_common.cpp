@@ -38,15 +38,17 @@ void BufferedSink::Push(size_t input, const Batch& batch, Emitter& out) {
   if (Done() || closed_) return;
   EnsureStarted();
   Format(batch, buffer_);
-  rows_ += static_cast<int64_t>(batch.Size());
-  last_sequence_ = batch.sequence;
-  if (buffer_.size() >= kSinkBufferBytes) Flush();
+  Took(batch.Size(), batch.sequence);
 }
 
 void BufferedSink::PushFormatted(std::string_view text, size_t rows, uint64_t sequence) {
   if (Done() || closed_) return;
   EnsureStarted();
   buffer_ += text;
+  Took(rows, sequence);
+}
+
+void BufferedSink::Took(size_t rows, uint64_t sequence) {
   rows_ += static_cast<int64_t>(rows);
   last_sequence_ = sequence;
   if (buffer_.size() >= kSinkBufferBytes) Flush();

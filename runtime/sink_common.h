@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "runtime/sink_output.h"
 #include "runtime/sink_step.h"
@@ -22,7 +23,21 @@ class BufferedSink : public SinkStep {
   BufferedSink(std::string target, std::unique_ptr<SinkOutput> output);
 
   void Push(size_t input, const Batch& batch, Emitter& out) final;
-  void PushFormatted(std::string_view text, size_t rows, uint64_t sequence) final;
+
+  // ---- formatting on several workers (csv, jsonl; docs/dev/runtime-sinks.md)
+  // Whether FormatApart and PushFormatted may stand for Push: the text of a batch depends on
+  // that batch only, so the executor formats batches on several workers at once and hands
+  // the texts back in input order. A sink that says so overrides FormatApart.
+  virtual bool FormatsApart() const { return false; }
+  // Appends the text of `batch`'s rows to `text`. Called on several workers at once, at the
+  // same time as PushFormatted: it reads only what is fixed after construction.
+  virtual void FormatApart(const Batch& batch, std::string& text) const {
+    (void)batch;
+    (void)text;
+  }
+  // Takes what FormatApart made of a batch of `rows` rows numbered `sequence`, in input
+  // order: the same as Push of that batch.
+  void PushFormatted(std::string_view text, size_t rows, uint64_t sequence);
   // Flushes and prepares the output (durable, not yet visible) and emits the done record; on
   // a failure emits nothing (see failure()). The executor publishes with Commit() once the
   // whole run succeeded, so a failed run publishes no output at all.
@@ -64,6 +79,8 @@ class BufferedSink : public SinkStep {
  private:
   bool Flush();
   void EnsureStarted();
+  // After a batch's text went into the buffer: counts its rows and writes a full buffer.
+  void Took(size_t rows, uint64_t sequence);
 
   std::string target_;
   std::unique_ptr<SinkOutput> output_;

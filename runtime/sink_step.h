@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 
 #include "runtime/input_stream.h"
 #include "runtime/step.h"
@@ -48,25 +47,6 @@ class SinkStep : public Step {
   // Data rows written so far (after Restore: including the restored ones), and bytes.
   virtual int64_t rows() const = 0;
   virtual int64_t bytes() const = 0;
-
-  // ---- formatting on several workers (text sinks: csv, jsonl)
-  // Whether FormatApart and PushFormatted may stand for Push: the text of a batch depends
-  // on that batch only, so the executor formats batches on several workers at once and
-  // hands the texts back in input order.
-  virtual bool FormatsApart() const { return false; }
-  // Appends the text of `batch`'s rows to `text`. Called on several workers at once, at the
-  // same time as PushFormatted: it reads only what is fixed after construction.
-  virtual void FormatApart(const Batch& batch, std::string& text) const {
-    (void)batch;
-    (void)text;
-  }
-  // Takes what FormatApart made of a batch of `rows` rows numbered `sequence`, in input
-  // order: the same as Push of that batch.
-  virtual void PushFormatted(std::string_view text, size_t rows, uint64_t sequence) {
-    (void)text;
-    (void)rows;
-    (void)sequence;
-  }
 
   // ---- `persist disk`
   // Whether this sink can checkpoint (Checkpoint/Restore below); a sink that cannot (stdout)

@@ -6,6 +6,7 @@
 
 #include <sstream>
 
+#include "runtime/exec_run.h"
 #include "tests/unit/driver_executor_util.h"
 
 namespace etl::runtime {
@@ -115,6 +116,60 @@ TEST(ExecutorParallel, StatelessStepsKeepTheSerialOutputsAndErrorOrder) {
       }
     }
   }
+}
+
+// A JIT that compiles nothing: every step is interpreted (BindActors only asks the mode).
+class NoKernels : public KernelCompiler {
+ public:
+  std::unique_ptr<ValuesKernel> CompileValues(const StepExprs&, JitCompileInfo*) override { return nullptr; }
+  std::unique_ptr<ConditionsKernel> CompileConditions(const StepExprs&, ConditionMode, JitCompileInfo*) override {
+    return nullptr;
+  }
+};
+
+// The node kinds whose actors BindActors made parallel, with their slots ("filter/2").
+std::vector<std::string> ParallelActors(const RunOptions& options, const std::string& dir) {
+  constexpr const char* kProgram = R"(
+schema Row { id: int, s: string }
+pipeline p {
+  rows = from generate(count: 10, schema: Row, seed: 1) | filter id > 0 | derive u = upper(s)
+  rows | into csv("$DIR/a.csv")
+  rows | take 3 | into jsonl("$DIR/b.jsonl")
+}
+)";
+  std::optional<ir::Plan> plan = test::CompileEtl(test::WithDir(kProgram, dir));
+  if (!plan) return {"the program did not compile"};
+  std::vector<Actor> actors;
+  std::string error;
+  if (!BindActors(*plan, plan->pipelines[0], options, &actors, &error)) return {error};
+  std::vector<std::string> parallel;
+  for (const Actor& a : actors) {
+    if (!a.parallel) continue;
+    parallel.push_back(a.node->step.empty() ? std::string(ir::Spelling(a.node->kind)) : a.node->step);
+    parallel.back() += "/" + std::to_string(a.push_slots) + (a.text_sink ? " text" : "");
+  }
+  return parallel;
+}
+
+TEST(ExecutorParallel, BindingChoosesWhatRunsInParallel) {
+  ScratchDir dir;
+  RunOptions options;
+  options.workers = 3;
+  EXPECT_EQ(ParallelActors(options, dir.path()),
+            (std::vector<std::string>{"filter/3", "derive/3", "csv/3 text", "jsonl/3 text"}));
+  options.workers = 1;
+  EXPECT_TRUE(ParallelActors(options, dir.path()).empty());
+  // Under `persist disk` a sink checkpoints what it was pushed: one call at a time.
+  options.workers = 2;
+  options.persist_disk = true;
+  options.persist_dir = dir / "persist";
+  EXPECT_EQ(ParallelActors(options, dir.path()), (std::vector<std::string>{"filter/2", "derive/2"}));
+  // Under the JIT each instance would compile again: operators keep one.
+  NoKernels jit;
+  options.persist_disk = false;
+  options.jit = JitMode::On;
+  options.jit_compiler = &jit;
+  EXPECT_EQ(ParallelActors(options, dir.path()), (std::vector<std::string>{"csv/2 text", "jsonl/2 text"}));
 }
 
 TEST(ExecutorParallel, CallsOutCountAgainstTheConsumersRoom) {
