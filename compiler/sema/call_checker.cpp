@@ -148,7 +148,8 @@ TypeRef ExprChecker::UserCall(Expr& e, ast::FnDecl& fn, diag::SourceRange name_r
     bound[index] = arg.value.get();
     const auto& type = fn.params[index].type;
     TypeRef want = type && type->resolved ? type->resolved : ast::ErrorType();
-    c_.CheckAs(*arg.value, want, env_, fmt::format("parameter `{}` of `{}`", fn.params[index].name.text, fn.name.text));
+    c_.RequireFit(*arg.value, Check(*arg.value), want,
+                  fmt::format("parameter `{}` of `{}`", fn.params[index].name.text, fn.name.text));
   }
   for (size_t i = 0; i < fn.params.size(); ++i) {
     if (!bound[i]) {

@@ -90,6 +90,10 @@ class Checker {
   TypeRef CheckAs(ast::Expr& expr, const TypeRef& want, const ExprEnv& env, const std::string& what);
   // Checks a condition: `bool`, non-null (E0303 / E0301).
   void CheckCondition(ast::Expr& expr, const ExprEnv& env, const std::string& what);
+  // The second halves of CheckAs and CheckCondition, for an expression already checked
+  // (by an ExprChecker that is inside an aggregate call, say).
+  TypeRef RequireFit(ast::Expr& expr, const TypeRef& have, const TypeRef& want, const std::string& what);
+  void RequireCondition(ast::Expr& expr, const TypeRef& type, const std::string& what);
   // E0301 with the two standard fixes, at `expr`.
   void ReportNullable(const ast::Expr& expr, const std::string& what);
 

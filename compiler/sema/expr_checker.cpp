@@ -48,7 +48,10 @@ void Checker::ReportNullable(const Expr& expr, const std::string& what) {
 }
 
 TypeRef Checker::CheckAs(Expr& expr, const TypeRef& want, const ExprEnv& env, const std::string& what) {
-  TypeRef have = Check(expr, env);
+  return RequireFit(expr, Check(expr, env), want, what);
+}
+
+TypeRef Checker::RequireFit(Expr& expr, const TypeRef& have, const TypeRef& want, const std::string& what) {
   if (ast::IsError(have) || ast::IsError(want)) return want ? want : have;
   if (ast::IsAssignable(have, want)) return want;
   if (have->nullable && ast::IsAssignable(ast::WithNullable(have, false), want)) {
@@ -96,7 +99,10 @@ TypeRef Checker::CheckAs(Expr& expr, const TypeRef& want, const ExprEnv& env, co
 }
 
 void Checker::CheckCondition(Expr& expr, const ExprEnv& env, const std::string& what) {
-  TypeRef type = Check(expr, env);
+  RequireCondition(expr, Check(expr, env), what);
+}
+
+void Checker::RequireCondition(Expr& expr, const TypeRef& type, const std::string& what) {
   if (ast::IsError(type)) return;
   if (type->kind != TypeKind::Bool) {
     Report(Code::NotBool, expr.range, fmt::format("{} must be `bool`, found {}", what, Quoted(type)));
@@ -475,7 +481,8 @@ TypeRef ExprChecker::IsNull(Expr& e) {
 
 TypeRef ExprChecker::If(Expr& e) {
   if (e.children.size() < 3) return ast::ErrorType();
-  c_.CheckCondition(*e.children[0], env_, "the condition of `if`");
+  // Checked by this checker, so that inside an aggregate call it still is inside it.
+  c_.RequireCondition(*e.children[0], Check(*e.children[0]), "the condition of `if`");
   TypeRef a = Check(*e.children[1]);
   TypeRef b = Check(*e.children[2]);
   TypeRef common = ast::CommonType(a, b);

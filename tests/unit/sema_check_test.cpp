@@ -168,6 +168,20 @@ pipeline p {
   EXPECT_EQ(Codes(*program), (std::vector<std::string>{"E0305@3:45", "E0306@4:55"}));
 }
 
+TEST(Sema, AnAggregateCallsArgumentsSeeTheRecordThroughIfAndFns) {
+  // An `if` condition and a user fn's arguments inside an aggregate call are inside it; the
+  // same outside a call still must be keys.
+  auto program = CheckText(R"(schema S { k: string, x: int }
+fn twice(v: int) -> int = v * 2
+pipeline p {
+  from csv("x.csv", schema: S) | aggregate by k { a = sum(if x > 3 then x else 0), b = sum(twice(x)) } | into stdout()
+  from csv("x.csv", schema: S) | aggregate by k { c = if x > 3 then count() else 0 } | into stdout()
+  from csv("x.csv", schema: S) | aggregate by k { d = twice(x) } | into stdout()
+}
+)");
+  EXPECT_EQ(Codes(*program), (std::vector<std::string>{"E0306@5:58", "E0306@6:61"}));
+}
+
 TEST(Sema, ConstsFoldAndMustBeConstant) {
   auto program = CheckText(R"(param p: int = 3
 const a = 2 * 21
