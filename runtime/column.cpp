@@ -353,24 +353,38 @@ ColumnPtr ColumnBuilder::Finish() {
 
 // ---------------------------------------------------------------- selection
 
+namespace {
+
+// to[i] = from[rows[i]], sized once.
+template <typename T>
+void Gather(const std::vector<T>& from, const std::vector<uint32_t>& rows, std::vector<T>& to) {
+  to.resize(rows.size());
+  T* out = to.data();
+  for (size_t i = 0; i < rows.size(); ++i) out[i] = from[rows[i]];
+}
+
+}  // namespace
+
 ColumnPtr Take(const Column& column, const std::vector<uint32_t>& rows) {
   auto out = std::make_shared<Column>();
   out->type = column.type;
   out->layout = column.layout;
   out->rows = rows.size();
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (column.IsNull(rows[i])) out->validity.SetNull(i, rows.size());
+  if (!column.validity.AllValid()) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (column.IsNull(rows[i])) out->validity.SetNull(i, rows.size());
+    }
   }
   switch (column.layout) {
-    case Layout::Bool: for (uint32_t r : rows) out->bools.push_back(column.bools[r]); break;
-    case Layout::Int64: for (uint32_t r : rows) out->ints.push_back(column.ints[r]); break;
-    case Layout::Int128: for (uint32_t r : rows) out->wide.push_back(column.wide[r]); break;
-    case Layout::Int32: for (uint32_t r : rows) out->days.push_back(column.days[r]); break;
-    case Layout::Float64: for (uint32_t r : rows) out->floats.push_back(column.floats[r]); break;
+    case Layout::Bool: Gather(column.bools, rows, out->bools); break;
+    case Layout::Int64: Gather(column.ints, rows, out->ints); break;
+    case Layout::Int128: Gather(column.wide, rows, out->wide); break;
+    case Layout::Int32: Gather(column.days, rows, out->days); break;
+    case Layout::Float64: Gather(column.floats, rows, out->floats); break;
     case Layout::String:
       // The views keep pointing into the same bytes: selecting rows copies no string.
       out->bytes = column.bytes;
-      for (uint32_t r : rows) out->strings.push_back(column.strings[r]);
+      Gather(column.strings, rows, out->strings);
       break;
     case Layout::List:
     case Layout::Map: {
