@@ -116,9 +116,8 @@ uint64_t HashKey(std::string_view key) {
   return Mix(Mix(a ^ kSeed0 ^ h, b ^ kSeed1), kSeed2 ^ key.size());
 }
 
-uint32_t KeyTable::FindOrInsert(std::string_view key, bool* inserted) {
+uint32_t KeyTable::FindOrInsert(std::string_view key, uint64_t hash, bool* inserted) {
   if ((offsets_.size() + 1) * 2 > slots_.size()) Rehash(slots_.empty() ? 64 : slots_.size() * 2);
-  uint64_t hash = HashKey(key);
   size_t mask = slots_.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     uint32_t slot = slots_[i];

@@ -29,7 +29,10 @@ class KeyTable {
  public:
   static constexpr uint32_t kMissing = UINT32_MAX;
   // The id of `key`, inserting it when new (`*inserted` says which).
-  uint32_t FindOrInsert(std::string_view key, bool* inserted);
+  uint32_t FindOrInsert(std::string_view key, bool* inserted) { return FindOrInsert(key, HashKey(key), inserted); }
+  // The same, with `hash` = HashKey(key) computed already (a partitioned aggregate hashes
+  // a key once, to choose its partition and to find it there).
+  uint32_t FindOrInsert(std::string_view key, uint64_t hash, bool* inserted);
   // The id of `key`, or kMissing.
   uint32_t Find(std::string_view key) const;
   // The bytes of key `id`.

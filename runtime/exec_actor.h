@@ -131,10 +131,11 @@ struct Actor {
   uint64_t next_deliver = 0;            // the ticket to deliver next (guarded)
   std::map<uint64_t, std::unique_ptr<SourcePiece>> read_pieces;  // read, waiting for their turn (guarded)
 
-  // ---- a stateless operator run as several instances, or a sink whose batches are
-  // formatted apart (`PushTurn`): each message is taken with a ticket by whichever worker
-  // has an idle instance, pushed (formatted) without the run's mutex, and its results are
-  // committed (the text handed to the sink) in ticket order, so the order is the serial one.
+  // ---- a stateless operator run as several instances, an aggregate run as instances that
+  // share partitioned groups, or a sink whose batches are formatted apart (`PushTurn`):
+  // each message is taken with a ticket by whichever worker has an idle instance, pushed
+  // (formatted) without the run's mutex, and its results are committed (the text handed to
+  // the sink) in ticket order, so the order is the serial one.
   bool parallel = false;                // fixed after binding
   size_t push_slots = 0;                // fixed after binding: calls that may be out at once
   std::vector<std::unique_ptr<Step>> more_steps;  // fixed after binding: instances besides `step`

@@ -4,6 +4,7 @@
 
 #include "compiler/ir/fields_read.h"
 #include "runtime/exec_run.h"
+#include "runtime/op_aggregate.h"
 #include "runtime/op_factory.h"
 
 namespace etl::runtime {
@@ -133,24 +134,35 @@ bool BindActors(const ir::Plan& plan, const ir::Pipeline& pipeline, const RunOpt
         return false;
       default: {
         a.kind = ActorKind::Operator;
-        a.step = MakeOperator(node, step_ctx, error);
-        if (!a.step) return false;
         // Under `persist disk` the results of a step with state go through its log.
         a.logged = options.persist_disk && IsStateful(node.kind);
-        // A stateless step gets an instance per worker, so that one step does not cap the
-        // run at one core. Not under the JIT: each instance would compile its kernels (and
-        // report them) again.
-        if (workers > 1 && RunsInParallel(node.kind) && step_ctx.jit.mode == JitMode::Off) {
-          a.parallel = true;
-          a.push_slots = workers;
-          a.idle_steps.push_back(a.step.get());
+        // A stateless step gets an instance per worker, and a plain aggregate as many that
+        // share partitioned groups, so that one step does not cap the run at one core. Not
+        // under the JIT: each instance would compile its kernels (and report them) again;
+        // nor a logged step, whose log follows its calls one at a time.
+        const bool jit_off = step_ctx.jit.mode == JitMode::Off;
+        if (workers > 1 && jit_off && RunsInParallel(node.kind)) {
+          a.step = MakeOperator(node, step_ctx, error);
+          if (!a.step) return false;
           for (size_t w = 1; w < workers; ++w) {
             a.more_steps.push_back(MakeOperator(node, step_ctx, error));
             if (!a.more_steps.back()) return false;
-            a.idle_steps.push_back(a.more_steps.back().get());
           }
-          a.emit_sequences.assign(node.outputs.size(), 0);
+        } else if (workers > 1 && jit_off && !a.logged && RunsPartitioned(node)) {
+          std::vector<std::unique_ptr<Step>> instances = MakePartitionedAggregate(node, step_ctx, workers, error);
+          if (instances.empty()) return false;
+          a.step = std::move(instances[0]);
+          for (size_t w = 1; w < instances.size(); ++w) a.more_steps.push_back(std::move(instances[w]));
+        } else {
+          a.step = MakeOperator(node, step_ctx, error);
+          if (!a.step) return false;
+          break;
         }
+        a.parallel = true;
+        a.push_slots = workers;
+        a.idle_steps.push_back(a.step.get());
+        for (const std::unique_ptr<Step>& instance : a.more_steps) a.idle_steps.push_back(instance.get());
+        a.emit_sequences.assign(node.outputs.size(), 0);
         break;
       }
     }

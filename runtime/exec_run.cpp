@@ -58,6 +58,10 @@ bool RunsInParallel(ir::NodeKind kind) {
   }
 }
 
+bool RunsPartitioned(const ir::Node& node) {
+  return node.kind == ir::NodeKind::Aggregate && !node.window.has_value();
+}
+
 size_t RunWorkers(const RunOptions& options) {
   return options.workers ? options.workers : std::max(1u, std::thread::hardware_concurrency());
 }
@@ -510,6 +514,7 @@ void PipelineRun::PushTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
       lock.lock();
       if (internal) return StopLocked(RunStatus::Failed, "internal error in `" + id + "`: " + *internal);
       if (a.sink && a.sink->failure()) return StopLocked(RunStatus::Failed, "`" + id + "`: " + a.sink->failure()->ToString());
+      NumberEmits(a, out);
       Commit(a, out, lock, out_tag);
       if (++a.inputs_closed == a.node->inputs.size()) {
         if (!stop_) FinishLocked(a);
@@ -530,6 +535,9 @@ void PipelineRun::PushTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
     PushedCall call;
     call.tag = OutputTag(a, m);
     uint64_t ticket = a.next_push_ticket++;
+    // The instances see the batches numbered 0, 1, 2, ... over all of them (a parallel
+    // actor has one input), which is how a partitioned aggregate orders its partitions' work.
+    m.batch.sequence = ticket;
     Step* step = a.idle_steps.back();
     a.idle_steps.pop_back();
     TryReadyLocked(a);  // another worker may push the next message meanwhile
@@ -557,6 +565,12 @@ void PipelineRun::PushTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
   }
 }
 
+void PipelineRun::NumberEmits(Actor& a, CallEmitter& out) {
+  for (auto& [port, batch] : out.emits) {
+    if (batch.Size() != 0 && port < a.emit_sequences.size()) batch.sequence = a.emit_sequences[port]++;
+  }
+}
+
 void PipelineRun::CommitPushedLocked(Actor& a, std::unique_lock<std::mutex>& lock) {
   while (!stop_ && !a.pushed_calls.empty() && a.pushed_calls.begin()->first == a.next_push_commit) {
     PushedCall call = std::move(a.pushed_calls.begin()->second);
@@ -568,10 +582,7 @@ void PipelineRun::CommitPushedLocked(Actor& a, std::unique_lock<std::mutex>& loc
       a.text_sink->PushFormatted(call.text, call.rows, call.sequence);
       if (a.sink->failure()) return StopLocked(RunStatus::Failed, "`" + a.node->id + "`: " + a.sink->failure()->ToString());
     }
-    // Each instance numbers its own batches: number them in commit order instead.
-    for (auto& [port, batch] : call.out.emits) {
-      if (batch.Size() != 0) batch.sequence = a.emit_sequences[port]++;
-    }
+    NumberEmits(a, call.out);
     Commit(a, call.out, lock, call.tag);
     if (call.step_done && !a.done) MarkDoneLocked(a);
   }

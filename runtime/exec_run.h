@@ -33,6 +33,10 @@ bool IsStateful(ir::NodeKind kind);
 // rename, route, explode, validate.
 bool RunsInParallel(ir::NodeKind kind);
 
+// Whether a node runs as one instance per worker that share hash-partitioned groups
+// (op_aggregate.h MakePartitionedAggregate): an aggregate without a window.
+bool RunsPartitioned(const ir::Node& node);
+
 // The worker threads of a run: RunOptions::workers, or one per hardware thread.
 size_t RunWorkers(const RunOptions& options);
 
@@ -70,6 +74,9 @@ class PipelineRun {
   void PushTurn(Actor& actor, std::unique_lock<std::mutex>& lock);
   bool CanPushLocked(const Actor& actor) const;
   void CommitPushedLocked(Actor& actor, std::unique_lock<std::mutex>& lock);
+  // Each instance numbers the batches it emits: number them in commit order instead (a
+  // sink emits nothing and has no numbers to keep).
+  static void NumberEmits(Actor& actor, CallEmitter& out);
   // Whether some worker is inside the actor.
   static bool Busy(const Actor& a) { return a.running || a.piece_workers > 0 || a.push_workers > 0; }
   // Whether every consumer's inbox holds fewer than channel_batches messages, counting

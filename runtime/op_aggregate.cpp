@@ -129,6 +129,26 @@ void GroupSet::Update(const std::vector<std::vector<ColumnPtr>>& args, const std
   for (size_t c = 0; c < states_.size(); ++c) states_[c]->Update(args[c], ids);
 }
 
+void GroupSet::AssignEncoded(const std::vector<ColumnPtr>& keys, const EncodedKeys& encoded,
+                             const std::vector<uint32_t>& rows, std::vector<uint32_t>& ids,
+                             std::vector<uint32_t>& created) {
+  ids.resize(rows.size());
+  const size_t before = table_.Size();
+  for (size_t j = 0; j < rows.size(); ++j) {
+    const uint32_t row = rows[j];
+    bool inserted = false;
+    ids[j] = table_.FindOrInsert(encoded.Key(row), encoded.hashes[row], &inserted);
+    if (inserted) {
+      for (size_t k = 0; k < keys.size(); ++k) AppendFrom(key_values_[k], *keys[k], row);
+      created.push_back(static_cast<uint32_t>(j));
+    }
+  }
+  if (table_.Size() != before) {
+    size_ = table_.Size();
+    for (auto& state : states_) state->Grow(size_);
+  }
+}
+
 uint32_t GroupSet::AddGroup(const std::vector<ColumnPtr>& keys, size_t row) {
   for (size_t k = 0; k < keys.size(); ++k) AppendFrom(key_values_[k], *keys[k], row);
   ++size_;
@@ -164,19 +184,35 @@ Batch AggregateBase::Evaluate(const Batch& batch, Emitter& out, bool keep_select
 }
 
 void AggregateBase::EmitGroups(GroupSet& set, const WindowBounds* bounds, Emitter& out) {
-  const size_t groups = set.Size();
-  if (groups == 0) return;
+  if (set.Empty()) return;
   std::vector<ColumnPtr> keys = set.FinishKeys();
-  const size_t nkeys = keys.size();
+  EmitGroups(
+      set.Size(),
+      [&](size_t begin, size_t end, GroupRows& rows) {
+        for (const ColumnPtr& key : keys) rows.keys.push_back(Slice(key, begin, end));
+        for (auto& state : set.States()) rows.results.push_back(state->Finish(begin, end));
+        for (size_t g = begin; g < end; ++g) {
+          bool overflowed = false;
+          for (const auto& state : set.States()) overflowed = overflowed || state->Overflowed(static_cast<uint32_t>(g));
+          rows.overflowed.push_back(overflowed);
+        }
+      },
+      bounds, out);
+}
+
+void AggregateBase::EmitGroups(size_t groups, const GroupRange& range, const WindowBounds* bounds, Emitter& out) {
+  const size_t nkeys = plan_->key_names.size();
   RowErrors output_errors;
   std::vector<uint32_t> keep;
   for (size_t begin = 0; begin < groups; begin += kDefaultBatchRows) {
     const size_t end = std::min(groups, begin + kDefaultBatchRows);
     const size_t n = end - begin;
+    GroupRows rows;
+    range(begin, end, rows);
     Batch group;
     group.schema = plan_->group_schema;
     group.rows = n;
-    for (const ColumnPtr& key : keys) group.columns.push_back(Slice(key, begin, end));
+    group.columns = rows.keys;
     if (bounds) {
       for (const std::vector<int64_t>* values : {&bounds->start, &bounds->end}) {
         ColumnBuilder b(ast::TimestampType());
@@ -185,7 +221,7 @@ void AggregateBase::EmitGroups(GroupSet& set, const WindowBounds* bounds, Emitte
         group.columns.push_back(b.Finish());
       }
     }
-    for (auto& state : set.States()) group.columns.push_back(state->Finish(begin, end));
+    for (ColumnPtr& result : rows.results) group.columns.push_back(std::move(result));
     output_errors.Clear();
     Batch result;
     result.rows = n;
@@ -194,12 +230,9 @@ void AggregateBase::EmitGroups(GroupSet& set, const WindowBounds* bounds, Emitte
     keep.clear();
     for (size_t i = 0; i < n; ++i) {
       std::string code, message;
-      for (const auto& state : set.States()) {
-        if (state->Overflowed(static_cast<uint32_t>(begin + i))) {
-          code = "overflow";
-          message = "integer overflow in an aggregate of this group";
-          break;
-        }
+      if (rows.overflowed[i]) {
+        code = "overflow";
+        message = "integer overflow in an aggregate of this group";
       }
       if (code.empty() && output_errors.Failed(static_cast<uint32_t>(i))) {
         for (const RowError& e : output_errors.Errors()) {

@@ -4,6 +4,7 @@
 // passes each window's end.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,18 @@ struct AggregatePlan {
 // Binds everything but the window; false and `error` set on a bind error.
 bool BindAggregatePlan(const ir::Node& node, const StepJit& jit, AggregatePlan& plan, std::string* error);
 
+// The keys of a batch's rows, encoded and hashed once by a partitioned aggregate (to choose
+// each row's partition, and to find its group there); shared by the batch's partitions.
+struct EncodedKeys {
+  std::string bytes;             // every row's key bytes, back to back
+  std::vector<uint32_t> ends;    // per row: where its bytes end
+  std::vector<uint64_t> hashes;  // per row: HashKey of its bytes
+  std::string_view Key(uint32_t row) const {
+    const uint32_t begin = row == 0 ? 0 : ends[row - 1];
+    return std::string_view(bytes).substr(begin, ends[row] - begin);
+  }
+};
+
 // The groups of one aggregation (the whole input, or one time window): key bytes to dense
 // group ids in first-seen order, the first-seen key values, and one state per call.
 class GroupSet {
@@ -45,6 +58,10 @@ class GroupSet {
   // rows with `skip(i)` true get kNoGroup.
   template <typename Skip>
   void Assign(const std::vector<ColumnPtr>& keys, size_t rows, Skip skip, std::vector<uint32_t>& ids);
+  // Sets ids[j] to the group of row rows[j] of `keys` (encoded in `encoded`), creating
+  // groups as needed, and appends to `created` each j that created one (in order).
+  void AssignEncoded(const std::vector<ColumnPtr>& keys, const EncodedKeys& encoded, const std::vector<uint32_t>& rows,
+                     std::vector<uint32_t>& ids, std::vector<uint32_t>& created);
   // Adds the rows of `args` (per call, dense) to the groups `ids`.
   void Update(const std::vector<std::vector<ColumnPtr>>& args, const std::vector<uint32_t>& ids);
   // Adds a new group whose keys are row `row` of `keys`, even when a group with equal keys
@@ -95,6 +112,14 @@ struct WindowBounds {
   std::vector<int64_t> start, end;
 };
 
+// Groups [begin, end) of a finished aggregation, in emission order: their key columns, one
+// result column per call (AggState::Finish), and whether each overflowed.
+struct GroupRows {
+  std::vector<ColumnPtr> keys, results;
+  std::vector<uint8_t> overflowed;
+};
+using GroupRange = std::function<void(size_t begin, size_t end, GroupRows& rows)>;
+
 // The operator, shared by the plain and windowed forms: evaluation of keys and arguments,
 // and emission of a finished group set.
 class AggregateBase : public OperatorBase {
@@ -110,6 +135,8 @@ class AggregateBase : public OperatorBase {
   // a group whose state overflowed, or whose outputs fail, becomes an error record with
   // its keys (and window) as the record.
   void EmitGroups(GroupSet& set, const WindowBounds* bounds, Emitter& out);
+  // The same for `groups` groups that `range` hands out a chunk at a time (in order).
+  void EmitGroups(size_t groups, const GroupRange& range, const WindowBounds* bounds, Emitter& out);
 
   std::unique_ptr<AggregatePlan> plan_;
   std::vector<ColumnPtr> inputs_;                    // of the last Evaluate: keys, then args
@@ -118,6 +145,17 @@ class AggregateBase : public OperatorBase {
   RowErrors errors_;
   std::vector<uint32_t> ids_;
 };
+
+// A plain aggregate (no window) as `instances` steps that share their groups, so that
+// several workers aggregate at once (op_aggregate_partitioned.cpp): each instance
+// evaluates, encodes and hashes the keys of the batches it is pushed and splits their rows
+// by key hash; each partition applies its rows batch by batch in batch order, one worker at
+// a time; the first Close merges the partitions in first-seen order. The output, its
+// order, every float sum and every error record are the serial step's. Batches must be
+// numbered 0, 1, 2, ... over all instances (the executor's push tickets); empty and
+// `error` set on a bind error.
+std::vector<std::unique_ptr<Step>> MakePartitionedAggregate(const ir::Node& node, const StepContext& ctx,
+                                                            size_t instances, std::string* error);
 
 // The windowed form (op_window.cpp); null and `error` set on a bind error.
 std::unique_ptr<Step> MakeWindowedAggregate(const ir::Node& node, const StepContext& ctx,

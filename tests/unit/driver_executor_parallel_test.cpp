@@ -1,9 +1,10 @@
-// Stateless steps run as one instance per worker, and csv/jsonl sinks format batches on
-// several workers (exec_run.cpp PushTurn): several workers push (format) batches of one
-// step at once, yet every output file, error record and counter is the serial one, in
-// input order, and queues stay bounded.
+// Stateless steps run as one instance per worker, plain aggregates as instances sharing
+// partitioned groups, and csv/jsonl sinks format batches on several workers (exec_run.cpp
+// PushTurn): several workers push (format) batches of one step at once, yet every output
+// file, error record and counter is the serial one, in input order, and queues stay bounded.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "runtime/exec_run.h"
@@ -118,6 +119,44 @@ TEST(ExecutorParallel, StatelessStepsKeepTheSerialOutputsAndErrorOrder) {
   }
 }
 
+// A partitioned aggregate behind a parallel filter: many groups (several output batches),
+// every aggregate function, row errors (division by zero), a group whose int sum overflows
+// and an output expression that fails for some groups.
+constexpr const char* kGroups = R"(
+schema Row { id: int, x: float, s: string, t: timestamp? }
+pipeline p {
+  totals = from generate(count: 300000, schema: Row, seed: 13)
+    | filter id % 13 != 0
+    | aggregate by k = id % 7919, even = id % 2 == 0 {
+        n = count(), nt = count(t), cd = count_distinct(s)
+        big = sum(if id % 7919 == 3 then 4000000000000000000 else id)
+        per = sum(1000 / (id % 97)), sx = sum(x), ax = avg(x), sd = stddev(x), p = percentile(x, 0.9)
+        mn = min(s), mx = max(x), fi = first(s), la = last(x), ids = list(id)
+        ratio = 100 / (count() - 19)
+      }
+  totals | into jsonl("$DIR/large.jsonl")
+  totals.errors | into jsonl("$DIR/rejected.jsonl")
+}
+)";
+
+TEST(ExecutorParallel, APartitionedAggregateKeepsTheSerialGroupsValuesAndErrors) {
+  Outcome one = RunWith(kGroups, 1, 8);
+  ASSERT_GT(one.large.size(), 2 * kDefaultBatchRows);
+  // 2,826 row errors, then the failing groups: 22 divisions by zero and 2 overflows.
+  ASSERT_EQ(one.rejected.size(), 2850u);
+  EXPECT_EQ(std::count_if(one.rejected.begin(), one.rejected.end(),
+                          [](const std::string& line) { return line.find("\"code\":\"overflow\"") != std::string::npos; }),
+            2);
+  for (size_t workers : {2, 4}) {
+    for (size_t channel : {2, 8}) {
+      Outcome many = RunWith(kGroups, workers, channel);
+      ExpectSameLines("large.jsonl", many.large, one.large, workers);
+      ExpectSameLines("rejected.jsonl", many.rejected, one.rejected, workers);
+      EXPECT_EQ(many.result.errors, one.result.errors);
+    }
+  }
+}
+
 // A JIT that compiles nothing: every step is interpreted (BindActors only asks the mode).
 class NoKernels : public KernelCompiler {
  public:
@@ -130,11 +169,13 @@ class NoKernels : public KernelCompiler {
 // The node kinds whose actors BindActors made parallel, with their slots ("filter/2").
 std::vector<std::string> ParallelActors(const RunOptions& options, const std::string& dir) {
   constexpr const char* kProgram = R"(
-schema Row { id: int, s: string }
+schema Row { id: int, s: string, t: timestamp }
 pipeline p {
   rows = from generate(count: 10, schema: Row, seed: 1) | filter id > 0 | derive u = upper(s)
   rows | into csv("$DIR/a.csv")
   rows | take 3 | into jsonl("$DIR/b.jsonl")
+  rows | aggregate by s { n = count() } | into csv("$DIR/c.csv")
+  rows | aggregate by s window tumbling(5m, on: t) { n = count() } | into csv("$DIR/d.csv")
 }
 )";
   std::optional<ir::Plan> plan = test::CompileEtl(test::WithDir(kProgram, dir));
@@ -155,11 +196,14 @@ TEST(ExecutorParallel, BindingChoosesWhatRunsInParallel) {
   ScratchDir dir;
   RunOptions options;
   options.workers = 3;
+  // A plain aggregate is partitioned; a windowed one is not.
   EXPECT_EQ(ParallelActors(options, dir.path()),
-            (std::vector<std::string>{"filter/3", "derive/3", "csv/3 text", "jsonl/3 text"}));
+            (std::vector<std::string>{"filter/3", "derive/3", "csv/3 text", "jsonl/3 text", "aggregate/3", "csv/3 text",
+                                      "csv/3 text"}));
   options.workers = 1;
   EXPECT_TRUE(ParallelActors(options, dir.path()).empty());
-  // Under `persist disk` a sink checkpoints what it was pushed: one call at a time.
+  // Under `persist disk` a sink checkpoints what it was pushed, and an aggregate logs what
+  // its calls emit: one call at a time.
   options.workers = 2;
   options.persist_disk = true;
   options.persist_dir = dir / "persist";
@@ -169,7 +213,8 @@ TEST(ExecutorParallel, BindingChoosesWhatRunsInParallel) {
   options.persist_disk = false;
   options.jit = JitMode::On;
   options.jit_compiler = &jit;
-  EXPECT_EQ(ParallelActors(options, dir.path()), (std::vector<std::string>{"csv/2 text", "jsonl/2 text"}));
+  EXPECT_EQ(ParallelActors(options, dir.path()),
+            (std::vector<std::string>{"csv/2 text", "jsonl/2 text", "csv/2 text", "csv/2 text"}));
 }
 
 TEST(ExecutorParallel, CallsOutCountAgainstTheConsumersRoom) {
