@@ -14,37 +14,25 @@ namespace {
 
 constexpr const char* kIn = "{k: int, s: string?, x: int?, f: float?, d: int}";
 
-ir::AggregateCall Call(const char* fn, std::vector<Expr> args, const char* type) {
-  return ir::AggregateCall{fn, std::move(args), T(type)};
-}
-
-Expr AggRef(int index, const char* type) {
-  Expr e;
-  e.kind = ir::ExprKind::AggregateRef;
-  e.slot = index;
-  e.type = T(type);
-  return e;
-}
-
 // aggregate by k, s { every function } with a row error (x / d, d == 0), int sums that
 // overflow for some groups, and an output expression that fails for some (sum / count).
 ir::Node EveryFunction() {
   Expr x = Fld(2, "x", "int?"), f = Fld(3, "f", "float?"), s = Fld(1, "s", "string?");
   Expr per = Bin(BinaryOp::Div, x, Fld(4, "d", "int"), T("int?"));
   std::vector<std::tuple<const char*, ir::AggregateCall>> calls = {
-      {"c", Call("count", {}, "int")},
-      {"cx", Call("count", {x}, "int")},
-      {"cd", Call("count_distinct", {s}, "int")},
-      {"sx", Call("sum", {per}, "int?")},
-      {"sf", Call("sum", {f}, "float?")},
-      {"af", Call("avg", {f}, "float?")},
-      {"mn", Call("min", {s}, "string?")},
-      {"mx", Call("max", {x}, "int?")},
-      {"fi", Call("first", {f}, "float?")},
-      {"la", Call("last", {s}, "string?")},
-      {"li", Call("list", {x}, "list<int?>")},
-      {"sd", Call("stddev", {f}, "float?")},
-      {"p", Call("percentile", {f, Float(0.9)}, "float")},
+      {"c", AggCall("count", {}, "int")},
+      {"cx", AggCall("count", {x}, "int")},
+      {"cd", AggCall("count_distinct", {s}, "int")},
+      {"sx", AggCall("sum", {per}, "int?")},
+      {"sf", AggCall("sum", {f}, "float?")},
+      {"af", AggCall("avg", {f}, "float?")},
+      {"mn", AggCall("min", {s}, "string?")},
+      {"mx", AggCall("max", {x}, "int?")},
+      {"fi", AggCall("first", {f}, "float?")},
+      {"la", AggCall("last", {s}, "string?")},
+      {"li", AggCall("list", {x}, "list<int?>")},
+      {"sd", AggCall("stddev", {f}, "float?")},
+      {"p", AggCall("percentile", {f, Float(0.9)}, "float")},
   };
   std::string out = "{k: int, s: string?";
   for (auto& [name, call] : calls) out += std::string(", ") + name + ": " + ast::ToString(call.type);

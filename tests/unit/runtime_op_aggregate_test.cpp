@@ -22,18 +22,6 @@ Value Row(const char* country, std::optional<int64_t> qty, std::optional<double>
               {"n", Value::Int(n)}});
 }
 
-ir::AggregateCall Call(const char* fn, std::vector<Expr> args, const char* type) {
-  return ir::AggregateCall{fn, std::move(args), T(type)};
-}
-
-Expr AggRef(int index, const char* type) {
-  Expr e;
-  e.kind = ir::ExprKind::AggregateRef;
-  e.slot = index;
-  e.type = T(type);
-  return e;
-}
-
 // aggregate by country { <name_i> = aggregates[i] } over kIn.
 ir::Node AggNode(std::vector<std::pair<std::string, ir::AggregateCall>> outputs, bool keyed = true) {
   std::string out = "{";
@@ -55,19 +43,19 @@ Expr Name() { return Fld(3, "name", "string?"); }
 
 TEST(OpAggregate, EveryFunctionWithNullsInFirstSeenOrder) {
   ir::Node node = AggNode({
-      {"c", Call("count", {}, "int")},
-      {"cq", Call("count", {Qty()}, "int")},
-      {"cd", Call("count_distinct", {Name()}, "int")},
-      {"sq", Call("sum", {Qty()}, "int?")},
-      {"sa", Call("sum", {Amount()}, "float?")},
-      {"av", Call("avg", {Amount()}, "float?")},
-      {"mn", Call("min", {Name()}, "string?")},
-      {"mx", Call("max", {Qty()}, "int?")},
-      {"fi", Call("first", {Name()}, "string?")},
-      {"la", Call("last", {Name()}, "string?")},
-      {"li", Call("list", {Name()}, "list<string?>")},
-      {"sd", Call("stddev", {Amount()}, "float?")},
-      {"p", Call("percentile", {Amount(), Float(0.5)}, "float")},
+      {"c", AggCall("count", {}, "int")},
+      {"cq", AggCall("count", {Qty()}, "int")},
+      {"cd", AggCall("count_distinct", {Name()}, "int")},
+      {"sq", AggCall("sum", {Qty()}, "int?")},
+      {"sa", AggCall("sum", {Amount()}, "float?")},
+      {"av", AggCall("avg", {Amount()}, "float?")},
+      {"mn", AggCall("min", {Name()}, "string?")},
+      {"mx", AggCall("max", {Qty()}, "int?")},
+      {"fi", AggCall("first", {Name()}, "string?")},
+      {"la", AggCall("last", {Name()}, "string?")},
+      {"li", AggCall("list", {Name()}, "list<string?>")},
+      {"sd", AggCall("stddev", {Amount()}, "float?")},
+      {"p", AggCall("percentile", {Amount(), Float(0.5)}, "float")},
   });
   auto step = BindOp(node);
   CollectingEmitter out;
@@ -87,9 +75,9 @@ TEST(OpAggregate, EveryFunctionWithNullsInFirstSeenOrder) {
 }
 
 TEST(OpAggregate, PercentileInterpolatesAndStddevIsTheSampleOne) {
-  ir::Node node = AggNode({{"p25", Call("percentile", {Amount(), Float(0.25)}, "float")},
-                           {"p100", Call("percentile", {Amount(), Int(1)}, "float")},
-                           {"sd", Call("stddev", {Amount()}, "float?")}},
+  ir::Node node = AggNode({{"p25", AggCall("percentile", {Amount(), Float(0.25)}, "float")},
+                           {"p100", AggCall("percentile", {Amount(), Int(1)}, "float")},
+                           {"sd", AggCall("stddev", {Amount()}, "float?")}},
                           false);
   auto step = BindOp(node);
   CollectingEmitter out;
@@ -104,7 +92,7 @@ TEST(OpAggregate, PercentileInterpolatesAndStddevIsTheSampleOne) {
 }
 
 TEST(OpAggregate, IntSumOverflowIsAnErrorForThatGroupOnly) {
-  ir::Node node = AggNode({{"sq", Call("sum", {Qty()}, "int?")}, {"c", Call("count", {}, "int")}});
+  ir::Node node = AggNode({{"sq", AggCall("sum", {Qty()}, "int?")}, {"c", AggCall("count", {}, "int")}});
   auto step = BindOp(node, StepContext{"st#1", {}, 42, 0});
   CollectingEmitter out;
   const int64_t big = INT64_MAX - 1;
@@ -118,7 +106,7 @@ TEST(OpAggregate, IntSumOverflowIsAnErrorForThatGroupOnly) {
 TEST(OpAggregate, RowErrorsSendTheRecordToErrorsAndItCountsNowhere) {
   // sum(qty / n): n == 0 fails that record.
   Expr div = Bin(BinaryOp::Div, Qty(), Fld(4, "n", "int"), T("int?"));
-  ir::Node node = AggNode({{"s", Call("sum", {div}, "int?")}, {"c", Call("count", {}, "int")}});
+  ir::Node node = AggNode({{"s", AggCall("sum", {div}, "int?")}, {"c", AggCall("count", {}, "int")}});
   auto step = BindOp(node);
   CollectingEmitter out;
   Feed(*step, {MakeRows(kIn, {Row("a", 4, 1.0, "x", 2), Row("a", 5, 1.0, "x", 0), Row("b", 1, 1.0, "y", 0)})}, out);
@@ -133,8 +121,8 @@ TEST(OpAggregate, OutputExpressionsSeeKeysAndAggregatesAndTheirErrorsNameTheGrou
   // { per = count() / count(qty) } : a group with no non-null qty divides by zero.
   ir::Node node = StatefulNode(ir::NodeKind::Aggregate, kIn, "{country: string?, per: int}");
   node.keys.push_back({"country", Fld(0, "country", "string?")});
-  node.aggregates.push_back(Call("count", {}, "int"));
-  node.aggregates.push_back(Call("count", {Qty()}, "int"));
+  node.aggregates.push_back(AggCall("count", {}, "int"));
+  node.aggregates.push_back(AggCall("count", {Qty()}, "int"));
   node.assignments.push_back({"per", Bin(BinaryOp::Div, AggRef(0, "int"), AggRef(1, "int"), T("int"))});
   auto step = BindOp(node);
   CollectingEmitter out;
@@ -144,7 +132,7 @@ TEST(OpAggregate, OutputExpressionsSeeKeysAndAggregatesAndTheirErrorsNameTheGrou
 }
 
 TEST(OpAggregate, EmptyInputEmitsNothingAndSelectionsAreRespected) {
-  ir::Node node = AggNode({{"c", Call("count", {}, "int")}}, false);
+  ir::Node node = AggNode({{"c", AggCall("count", {}, "int")}}, false);
   {
     auto step = BindOp(node);
     CollectingEmitter out;
@@ -161,8 +149,8 @@ TEST(OpAggregate, EmptyInputEmitsNothingAndSelectionsAreRespected) {
 TEST(OpAggregate, ManyBatchesMatchAMapAndComeOutInBatchesOfDefaultSize) {
   ir::Node node = StatefulNode(ir::NodeKind::Aggregate, "{k: int, v: int}", "{k: int, s: int, c: int}");
   node.keys.push_back({"k", Fld(0, "k", "int")});
-  node.aggregates.push_back(Call("sum", {Fld(1, "v", "int")}, "int"));
-  node.aggregates.push_back(Call("count", {}, "int"));
+  node.aggregates.push_back(AggCall("sum", {Fld(1, "v", "int")}, "int"));
+  node.aggregates.push_back(AggCall("count", {}, "int"));
   node.assignments.push_back({"s", AggRef(0, "int")});
   node.assignments.push_back({"c", AggRef(1, "int")});
   auto step = BindOp(node);
@@ -201,10 +189,10 @@ TEST(OpAggregate, RandomBatchesWithNullsAgreeWithAPlainReference) {
   ir::Node node = StatefulNode(ir::NodeKind::Aggregate, schema,
                                "{k: int, s: string?, mn: int?, mx: float?, fi: int?, la: string?, cd: int, av: float?, c: int}");
   node.keys = {{"k", Fld(0, "k", "int")}, {"s", Fld(1, "s", "string?")}};
-  node.aggregates = {Call("min", {Fld(2, "x", "int?")}, "int?"),        Call("max", {Fld(3, "f", "float?")}, "float?"),
-                     Call("first", {Fld(2, "x", "int?")}, "int?"),      Call("last", {Fld(1, "s", "string?")}, "string?"),
-                     Call("count_distinct", {Fld(2, "x", "int?")}, "int"), Call("avg", {Fld(2, "x", "int?")}, "float?"),
-                     Call("count", {}, "int")};
+  node.aggregates = {AggCall("min", {Fld(2, "x", "int?")}, "int?"),        AggCall("max", {Fld(3, "f", "float?")}, "float?"),
+                     AggCall("first", {Fld(2, "x", "int?")}, "int?"),      AggCall("last", {Fld(1, "s", "string?")}, "string?"),
+                     AggCall("count_distinct", {Fld(2, "x", "int?")}, "int"), AggCall("avg", {Fld(2, "x", "int?")}, "float?"),
+                     AggCall("count", {}, "int")};
   const char* types[] = {"int?", "float?", "int?", "string?", "int", "float?", "int"};
   for (size_t i = 0; i < 7; ++i) {
     node.assignments.push_back({node.outputs[0].type->fields[i + 2].name, AggRef(static_cast<int>(i), types[i])});
@@ -274,11 +262,11 @@ TEST(OpAggregate, RandomBatchesWithNullsAgreeWithAPlainReference) {
 }
 
 TEST(OpAggregate, BindErrorsNameTheNode) {
-  ir::Node node = AggNode({{"p", Call("percentile", {Amount(), Amount()}, "float")}});
+  ir::Node node = AggNode({{"p", AggCall("percentile", {Amount(), Amount()}, "float")}});
   std::string error;
   EXPECT_FALSE(MakeOperator(node, {}, &error));
   EXPECT_NE(error.find("st#1"), std::string::npos) << error;
-  node = AggNode({{"x", Call("nope", {Amount()}, "float")}});
+  node = AggNode({{"x", AggCall("nope", {Amount()}, "float")}});
   EXPECT_FALSE(MakeOperator(node, {}, &error));
   EXPECT_NE(error.find("nope"), std::string::npos) << error;
 }
@@ -288,8 +276,8 @@ TEST(OpAggregate, ThroughputOfGroupByThirtyKeys) {
   constexpr const char* schema = "{country: string, qty: int, amount: float}";
   ir::Node node = StatefulNode(ir::NodeKind::Aggregate, schema, "{country: string, n: int, s: float, q: int}");
   node.keys.push_back({"country", Fld(0, "country", "string")});
-  node.aggregates = {Call("count", {}, "int"), Call("sum", {Fld(2, "amount", "float")}, "float"),
-                     Call("sum", {Fld(1, "qty", "int")}, "int")};
+  node.aggregates = {AggCall("count", {}, "int"), AggCall("sum", {Fld(2, "amount", "float")}, "float"),
+                     AggCall("sum", {Fld(1, "qty", "int")}, "int")};
   node.assignments = {{"n", AggRef(0, "int")}, {"s", AggRef(1, "float")}, {"q", AggRef(2, "int")}};
   auto step = BindOp(node);
   std::vector<Batch> batches;

@@ -38,6 +38,20 @@ inline Expr Fld(int slot, const char* name, const char* type, int side = 0) {
   return ir::FieldExpr(slot, name, T(type), side);
 }
 
+// An aggregate call `fn(args)` of result type `type`.
+inline ir::AggregateCall AggCall(const char* fn, std::vector<Expr> args, const char* type) {
+  return ir::AggregateCall{fn, std::move(args), T(type)};
+}
+
+// The result of aggregate call `index` in an aggregate's outputs.
+inline Expr AggRef(int index, const char* type) {
+  Expr e;
+  e.kind = ir::ExprKind::AggregateRef;
+  e.slot = index;
+  e.type = T(type);
+  return e;
+}
+
 // Every row of `port` as a JSON line.
 inline std::vector<std::string> JsonRows(const CollectingEmitter& out, size_t port = 0) {
   std::vector<std::string> rows;

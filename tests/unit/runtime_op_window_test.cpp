@@ -13,14 +13,6 @@ Value Row(const char* user, int64_t v, int64_t seconds) {
   return Rec({{"user", Value::String(user)}, {"v", Value::Int(v)}, {"ts", Kinded(VK::Timestamp, seconds * kSecond)}});
 }
 
-Expr AggRef(int index, const char* type) {
-  Expr e;
-  e.kind = ir::ExprKind::AggregateRef;
-  e.slot = index;
-  e.type = T(type);
-  return e;
-}
-
 ir::StepArg DurationArg(const char* name, int64_t seconds) {
   ir::StepArg arg;
   arg.name = name;
