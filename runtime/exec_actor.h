@@ -146,6 +146,11 @@ struct Actor {
   uint64_t next_push_commit = 0;        // the ticket to commit next (guarded)
   std::map<uint64_t, PushedCall> pushed_calls;  // returned, waiting for their turn (guarded)
   std::vector<uint64_t> emit_sequences; // per output port: batches committed (guarded)
+  // A text sink: committed texts wait here for the one worker writing them (in commit
+  // order, without the run's mutex); until written they count as calls out (guarded).
+  std::deque<PushedCall> unwritten;
+  size_t texts_out = 0;                 // committed, not written yet (in `unwritten` or being written)
+  bool writing = false;                 // a worker is writing texts
 
   // ---- `persist disk` (exec_persist.cpp; worker-owned unless noted)
   bool logged = false;                  // a stateful step: its outputs go to its channel log

@@ -478,11 +478,12 @@ bool PipelineRun::CanPushLocked(const Actor& a) const {
 }
 
 bool PipelineRun::HasPushRoomLocked(const Actor& a) const {
-  // Calls taken and not committed yet: fewer than the instances (so a slow call does not
-  // let the others run ahead without bound, and an idle instance is left), and each will
-  // emit about one batch per port, so they count against the consumers' room.
+  // Calls taken and not committed yet (and a text sink's texts not written yet): fewer
+  // than the instances (so a slow call, or a slow write, does not let the others run ahead
+  // without bound, and an idle instance is left), and each call will emit about one batch
+  // per port, so they count against the consumers' room.
   uint64_t out = a.next_push_ticket - a.next_push_commit;
-  return out < a.push_slots && HasRoomLocked(a, out);
+  return out + a.texts_out < a.push_slots && HasRoomLocked(a, out);
 }
 
 void PipelineRun::PushTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
@@ -496,7 +497,7 @@ void PipelineRun::PushTurn(Actor& a, std::unique_lock<std::mutex>& lock) {
     if (a.inbox.front().close) {
       // Every message before the close has been pushed; wait for their results. The last
       // worker to leave the actor schedules it again.
-      if (a.push_workers > 1 || !a.pushed_calls.empty() || !HasRoomLocked(a)) break;
+      if (a.push_workers > 1 || !a.pushed_calls.empty() || a.texts_out > 0 || !HasRoomLocked(a)) break;
       Message m = std::move(a.inbox.front());
       a.inbox.pop_front();
       Tag out_tag{static_cast<uint32_t>(a.index), 0, a.close_calls++};
@@ -578,14 +579,48 @@ void PipelineRun::CommitPushedLocked(Actor& a, std::unique_lock<std::mutex>& loc
     ++a.next_push_commit;
     a.metrics.busy_us += call.busy_us;
     if (call.internal) return StopLocked(RunStatus::Failed, "internal error in `" + a.node->id + "`: " + *call.internal);
-    if (a.text_sink) {
-      a.text_sink->PushFormatted(call.text, call.rows, call.sequence);
-      if (a.sink->failure()) return StopLocked(RunStatus::Failed, "`" + a.node->id + "`: " + a.sink->failure()->ToString());
+    if (a.text_sink) {  // formatting emits and fails nothing: only the text is left to write
+      ++a.texts_out;
+      a.unwritten.push_back(std::move(call));
+      continue;
     }
     NumberEmits(a, call.out);
     Commit(a, call.out, lock, call.tag);
     if (call.step_done && !a.done) MarkDoneLocked(a);
   }
+  if (a.text_sink) WriteTextsLocked(a, lock);
+}
+
+void PipelineRun::WriteTextsLocked(Actor& a, std::unique_lock<std::mutex>& lock) {
+  if (a.writing) return;  // that worker writes these too, after the ones it holds
+  a.writing = true;
+  while (!stop_ && !a.unwritten.empty()) {
+    std::deque<PushedCall> texts;
+    texts.swap(a.unwritten);
+    lock.unlock();
+    int64_t t0 = NowMicros();
+    std::optional<std::string> failure;
+    for (const PushedCall& text : texts) {
+      a.text_sink->PushFormatted(text.text, text.rows, text.sequence);
+      if (a.sink->failure()) {
+        failure = a.sink->failure()->ToString();
+        break;
+      }
+    }
+    const int64_t rows = a.sink->rows(), bytes = a.sink->bytes();
+    int64_t busy = NowMicros() - t0;
+    lock.lock();
+    a.texts_out -= texts.size();
+    a.metrics.busy_us += busy;
+    a.metrics.rows_out = static_cast<uint64_t>(rows);
+    a.metrics.bytes_out = static_cast<uint64_t>(bytes);
+    if (failure) {
+      a.writing = false;
+      return StopLocked(RunStatus::Failed, "`" + a.node->id + "`: " + *failure);
+    }
+    TryReadyLocked(a);  // room for more formatting
+  }
+  a.writing = false;
 }
 
 void PipelineRun::PieceTurn(Actor& a, std::unique_lock<std::mutex>& lock) {

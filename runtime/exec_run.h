@@ -74,6 +74,10 @@ class PipelineRun {
   void PushTurn(Actor& actor, std::unique_lock<std::mutex>& lock);
   bool CanPushLocked(const Actor& actor) const;
   void CommitPushedLocked(Actor& actor, std::unique_lock<std::mutex>& lock);
+  // A text sink's committed texts: the first worker to find them unwritten writes them, and
+  // those committed meanwhile, in order, without the run's mutex (the sink is touched by
+  // that worker only, as a sink is by one worker at a time).
+  void WriteTextsLocked(Actor& actor, std::unique_lock<std::mutex>& lock);
   // Each instance numbers the batches it emits: number them in commit order instead (a
   // sink emits nothing and has no numbers to keep).
   static void NumberEmits(Actor& actor, CallEmitter& out);

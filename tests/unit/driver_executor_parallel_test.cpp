@@ -4,7 +4,10 @@
 // file, error record and counter is the serial one, in input order, and queues stay bounded.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <csignal>
 #include <sstream>
 
 #include "runtime/exec_run.h"
@@ -233,6 +236,32 @@ pipeline p {
   ASSERT_EQ(result.status, RunStatus::Succeeded) << result.failure;
   EXPECT_EQ(test::StepOf(result, "into_jsonl@6").rows_out, 400000u);
   EXPECT_LE(result.max_queued_batches, 4u);
+}
+
+TEST(ExecutorParallel, AWriteThatFailsWhileOthersFormatFailsTheRunAndPublishesNothing) {
+  // Texts are written by one worker outside the run's lock while others format: a write
+  // that fails (the file size limit) stops the run with the sink's message, and the
+  // output is not published.
+  constexpr const char* kProgram = R"(
+schema Row { id: int, s: string }
+pipeline p {
+  from generate(count: 2000000, schema: Row, seed: 5) | into jsonl("$DIR/out.jsonl")
+}
+)";
+  ScratchDir dir;
+  struct rlimit saved;
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit limited = saved;
+  limited.rlim_cur = 4 << 20;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+  RunResult result = test::RunInDir(kProgram, dir, 4);
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_EQ(result.status, RunStatus::Failed);
+  EXPECT_NE(result.failure.find("`into_jsonl@"), std::string::npos) << result.failure;
+  EXPECT_NE(result.failure.find("write failed"), std::string::npos) << result.failure;
+  EXPECT_EQ(dir.List(), std::vector<std::string>{}) << "nothing published, no temporary file left";
 }
 
 TEST(ExecutorParallel, ATakeAfterAParallelStepStopsIt) {
