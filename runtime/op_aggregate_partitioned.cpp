@@ -76,9 +76,11 @@ class PartitionedGroups {
     return !std::exchange(closed_, true);
   }
 
-  // After every Push returned: applies anything still waiting (nothing normally; batches
-  // a stopped run never numbered would leave gaps) and merges the partitions' groups by
-  // first-seen ordinal into `order_` as (partition, group).
+  // After every Push returned: applies anything still waiting, in batch order (nothing
+  // when batches 0 .. n-1 were all pushed, as the executor's tickets are: whoever added
+  // the last missing one applied the rest; a caller whose numbers have gaps still loses no
+  // row), and merges the partitions' groups by first-seen ordinal into `order_` as
+  // (partition, group).
   void Finish() {
     std::unique_lock<std::mutex> lock(mu_);
     for (auto& part : parts_) {
