@@ -133,20 +133,20 @@ void GroupSet::AssignEncoded(const std::vector<ColumnPtr>& keys, const EncodedKe
                              const std::vector<uint32_t>& rows, std::vector<uint32_t>& ids,
                              std::vector<uint32_t>& created) {
   ids.resize(rows.size());
-  const size_t before = table_.Size();
   for (size_t j = 0; j < rows.size(); ++j) {
     const uint32_t row = rows[j];
     bool inserted = false;
-    ids[j] = table_.FindOrInsert(encoded.Key(row), encoded.hashes[row], &inserted);
-    if (inserted) {
-      for (size_t k = 0; k < keys.size(); ++k) AppendFrom(key_values_[k], *keys[k], row);
-      created.push_back(static_cast<uint32_t>(j));
-    }
+    ids[j] = FindOrAdd(keys, row, encoded.Key(row), encoded.hashes[row], &inserted);
+    if (inserted) created.push_back(static_cast<uint32_t>(j));
   }
-  if (table_.Size() != before) {
-    size_ = table_.Size();
-    for (auto& state : states_) state->Grow(size_);
+  GrowStates();
+}
+
+bool GroupSet::Overflowed(uint32_t group) const {
+  for (const auto& state : states_) {
+    if (state->Overflowed(group)) return true;
   }
+  return false;
 }
 
 uint32_t GroupSet::AddGroup(const std::vector<ColumnPtr>& keys, size_t row) {
@@ -191,11 +191,7 @@ void AggregateBase::EmitGroups(GroupSet& set, const WindowBounds* bounds, Emitte
       [&](size_t begin, size_t end, GroupRows& rows) {
         for (const ColumnPtr& key : keys) rows.keys.push_back(Slice(key, begin, end));
         for (auto& state : set.States()) rows.results.push_back(state->Finish(begin, end));
-        for (size_t g = begin; g < end; ++g) {
-          bool overflowed = false;
-          for (const auto& state : set.States()) overflowed = overflowed || state->Overflowed(static_cast<uint32_t>(g));
-          rows.overflowed.push_back(overflowed);
-        }
+        for (size_t g = begin; g < end; ++g) rows.overflowed.push_back(set.Overflowed(static_cast<uint32_t>(g)));
       },
       bounds, out);
 }

@@ -73,10 +73,28 @@ class GroupSet {
   // The key columns of every group, in group order (once, at emission).
   std::vector<ColumnPtr> FinishKeys();
   std::vector<std::unique_ptr<AggState>>& States() { return states_; }
+  // Whether some state of group `group` cannot produce a result (an int sum overflowed).
+  bool Overflowed(uint32_t group) const;
   // Bytes held by the key table (memory accounting of windows).
   size_t MemoryBytes() const { return table_.MemoryBytes(); }
 
  private:
+  // The group of `key` (row `row` of `keys`), created with that row's key values when new.
+  uint32_t FindOrAdd(const std::vector<ColumnPtr>& keys, size_t row, std::string_view key, uint64_t hash,
+                     bool* inserted) {
+    uint32_t id = table_.FindOrInsert(key, hash, inserted);
+    if (*inserted) {
+      for (size_t k = 0; k < keys.size(); ++k) AppendFrom(key_values_[k], *keys[k], row);
+    }
+    return id;
+  }
+  // After Assign*: the states grow to the groups the key table now has.
+  void GrowStates() {
+    if (table_.Size() == size_) return;
+    size_ = table_.Size();
+    for (auto& state : states_) state->Grow(size_);
+  }
+
   KeyTable table_;
   std::vector<ColumnBuilder> key_values_;
   std::vector<std::unique_ptr<AggState>> states_;
@@ -87,7 +105,6 @@ class GroupSet {
 template <typename Skip>
 void GroupSet::Assign(const std::vector<ColumnPtr>& keys, size_t rows, Skip skip, std::vector<uint32_t>& ids) {
   ids.resize(rows);
-  const size_t before = table_.Size();
   for (size_t i = 0; i < rows; ++i) {
     if (skip(i)) {
       ids[i] = kNoGroup;
@@ -96,15 +113,9 @@ void GroupSet::Assign(const std::vector<ColumnPtr>& keys, size_t rows, Skip skip
     scratch_.clear();
     for (const ColumnPtr& key : keys) EncodeKey(*key, i, scratch_);
     bool inserted = false;
-    ids[i] = table_.FindOrInsert(scratch_, &inserted);
-    if (inserted) {
-      for (size_t k = 0; k < keys.size(); ++k) AppendFrom(key_values_[k], *keys[k], i);
-    }
+    ids[i] = FindOrAdd(keys, i, scratch_, HashKey(scratch_), &inserted);
   }
-  if (table_.Size() != before) {
-    size_ = table_.Size();
-    for (auto& state : states_) state->Grow(size_);
-  }
+  GrowStates();
 }
 
 // The window bounds of emitted groups: one (start, end) for all, or one per group.

@@ -114,16 +114,17 @@ class PartitionedGroups {
   void Range(const AggregatePlan& plan, size_t begin, size_t end, GroupRows& rows) {
     const size_t n = end - begin;
     const size_t calls = plan.calls.size();
-    std::vector<uint32_t> low(parts_.size(), UINT32_MAX);
+    // Each partition's groups in the chunk: ids [low, high), in ascending order.
+    std::vector<uint32_t> low(parts_.size(), UINT32_MAX), high(parts_.size(), 0);
+    for (size_t i = begin; i < end; ++i) {
+      auto [p, group] = order_[i];
+      if (low[p] == UINT32_MAX) low[p] = group;
+      high[p] = group + 1;
+    }
     std::vector<std::vector<ColumnPtr>> results(parts_.size());
-    for (size_t i = begin; i < end; ++i) low[order_[i].first] = std::min(low[order_[i].first], order_[i].second);
     for (size_t p = 0; p < parts_.size(); ++p) {
       if (low[p] == UINT32_MAX) continue;
-      uint32_t high = low[p];
-      for (size_t i = begin; i < end; ++i) {
-        if (order_[i].first == p) high = std::max(high, order_[i].second + 1);
-      }
-      for (auto& state : parts_[p]->set.States()) results[p].push_back(state->Finish(low[p], high));
+      for (auto& state : parts_[p]->set.States()) results[p].push_back(state->Finish(low[p], high[p]));
     }
     for (size_t k = 0; k < plan.key_types.size(); ++k) {
       ColumnBuilder b(plan.key_types[k]);
@@ -140,12 +141,7 @@ class PartitionedGroups {
       }
       rows.results.push_back(b.Finish());
     }
-    for (size_t i = begin; i < end; ++i) {
-      auto [p, group] = order_[i];
-      bool overflowed = false;
-      for (const auto& state : parts_[p]->set.States()) overflowed = overflowed || state->Overflowed(group);
-      rows.overflowed.push_back(overflowed);
-    }
+    for (size_t i = begin; i < end; ++i) rows.overflowed.push_back(parts_[order_[i].first]->set.Overflowed(order_[i].second));
   }
 
  private:
