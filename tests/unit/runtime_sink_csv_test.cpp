@@ -3,17 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <sys/resource.h>
 
 #include <fmt/format.h>
 
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 
 #include "runtime/sink_csv.h"
 #include "runtime/sink_format.h"
 #include "runtime/source_csv.h"
+#include "file_size_limit.h"
 #include "runtime_sink_test_util.h"
 
 namespace etl::runtime {
@@ -320,20 +319,16 @@ TEST_F(CsvSinkTest, WriteErrorMidStreamFailsCleanlyNamingThePath) {
   std::vector<Value> rows;
   for (int i = 0; i < 100000; ++i) rows.push_back(Record({{"n", Value::Int(1000000 + i)}}));
   Batch batch = BatchOf(schema, rows);
-  struct rlimit saved;
-  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
-  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-  struct rlimit limited = saved;
-  limited.rlim_cur = 1 << 20;
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
   CsvSinkOptions options;
   options.path = PathOf("big.csv");
   CsvSink sink(schema, options);
   CollectingEmitter out;
-  for (int k = 0; k < 4 && !sink.Done(); ++k) sink.Push(0, batch, out);
-  sink.Close(0, out);
-  ::setrlimit(RLIMIT_FSIZE, &saved);
-  std::signal(SIGXFSZ, old_handler);
+  {
+    test::FileSizeLimit limit(1 << 20);
+    ASSERT_TRUE(limit.set());
+    for (int k = 0; k < 4 && !sink.Done(); ++k) sink.Push(0, batch, out);
+    sink.Close(0, out);
+  }
   ASSERT_TRUE(sink.failure());
   EXPECT_EQ(sink.failure()->ToString().rfind(options.path + ": write failed: ", 0), 0u) << sink.failure()->ToString();
   EXPECT_TRUE(sink.Done());
